@@ -1,0 +1,12 @@
+# Writes a C++ file holding every migration as {version, name, sql}.
+set(body "// Generated from hub/migrations/*.sql; do not edit.\n#include \"hub/store/migrations.h\"\nnamespace hub::store {\nconst std::vector<Migration>& embedded_migrations() {\n  static const std::vector<Migration> all = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version ${name})
+  math(EXPR version "${version} + 0")
+  file(READ ${f} sql)
+  set(body "${body}    {${version}, \"${name}\", R\"__sql__(${sql})__sql__\"},\n")
+endforeach()
+set(body "${body}  };\n  return all;\n}\n}  // namespace hub::store\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

@@ -1,0 +1,49 @@
+#pragma once
+// Turns one inbound file into canonical messages. Parsers stream: they hand batches to `sink`
+// with the position (line or record number) reached, so memory never grows with file size.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "hub/plugin/envelope.h"
+
+namespace hub::plugin {
+
+/// One problem in the input: where it is and why it is wrong.
+struct InputError {
+  std::int64_t line = 0;  ///< 1-based line or record; 0 = the whole file
+  std::string field;      ///< field name, XPath or empty
+  std::string reason;
+};
+
+struct ParsedFile {
+  std::string file_name;      ///< base name, for reports
+  std::string fingerprint;    ///< SHA-256 of the content, hex
+  std::int64_t resume_after = 0;  ///< positions at or below this were already committed
+};
+
+class ParseSink {
+ public:
+  virtual ~ParseSink() = default;
+  /// Hands over messages read up to and including `position`.
+  virtual void emit(std::vector<Envelope> batch, std::int64_t position) = 0;
+  /// A bad record that does not stop the rest of the file.
+  virtual void error(InputError e) = 0;
+};
+
+struct ParseOutcome {
+  bool accepted = true;          ///< false: quarantine the whole file, nothing is kept
+  std::string summary;           ///< counts and totals for the report
+  std::vector<InputError> fatal; ///< why the file as a whole was refused
+};
+
+class FileParser {
+ public:
+  virtual ~FileParser() = default;
+  virtual ParseOutcome parse(const std::filesystem::path& file, const ParsedFile& info,
+                             ParseSink& sink) = 0;
+};
+
+}  // namespace hub::plugin

@@ -1,0 +1,15 @@
+#pragma once
+// Where tests find the source tree, the shared/ folder and the built binaries and plugins.
+
+#include <filesystem>
+
+namespace hub::testing {
+
+std::filesystem::path source_dir();   ///< the checkout (HUB_SOURCE_DIR)
+std::filesystem::path shared_dir();   ///< ../shared beside the checkout
+std::filesystem::path plugin_dir();   ///< build/plugins
+std::filesystem::path bin_dir();      ///< build/bin
+/// A fresh empty directory under /tmp, removed by the caller (or left for post-mortem).
+std::filesystem::path make_temp_dir(const char* prefix = "zhkh-test");
+
+}  // namespace hub::testing
