@@ -1,0 +1,58 @@
+#pragma once
+// A delivery target: an adapter that is a sink, a built-in store, a canonical queue. The
+// dispatcher calls deliver() from the target's worker pool and owns retry, backoff, circuit
+// breaking and dead letters.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hub/core/envelope.h"
+#include "hub/plugin/delivery_result.h"
+
+namespace hub::dispatcher {
+
+using plugin::DeliveryResult;
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  /// One message; may be called concurrently from the target's workers.
+  virtual DeliveryResult deliver(const Envelope& message) = 0;
+  /// A batch, in order. The default calls deliver() for each; a sink that can do better (one
+  /// transaction for the batch) overrides it. Returns one result per message.
+  virtual std::vector<DeliveryResult> deliver_batch(const std::vector<Envelope>& messages) {
+    std::vector<DeliveryResult> out;
+    out.reserve(messages.size());
+    for (const auto& m : messages) out.push_back(deliver(m));
+    return out;
+  }
+};
+
+/// Targets by name, as routes name them.
+class SinkRegistry {
+ public:
+  void add(const std::string& name, std::shared_ptr<Sink> sink) {
+    std::lock_guard lock(mu_);
+    sinks_[name] = std::move(sink);
+  }
+  std::shared_ptr<Sink> find(const std::string& name) const {
+    std::lock_guard lock(mu_);
+    auto it = sinks_.find(name);
+    return it == sinks_.end() ? nullptr : it->second;
+  }
+  std::vector<std::string> names() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& [n, _] : sinks_) out.push_back(n);
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Sink>> sinks_;
+};
+
+}  // namespace hub::dispatcher
