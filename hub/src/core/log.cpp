@@ -1,5 +1,7 @@
 #include "hub/core/log.h"
 
+#include "hub/core/json_text.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,28 +16,6 @@ namespace hub {
 namespace {
 
 thread_local std::string t_correlation;
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
 
 const char* level_name(LogLevel l) {
   switch (l) {

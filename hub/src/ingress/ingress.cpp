@@ -1,0 +1,224 @@
+#include "hub/ingress/ingress.h"
+
+#include <chrono>
+#include <set>
+#include <unordered_map>
+
+#include "hub/core/error.h"
+#include "hub/core/json_text.h"
+#include "hub/core/log.h"
+#include "hub/core/uuid.h"
+#include "hub/metrics/registry.h"
+#include "hub/store/pg_array.h"
+#include "hub/xml/document.h"
+#include "hub/xml/envelope_xml.h"
+
+namespace hub::ingress {
+
+const char* to_string(Step s) {
+  switch (s) {
+    case Step::kValidated: return "validated";
+    case Step::kRouted: return "routed";
+    case Step::kMessagesInserted: return "messages_inserted";
+    case Step::kDeliveriesInserted: return "deliveries_inserted";
+    case Step::kCheckpointWritten: return "checkpoint_written";
+    case Step::kCommitted: return "committed";
+  }
+  return "?";
+}
+
+namespace {
+
+Log& log() {
+  static Log l("ingress");
+  return l;
+}
+
+std::string describe(std::size_t index, const Envelope& e) {
+  return "message #" + std::to_string(index + 1) + " (type '" + e.type + "', idempotency key '" +
+         e.idempotency_key + "')";
+}
+
+// Fills what the producer may leave empty and checks what it must not.
+void complete_envelope(std::size_t index, Envelope& e,
+                       std::chrono::system_clock::time_point now) {
+  if (e.idempotency_key.empty()) {
+    throw plugin::RejectedInput(describe(index, e) + ": idempotency key is empty");
+  }
+  if (e.type.empty()) throw plugin::RejectedInput(describe(index, e) + ": type is empty");
+  if (e.source.empty()) throw plugin::RejectedInput(describe(index, e) + ": source is empty");
+  if (e.id.empty()) {
+    e.id = new_uuid_v7();
+  } else if (!is_uuid(e.id)) {
+    throw plugin::RejectedInput(describe(index, e) + ": id '" + e.id + "' is not a UUID");
+  }
+  if (e.occurred_at == std::chrono::system_clock::time_point{}) e.occurred_at = now;
+  if (e.correlation_id.empty()) e.correlation_id = e.id;
+}
+
+struct Prepared {
+  Envelope envelope;
+  router::RoutingDecision decision;
+};
+
+}  // namespace
+
+Ingress::Ingress(store::Pool& pool, std::shared_ptr<const xml::SchemaRegistry> schemas,
+                 router::RouterHolder& router)
+    : pool_(pool), schemas_(std::move(schemas)), router_(router) {
+  auto& m = metrics::Registry::global();
+  m.describe("zhkh_messages_in_total", "Messages journalled by Ingress, by type and source");
+  m.describe("zhkh_messages_duplicate_total", "Messages ignored as already journalled");
+  m.describe("zhkh_messages_rejected_total", "Batches refused by Ingress validation");
+  m.describe("zhkh_ingress_seconds", "Time to validate, route and journal one batch");
+}
+
+plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
+                                   const std::optional<plugin::Checkpoint>& checkpoint) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto now = std::chrono::system_clock::now();
+  auto& metrics = metrics::Registry::global();
+  auto router = router_.get();
+  if (!router) throw Error("ingress: no routing configuration is loaded");
+
+  // Validation and routing are pure CPU work: done before the transaction opens so that the
+  // transaction only writes.
+  std::vector<Prepared> prepared;
+  prepared.reserve(batch.size());
+  try {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Envelope& e = batch[i];
+      complete_envelope(i, e, now);
+      if (!schemas_->knows(e.type)) {
+        throw plugin::RejectedInput(describe(i, e) + ": unknown message type");
+      }
+      xml::Document body;
+      try {
+        body = xml::parse_xml(e.body, e.id);
+        schemas_->validate_or_throw(e.type, body);
+      } catch (const XmlError& err) {
+        throw plugin::RejectedInput(describe(i, e) + ": " + err.what());
+      }
+      router::RoutingDecision decision;
+      try {
+        decision = router->route(e, body);
+      } catch (const std::exception& err) {
+        throw plugin::RejectedInput(describe(i, e) + ": routing failed: " + err.what());
+      }
+      prepared.push_back({std::move(e), std::move(decision)});
+    }
+  } catch (const plugin::RejectedInput& err) {
+    metrics.add("zhkh_messages_rejected_total");
+    log().warn("batch_rejected", {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
+    throw;
+  }
+  step(Step::kValidated);
+  step(Step::kRouted);
+
+  plugin::EmitResult result;
+  std::set<std::string> notify_targets;
+  auto lease = pool_.lease();
+  pqxx::work tx(lease.conn());
+
+  if (!prepared.empty()) {
+    std::vector<std::string> ids, types, versions, sources, occurred, correlations, keys, headers,
+        bodies;
+    std::vector<std::optional<std::string>> causations;
+    for (auto& p : prepared) {
+      const Envelope& e = p.envelope;
+      ids.push_back(e.id);
+      types.push_back(e.type);
+      versions.push_back(std::to_string(e.schema_version));
+      sources.push_back(e.source);
+      occurred.push_back(xml::format_timestamp(e.occurred_at));
+      correlations.push_back(e.correlation_id);
+      causations.push_back(e.causation_id.empty() ? std::nullopt
+                                                  : std::optional<std::string>(e.causation_id));
+      keys.push_back(e.idempotency_key);
+      headers.push_back(json_object(e.headers));
+      bodies.push_back(e.body);
+    }
+    // ON CONFLICT DO NOTHING drops keys already journalled and repeats inside the batch; the
+    // RETURNING set is exactly what is new.
+    auto inserted = tx.exec_params(
+        "INSERT INTO hub.message (id, type, schema_version, source, occurred_at, correlation_id,"
+        " causation_id, idempotency_key, headers, body, route_version)"
+        " SELECT id, type, ver, src, occ, corr, caus, key, hdr::jsonb, body, $11"
+        " FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[],"
+        "             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
+        "   AS t(id, type, ver, src, occ, corr, caus, key, hdr, body)"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text",
+        store::pg_array_literal(ids), store::pg_array_literal(types),
+        store::pg_array_literal(versions), store::pg_array_literal(sources),
+        store::pg_array_literal(occurred), store::pg_array_literal(correlations),
+        store::pg_array_literal(causations), store::pg_array_literal(keys),
+        store::pg_array_literal(headers), store::pg_array_literal(bodies), router->version());
+    std::set<std::string> fresh;
+    for (const auto& row : inserted) fresh.insert(row[0].c_str());
+    step(Step::kMessagesInserted);
+
+    std::vector<std::string> d_message, d_route, d_target;
+    std::vector<std::optional<std::string>> d_body;
+    for (const auto& p : prepared) {
+      if (!fresh.count(p.envelope.id)) continue;
+      result.ids.push_back(p.envelope.id);
+      metrics.add("zhkh_messages_in_total",
+                  {{"type", p.envelope.type}, {"source", p.envelope.source}});
+      for (const auto& d : p.decision.deliveries) {
+        d_message.push_back(p.envelope.id);
+        d_route.push_back(d.route);
+        d_target.push_back(d.target);
+        d_body.push_back(d.body);
+        notify_targets.insert(d.target);
+      }
+    }
+    result.accepted = fresh.size();
+    result.duplicates = prepared.size() - fresh.size();
+    if (result.duplicates) metrics.add("zhkh_messages_duplicate_total", {}, result.duplicates);
+    if (!d_message.empty()) {
+      tx.exec_params(
+          "INSERT INTO hub.delivery (message_id, route, target, body)"
+          " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
+          " ON CONFLICT DO NOTHING",
+          store::pg_array_literal(d_message), store::pg_array_literal(d_route),
+          store::pg_array_literal(d_target), store::pg_array_literal(d_body));
+    }
+    step(Step::kDeliveriesInserted);
+  }
+
+  if (checkpoint) {
+    tx.exec_params(
+        "INSERT INTO hub.file_checkpoint (source, key, file_name, position, status, report)"
+        " VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (source, key) DO UPDATE SET file_name = EXCLUDED.file_name,"
+        "   position = EXCLUDED.position, status = EXCLUDED.status,"
+        "   report = coalesce(EXCLUDED.report, hub.file_checkpoint.report), updated_at = now()",
+        checkpoint->source, checkpoint->key, checkpoint->file_name, checkpoint->position,
+        checkpoint->status.empty() ? std::string("in_progress") : checkpoint->status,
+        checkpoint->report.empty() ? std::optional<std::string>() : checkpoint->report);
+    step(Step::kCheckpointWritten);
+  }
+  // Wakes dispatchers of these targets, delivered by PostgreSQL only if the transaction commits.
+  for (const auto& t : notify_targets) tx.exec_params("SELECT pg_notify('zhkh_delivery', $1)", t);
+  tx.commit();
+  step(Step::kCommitted);
+
+  metrics.observe("zhkh_ingress_seconds", {},
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return result;
+}
+
+plugin::EmitResult SourceEmitter::emit(std::vector<Envelope> batch,
+                                       const std::optional<plugin::Checkpoint>& checkpoint) {
+  for (auto& e : batch) {
+    if (e.source.empty()) e.source = source_;
+  }
+  if (checkpoint && checkpoint->source.empty()) {
+    auto cp = *checkpoint;
+    cp.source = source_;
+    return ingress_.emit(std::move(batch), cp);
+  }
+  return ingress_.emit(std::move(batch), checkpoint);
+}
+
+}  // namespace hub::ingress
