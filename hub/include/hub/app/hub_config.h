@@ -1,0 +1,81 @@
+#pragma once
+// zhkh-hub.yaml: the node's own settings. Routes and schedules live in a separate file that is
+// published, versioned, into PostgreSQL (see router/route_store.h); `routes_file` here only seeds
+// an empty database, or republishes on start when `routes_on_start: always`.
+//
+//   node_id: hub-1                         # default: <hostname>-<pid>
+//   server:   {listen: "127.0.0.1:8480"}
+//   database: {conninfo: "env:ZHKH_DB", pool_size: 8}
+//   security: {admin_token: "env:ZHKH_ADMIN_TOKEN", token_file: var/admin.token}
+//   paths:    {schemas: schemas/canonical, mappings: mappings, plugins: build/plugins}
+//   logging:  {level: info, file: ""}
+//   routes_file: deploy/local-routes.yaml
+//   routes_on_start: if_empty               # or always
+//   dispatcher:
+//     defaults: {workers: 2, batch: 100, max_attempts: 10, backoff_base: 1s, backoff_max: 10m,
+//                lease: 60s, breaker_failures: 5, breaker_open: 30s, poll: 1s}
+//     targets: {bank-out: {workers: 1}}
+//   adapters:
+//     inbox: {plugin: file_inbox, path: var/inbox}
+//
+// Strings may say "env:NAME" or "file:/path" (secrets) and contain ${VAR}; relative paths are
+// taken from the directory the hub is started in.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace hub::app {
+
+struct TargetSettings {
+  int workers = 2;
+  int batch = 100;
+  int max_attempts = 10;
+  std::string backoff_base = "1s";
+  std::string backoff_max = "10m";
+  std::string lease = "60s";
+  int breaker_failures = 5;
+  std::string breaker_open = "30s";
+  std::string poll = "1s";
+};
+
+struct AdapterInstance {
+  std::string name;
+  std::string plugin;
+  YAML::Node settings;  ///< the instance's section without `plugin`
+  int line = 0;
+};
+
+struct HubConfig {
+  std::string file;
+  std::string node_id;
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8480;
+  std::string db_conninfo;
+  int pool_size = 8;
+  std::string admin_token;  ///< preset bootstrap token (resolved secret); empty = generate
+  std::string token_file = "var/admin.token";
+  std::filesystem::path schemas_dir = "schemas/canonical";
+  std::filesystem::path mappings_dir = "mappings";
+  std::filesystem::path plugins_dir = "build/plugins";
+  std::string log_level = "info";
+  std::string log_file;
+  std::string routes_file;
+  std::string routes_on_start = "if_empty";
+  TargetSettings target_defaults;
+  std::map<std::string, TargetSettings> targets;
+  std::vector<AdapterInstance> adapters;
+};
+
+/// Reads and validates; throws ConfigError(file, line, key, why) for unknown keys, wrong types and
+/// missing required settings.
+HubConfig load_hub_config(const std::filesystem::path& file);
+
+/// Resolves "env:NAME", "file:/path" and ${VAR} in a configured string.
+std::string resolve_value(const std::string& value, const std::string& file, int line,
+                          const std::string& key);
+
+}  // namespace hub::app
