@@ -1,7 +1,15 @@
 #pragma once
 // Decides where a message goes. Routes are tried in order; each matching route runs its actions
 // and fans the (possibly transformed) message out to its targets.
+//
+// A route matches when the type, source, headers and XPath of its `match` all hold (an omitted
+// part holds). Its actions then run in order: a filter that is false drops the message for this
+// route (recorded in filtered_by, no deliveries); a transform replaces the body for the actions
+// and deliveries after it. `stop: true` on a matching route ends the search, whether or not its
+// filter dropped the message (the route owns what it matches). A Router is immutable: route() is
+// safe from any number of threads without locks of its own.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +36,8 @@ struct RoutingDecision {
 
 class Router {
  public:
+  /// Compiles every stylesheet the routes name (XmlError naming the stylesheet when one is
+  /// missing or broken). `xslt` may be null when no route transforms.
   Router(std::shared_ptr<const RoutingConfig> config, std::shared_ptr<xml::StylesheetCache> xslt,
          long long version = 0);
 
@@ -42,7 +52,15 @@ class Router {
   std::shared_ptr<const RoutingConfig> config_;
   std::shared_ptr<xml::StylesheetCache> xslt_;
   long long version_;
+
+  bool matches(const Route& r, const Envelope& message, const xml::Document& body) const;
 };
+
+/// Parses `yaml_text` (ConfigError) and builds a Router for `version` (XmlError on stylesheets):
+/// what a node does when a new version is published.
+std::shared_ptr<const Router> make_router(const std::string& yaml_text, const std::string& file,
+                                          std::shared_ptr<xml::StylesheetCache> xslt,
+                                          long long version);
 
 /// The router every thread uses now; swapped atomically when a new version is published.
 class RouterHolder {
