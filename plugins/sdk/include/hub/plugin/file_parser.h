@@ -22,6 +22,7 @@ struct ParsedFile {
   std::string file_name;      ///< base name, for reports
   std::string fingerprint;    ///< SHA-256 of the content, hex
   std::int64_t resume_after = 0;  ///< positions at or below this were already committed
+  std::string source;         ///< adapter instance handing the file over (for idempotency keys)
 };
 
 class ParseSink {
