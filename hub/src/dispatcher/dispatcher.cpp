@@ -1,0 +1,539 @@
+#include "hub/dispatcher/dispatcher.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "hub/core/error.h"
+#include "hub/core/log.h"
+#include "hub/metrics/registry.h"
+#include "hub/store/pg_array.h"
+
+namespace hub::dispatcher {
+
+namespace {
+
+Log& log() {
+  static Log l("dispatcher");
+  return l;
+}
+
+constexpr const char* kClaimStatement = "hub_dispatch_claim";
+constexpr const char* kCompleteStatement = "hub_dispatch_complete";
+
+// One UPDATE claims the batch: the inner SELECT picks due, unleased rows in order and locks them
+// with SKIP LOCKED so concurrent workers take disjoint sets; the join returns everything the sink
+// needs, so there is no second round trip for the messages. An expired lease counts as free:
+// that is how a dead node's rows are taken over.
+constexpr const char* kClaimSql = R"SQL(
+UPDATE hub.delivery d
+   SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond'
+  FROM hub.message m
+ WHERE d.id IN (SELECT id FROM hub.delivery
+                 WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
+                   AND (lease_until IS NULL OR lease_until < now())
+                 ORDER BY next_attempt_at, id
+                 LIMIT $4
+                 FOR UPDATE SKIP LOCKED)
+   AND m.id = d.message_id
+RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
+          (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
+          coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text,
+          coalesce(d.body, m.body)
+)SQL";
+
+// Every result of a batch in one statement: the outcome per row comes in as parallel arrays;
+// rows that became dead get their dead-letter record in the same statement. The lease_owner
+// check drops results for rows another worker took over after our lease expired.
+constexpr const char* kCompleteSql = R"SQL(
+WITH r AS (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+    AS r(id, kind, error, delay_ms)
+), upd AS (
+  UPDATE hub.delivery d
+     SET attempts = d.attempts + 1,
+         last_attempt_at = now(),
+         state = CASE WHEN r.kind = 'delivered' THEN 'delivered'
+                      WHEN r.kind = 'rejected' OR d.attempts + 1 >= $6 THEN 'dead'
+                      ELSE 'pending' END,
+         delivered_at = CASE WHEN r.kind = 'delivered' THEN now() ELSE d.delivered_at END,
+         next_attempt_at = CASE WHEN r.kind = 'retry'
+                                THEN now() + r.delay_ms * interval '1 millisecond'
+                                ELSE d.next_attempt_at END,
+         last_error = CASE WHEN r.kind = 'delivered' THEN d.last_error ELSE r.error END,
+         lease_owner = NULL,
+         lease_until = NULL
+    FROM r
+   WHERE d.id = r.id AND d.lease_owner = $5 AND d.state = 'pending'
+  RETURNING d.id, d.message_id, d.target, d.attempts, d.state, d.last_error
+), dead AS (
+  INSERT INTO hub.dead_letter (delivery_id, message_id, target, attempts, last_error)
+  SELECT id, message_id, target, attempts, coalesce(last_error, '') FROM upd WHERE state = 'dead'
+)
+SELECT id, state FROM upd
+)SQL";
+
+void prepare(pqxx::connection& conn) {
+  // libpqxx keeps definitions per connection and registers them with the server on first use;
+  // repeating an identical definition is a no-op, so pooled connections are prepared lazily.
+  conn.prepare(kClaimStatement, kClaimSql);
+  conn.prepare(kCompleteStatement, kCompleteSql);
+}
+
+std::map<std::string, std::string> parse_headers(const char* json) {
+  std::map<std::string, std::string> out;
+  if (!json || std::string_view(json) == "{}") return out;
+  try {
+    Poco::JSON::Parser parser;
+    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    for (const auto& [k, v] : *obj) out[k] = v.isString() ? v.extract<std::string>() : v.toString();
+  } catch (const std::exception&) {
+    // The journal only holds objects Ingress wrote; a surprise here must not stop delivery.
+  }
+  return out;
+}
+
+double uniform01() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+const char* kind_name(DeliveryResult::Kind k) {
+  switch (k) {
+    case DeliveryResult::Kind::kDelivered: return "delivered";
+    case DeliveryResult::Kind::kRetry: return "retry";
+    case DeliveryResult::Kind::kRejected: return "rejected";
+  }
+  return "retry";
+}
+
+}  // namespace
+
+std::chrono::milliseconds backoff_delay(const TargetConfig& config, int attempt, double u) {
+  const double base = static_cast<double>(config.backoff_base.count());
+  const double max = static_cast<double>(config.backoff_max.count());
+  const int exp = std::clamp(attempt - 1, 0, 62);
+  const double cap = std::min(max, base * std::ldexp(1.0, exp));
+  const double delay = config.full_jitter ? cap * std::clamp(u, 0.0, 1.0) : cap;
+  return std::chrono::milliseconds(static_cast<long long>(delay));
+}
+
+struct Dispatcher::Row {
+  long long id = 0;
+  int attempts = 0;
+  Envelope envelope;
+};
+
+struct Dispatcher::Target {
+  Target(std::string n, TargetConfig c)
+      : name(std::move(n)), config(c), breaker(c.breaker_failures, c.breaker_open) {}
+  std::string name;
+  TargetConfig config;
+  CircuitBreaker breaker;
+  std::mutex mu;  // wake_seq
+  std::condition_variable cv;
+  std::uint64_t wake_seq = 0;
+  std::vector<std::thread> workers;
+  std::atomic<int> published_breaker{-1};
+};
+
+Dispatcher::Dispatcher(store::Pool& pool, std::shared_ptr<SinkRegistry> sinks,
+                       DispatcherOptions options)
+    : pool_(pool), sinks_(std::move(sinks)), options_(std::move(options)) {
+  if (options_.node_id.empty()) throw Error("dispatcher: node_id must not be empty");
+  if (!sinks_) sinks_ = std::make_shared<SinkRegistry>();
+  auto& m = metrics::Registry::global();
+  m.describe("zhkh_deliveries_total", "Delivery attempts by target and result");
+  m.describe("zhkh_delivery_attempt_seconds", "Time a sink took for one batch, by target");
+  m.describe("zhkh_delivery_queue_depth", "Pending outbox rows by target");
+  m.describe("zhkh_dispatcher_breaker_state", "Circuit breaker: 0 closed, 1 open, 2 half-open");
+  m.describe("zhkh_dispatcher_target_without_sink", "1 when rows wait for a target with no sink");
+  m.describe("zhkh_dispatcher_lease_lost_total", "Results dropped: the row was taken over");
+  m.describe("zhkh_dispatcher_errors_total", "Claim or result-recording failures by target");
+}
+
+Dispatcher::~Dispatcher() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+const TargetConfig& Dispatcher::config_for(const std::string& target) const {
+  auto it = options_.targets.find(target);
+  return it == options_.targets.end() ? options_.defaults : it->second;
+}
+
+void Dispatcher::start() {
+  if (running_.exchange(true)) return;
+  stopping_ = false;
+  std::set<std::string> names;
+  for (const auto& n : sinks_->names()) names.insert(n);
+  for (const auto& [n, _] : options_.targets) names.insert(n);
+  for (const auto& n : names) ensure_target(n);
+  if (options_.listen) listener_ = std::thread([this] { run_listener(); });
+  housekeeper_ = std::thread([this] { run_housekeeper(); });
+  log().info("dispatcher_started",
+             {{"node", options_.node_id}, {"targets", std::to_string(names.size())}});
+}
+
+void Dispatcher::ensure_target(const std::string& name) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || !running_ || targets_.count(name)) return;
+  auto t = std::make_unique<Target>(name, config_for(name));
+  Target& ref = *t;
+  const int workers = std::max(1, ref.config.workers);
+  for (int i = 0; i < workers; ++i) {
+    ref.workers.emplace_back([this, &ref, i] { run_worker(ref, i); });
+  }
+  targets_.emplace(name, std::move(t));
+  publish_breaker(ref);
+}
+
+void Dispatcher::stop() {
+  if (!running_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_.exchange(true)) return;
+  }
+  for (auto& [_, t] : targets_) {
+    std::lock_guard lock(t->mu);
+    ++t->wake_seq;
+    t->cv.notify_all();
+  }
+  {
+    std::lock_guard lock(housekeeper_mu_);
+    housekeeper_cv_.notify_all();
+  }
+  if (housekeeper_.joinable()) housekeeper_.join();
+  // targets_ no longer changes: ensure_target() refuses once stopping_ is set.
+  for (auto& [_, t] : targets_) {
+    for (auto& w : t->workers) {
+      if (w.joinable()) w.join();
+    }
+  }
+  if (listener_.joinable()) listener_.join();
+  release_leases();
+  {
+    std::lock_guard lock(mu_);
+    targets_.clear();
+  }
+  running_ = false;
+  log().info("dispatcher_stopped", {{"node", options_.node_id}});
+}
+
+void Dispatcher::release_leases() {
+  // Workers record every batch before they exit, so this only finds rows whose results could not
+  // be written (database trouble). Freeing them now saves the wait for lease expiry.
+  try {
+    auto lease = pool_.lease(std::chrono::seconds(5));
+    pqxx::nontransaction tx(lease.conn());
+    const auto r = tx.exec_params(
+        "UPDATE hub.delivery SET lease_owner = NULL, lease_until = NULL"
+        " WHERE state = 'pending' AND left(lease_owner, length($1)) = $1",
+        options_.node_id + "#");
+    if (r.affected_rows() > 0) {
+      log().info("leases_released", {{"node", options_.node_id},
+                                     {"rows", std::to_string(r.affected_rows())}});
+    }
+  } catch (const std::exception& e) {
+    log().warn("lease_release_failed", {{"node", options_.node_id}, {"error", e.what()}});
+  }
+}
+
+void Dispatcher::wake(const std::string& target) {
+  std::lock_guard lock(mu_);
+  auto it = targets_.find(target);
+  if (it == targets_.end()) return;
+  std::lock_guard tl(it->second->mu);
+  ++it->second->wake_seq;
+  it->second->cv.notify_all();
+}
+
+BreakerState Dispatcher::breaker_state(const std::string& target) const {
+  std::lock_guard lock(mu_);
+  auto it = targets_.find(target);
+  return it == targets_.end() ? BreakerState::kClosed : it->second->breaker.state();
+}
+
+DispatcherStats Dispatcher::stats() const {
+  return {claimed_.load(), delivered_.load(), retried_.load(),
+          dead_.load(),    lease_lost_.load(), batches_.load()};
+}
+
+void Dispatcher::publish_breaker(const Target& target) {
+  auto& t = const_cast<Target&>(target);
+  const int s = static_cast<int>(t.breaker.state());
+  const int before = t.published_breaker.exchange(s);
+  if (before == s) return;
+  metrics::Registry::global().set("zhkh_dispatcher_breaker_state", {{"target", t.name}}, s);
+  if (before != -1) {
+    log().warn("breaker_" + std::string(to_string(static_cast<BreakerState>(s))),
+               {{"target", t.name}, {"node", options_.node_id}});
+  }
+}
+
+void Dispatcher::note_missing_sink(const std::string& target) {
+  bool first = false;
+  {
+    std::lock_guard lock(mu_);
+    first = missing_sinks_.insert(target).second;
+  }
+  if (!first) return;
+  metrics::Registry::global().set("zhkh_dispatcher_target_without_sink", {{"target", target}}, 1);
+  log().warn("target_without_sink",
+             {{"target", target},
+              {"node", options_.node_id},
+              {"hint", "rows stay pending until a sink of this name is registered"}});
+}
+
+void Dispatcher::wait_for_work(Target& t, std::uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(t.mu);
+  t.cv.wait_for(lock, timeout, [&] { return stopping_.load() || t.wake_seq != seen; });
+}
+
+void Dispatcher::run_worker(Target& t, int index) {
+  const std::string owner = options_.node_id + "#" + t.name + "#" + std::to_string(index);
+  while (!stopping_) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(t.mu);
+      seen = t.wake_seq;
+    }
+    auto sink = sinks_->find(t.name);
+    if (!sink) {
+      note_missing_sink(t.name);
+      wait_for_work(t, seen, t.config.poll_interval);
+      continue;
+    }
+    const auto permit = t.breaker.acquire();
+    publish_breaker(t);
+    if (permit == CircuitBreaker::Permit::kDenied) {
+      auto wait = t.breaker.remaining_open();
+      if (wait <= std::chrono::milliseconds(0) || wait > t.config.poll_interval) {
+        wait = t.config.poll_interval;  // half-open with another worker probing: look again later
+      }
+      // A NOTIFY must not end this wait early: while open, no claims.
+      std::unique_lock lock(t.mu);
+      t.cv.wait_for(lock, wait, [&] { return stopping_.load(); });
+      continue;
+    }
+    const int limit = permit == CircuitBreaker::Permit::kProbe ? 1 : std::max(1, t.config.batch_size);
+    std::size_t claimed = 0;
+    try {
+      claimed = run_batch(t, *sink, owner, limit);
+    } catch (const std::exception& e) {
+      if (permit == CircuitBreaker::Permit::kProbe) t.breaker.end_probe();
+      metrics::Registry::global().add("zhkh_dispatcher_errors_total", {{"target", t.name}});
+      log().error("dispatch_failed", {{"target", t.name}, {"owner", owner}, {"error", e.what()}});
+      wait_for_work(t, seen, t.config.poll_interval);
+      continue;
+    }
+    if (claimed == 0 && permit == CircuitBreaker::Permit::kProbe) t.breaker.end_probe();
+    publish_breaker(t);
+    // A full batch means there is probably more: claim again at once.
+    if (claimed < static_cast<std::size_t>(limit)) wait_for_work(t, seen, t.config.poll_interval);
+  }
+}
+
+std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owner, int limit) {
+  std::vector<Row> rows;
+  {
+    auto lease = pool_.lease();
+    prepare(lease.conn());
+    pqxx::nontransaction tx(lease.conn());
+    const auto r = tx.exec_prepared(kClaimStatement, owner,
+                                    static_cast<long long>(t.config.lease.count()), t.name, limit);
+    rows.reserve(r.size());
+    for (const auto& row : r) {
+      Row x;
+      x.id = row[0].as<long long>();
+      x.attempts = row[1].as<int>();
+      Envelope& e = x.envelope;
+      e.id = row[2].c_str();
+      e.type = row[3].c_str();
+      e.schema_version = row[4].as<int>();
+      e.source = row[5].c_str();
+      e.occurred_at = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::microseconds(row[6].as<long long>())));
+      e.correlation_id = row[7].c_str();
+      e.causation_id = row[8].c_str();
+      e.idempotency_key = row[9].c_str();
+      e.headers = parse_headers(row[10].c_str());
+      e.body = std::string(row[11].c_str(), row[11].size());
+      rows.push_back(std::move(x));
+    }
+  }
+  if (rows.empty()) return 0;
+  // RETURNING order is unspecified; the sink sees the batch in queue order.
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
+  claimed_ += rows.size();
+  ++batches_;
+
+  std::vector<Envelope> batch;
+  batch.reserve(rows.size());
+  for (auto& r : rows) batch.push_back(std::move(r.envelope));
+
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<DeliveryResult> results;
+  try {
+    results = sink.deliver_batch(batch);
+  } catch (const std::exception& e) {
+    results.assign(batch.size(), DeliveryResult::retry(std::string("sink threw: ") + e.what()));
+  } catch (...) {
+    results.assign(batch.size(), DeliveryResult::retry("sink threw a non-standard exception"));
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (results.size() != batch.size()) {
+    log().error("sink_result_count", {{"target", t.name},
+                                      {"expected", std::to_string(batch.size())},
+                                      {"got", std::to_string(results.size())}});
+    results.resize(batch.size(), DeliveryResult::retry("sink returned no result for this message"));
+  }
+
+  std::vector<std::string> ids, kinds, errors, delays;
+  ids.reserve(rows.size());
+  kinds.reserve(rows.size());
+  errors.reserve(rows.size());
+  delays.reserve(rows.size());
+  std::size_t n_rejected = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& res = results[i];
+    ids.push_back(std::to_string(rows[i].id));
+    kinds.push_back(kind_name(res.kind));
+    errors.push_back(res.reason.empty() && res.kind != DeliveryResult::Kind::kDelivered
+                         ? std::string("(no reason given)")
+                         : res.reason);
+    const auto delay = res.kind == DeliveryResult::Kind::kRetry
+                           ? backoff_delay(t.config, rows[i].attempts + 1, uniform01())
+                           : std::chrono::milliseconds(0);
+    delays.push_back(std::to_string(delay.count()));
+    // Breaker: a retry means the target is unwell; a delivery or a rejection means it answered.
+    if (res.kind == DeliveryResult::Kind::kRetry) {
+      t.breaker.on_failure();
+    } else {
+      t.breaker.on_success();
+    }
+    if (res.kind == DeliveryResult::Kind::kRejected) ++n_rejected;
+  }
+
+  pqxx::result done;
+  {
+    auto lease = pool_.lease();
+    prepare(lease.conn());
+    pqxx::nontransaction tx(lease.conn());
+    done = tx.exec_prepared(kCompleteStatement, store::pg_array_literal(ids),
+                            store::pg_array_literal(kinds), store::pg_array_literal(errors),
+                            store::pg_array_literal(delays), owner, t.config.max_attempts);
+  }
+  std::size_t n_delivered = 0, n_retry = 0, n_dead = 0;
+  for (const auto& row : done) {
+    const std::string_view state = row[1].c_str();
+    if (state == "delivered") ++n_delivered;
+    else if (state == "dead") ++n_dead;
+    else ++n_retry;
+  }
+  const std::size_t lost = rows.size() - done.size();
+  delivered_ += n_delivered;
+  retried_ += n_retry;
+  dead_ += n_dead;
+  auto& m = metrics::Registry::global();
+  m.observe("zhkh_delivery_attempt_seconds", {{"target", t.name}}, seconds);
+  if (n_delivered) m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "delivered"}}, n_delivered);
+  if (n_retry) m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "retry"}}, n_retry);
+  if (n_dead) {
+    m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "dead"}}, n_dead);
+    log().warn("dead_letters", {{"target", t.name},
+                                {"count", std::to_string(n_dead)},
+                                {"rejected", std::to_string(n_rejected)}});
+  }
+  if (lost) {
+    lease_lost_ += lost;
+    m.add("zhkh_dispatcher_lease_lost_total", {{"target", t.name}}, lost);
+    log().warn("lease_lost", {{"target", t.name},
+                              {"owner", owner},
+                              {"rows", std::to_string(lost)},
+                              {"hint", "the sink took longer than the lease; raise `lease`"}});
+  }
+  return rows.size();
+}
+
+void Dispatcher::run_listener() {
+  struct Receiver : pqxx::notification_receiver {
+    Receiver(pqxx::connection_base& c, Dispatcher& d)
+        : pqxx::notification_receiver(c, kDeliveryChannel), d_(d) {}
+    void operator()(const std::string& payload, int) override { d_.wake(payload); }
+    Dispatcher& d_;
+  };
+  while (!stopping_) {
+    try {
+      pqxx::connection conn(pool_.conninfo());
+      Receiver receiver(conn, *this);
+      // Rows may have arrived while we were not listening.
+      {
+        std::lock_guard lock(mu_);
+        for (auto& [_, t] : targets_) {
+          std::lock_guard tl(t->mu);
+          ++t->wake_seq;
+          t->cv.notify_all();
+        }
+      }
+      while (!stopping_) conn.await_notification(0, 200000);
+    } catch (const std::exception& e) {
+      if (stopping_) break;
+      log().warn("listen_failed", {{"error", e.what()}, {"retry_in_ms", "1000"}});
+      std::unique_lock lock(housekeeper_mu_);
+      housekeeper_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_.load(); });
+    }
+  }
+}
+
+void Dispatcher::run_housekeeper() {
+  while (!stopping_) {
+    try {
+      refresh_depth();
+    } catch (const std::exception& e) {
+      log().warn("queue_depth_failed", {{"error", e.what()}});
+    }
+    std::unique_lock lock(housekeeper_mu_);
+    housekeeper_cv_.wait_for(lock, options_.housekeeping_interval,
+                             [&] { return stopping_.load(); });
+  }
+}
+
+void Dispatcher::refresh_depth() {
+  std::vector<std::pair<std::string, double>> depth;
+  {
+    auto lease = pool_.lease();
+    pqxx::nontransaction tx(lease.conn());
+    for (const auto& row :
+         tx.exec("SELECT target, count(*) FROM hub.delivery WHERE state = 'pending' GROUP BY target")) {
+      depth.emplace_back(row[0].c_str(), row[1].as<double>());
+    }
+  }
+  auto& m = metrics::Registry::global();
+  std::set<std::string> seen;
+  for (const auto& [target, n] : depth) {
+    seen.insert(target);
+    m.set("zhkh_delivery_queue_depth", {{"target", target}}, n);
+    if (sinks_->find(target)) {
+      ensure_target(target);
+    } else {
+      note_missing_sink(target);
+    }
+  }
+  std::vector<std::string> known;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, _] : targets_) known.push_back(name);
+  }
+  for (const auto& name : known) {
+    if (!seen.count(name)) m.set("zhkh_delivery_queue_depth", {{"target", name}}, 0);
+  }
+}
+
+}  // namespace hub::dispatcher
