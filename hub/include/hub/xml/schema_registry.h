@@ -44,6 +44,10 @@ class SchemaRegistry {
   /// Thread-safe. Empty result = valid.
   virtual std::vector<ValidationIssue> validate(const std::string& type, const Document& doc) const = 0;
 
+  /// Validates a whole e:envelope document (envelope.xsd; a canonical body inside is checked too,
+  /// laxly, when its root is known). Empty when types.yaml names no envelope schema is an issue.
+  virtual std::vector<ValidationIssue> validate_envelope(const Document& doc) const = 0;
+
   /// Parses (hardened) and validates; throws ValidationError "<type> <doc name>:<line> <xpath>:
   /// <message>" naming the first problem (and how many more).
   void validate_or_throw(const std::string& type, const Document& doc) const;

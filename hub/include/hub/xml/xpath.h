@@ -26,9 +26,12 @@ class XPath {
   /// XPath string() of the result.
   std::string string_value(const Document& doc) const;
   const std::string& expression() const { return expr_; }
+  /// The prefix bindings in effect (with `c` and `e` always bound).
+  const Namespaces& namespaces() const { return ns_; }
+
+  struct Compiled;  ///< implementation detail (xpath.cpp)
 
  private:
-  struct Compiled;
   std::string expr_;
   Namespaces ns_;
   std::shared_ptr<Compiled> compiled_;
