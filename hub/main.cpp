@@ -4,7 +4,9 @@
 #include <iostream>
 #include <string>
 
+#include "hub/app/hub_app.h"
 #include "hub/app/hub_config.h"
+#include "hub/cli/cli.h"
 #include "hub/core/error.h"
 #include "hub/store/migrations.h"
 
@@ -14,7 +16,9 @@ void usage() {
   std::cout << "usage: zhkh-hub <command> [options]\n"
                "  run -c FILE        run the hub with the configuration FILE\n"
                "  migrate -c FILE    apply database migrations and exit\n"
-               "  version            print the version\n";
+               "  version            print the version\n"
+               "  messages|dlq|schedules|adapters|routes|tokens ...   admin commands through\n"
+               "                     the admin API; `zhkh-hub <command> --help` for each\n";
 }
 
 std::string config_arg(int argc, char** argv) {
@@ -45,9 +49,10 @@ int main(int argc, char** argv) {
       std::cout << "schema at version " << report.current_version << "\n";
       return 0;
     }
-    std::cerr << "zhkh-hub: unknown command '" << command << "'\n";
-    usage();
-    return 2;
+    if (command == "run") {
+      return hub::app::run_until_signal(hub::app::load_hub_config(config_arg(argc, argv)));
+    }
+    return hub::cli::run_cli(argc, argv);
   } catch (const hub::Error& e) {
     std::cerr << "zhkh-hub: " << e.what() << "\n";
     return 1;

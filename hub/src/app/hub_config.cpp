@@ -217,10 +217,7 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
       if (!kv.second.IsMap()) throw ConfigError(file, inst.line, key, "expected a mapping");
       if (!kv.second["plugin"]) throw ConfigError(file, inst.line, key + ".plugin", "required");
       inst.plugin = scalar(kv.second["plugin"], file, key + ".plugin");
-      inst.settings = YAML::Node(YAML::NodeType::Map);
-      for (const auto& s : kv.second) {
-        if (s.first.as<std::string>() != "plugin") inst.settings[s.first] = s.second;
-      }
+      inst.settings = kv.second;
       c.adapters.push_back(std::move(inst));
     }
   }

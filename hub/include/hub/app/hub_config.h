@@ -45,7 +45,7 @@ struct TargetSettings {
 struct AdapterInstance {
   std::string name;
   std::string plugin;
-  YAML::Node settings;  ///< the instance's section without `plugin`
+  YAML::Node settings;  ///< the instance's whole section, `plugin` included
   int line = 0;
 };
 
