@@ -58,12 +58,13 @@ std::vector<Edit> edit_script(const std::vector<std::string>& a, const std::vect
       if (i < n && j < m && a[pre + i] == b[pre + j]) {
         out.push_back({' ', pre + i, pre + j});
         ++i, ++j;
-      } else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) {
-        out.push_back({'+', pre + i, pre + j});
-        ++j;
-      } else {
+      } else if (i < n && (j == m || at(i + 1, j) >= at(i, j + 1))) {
+        // Removals before additions on a tie, the way diff(1) prints a changed line.
         out.push_back({'-', pre + i, pre + j});
         ++i;
+      } else {
+        out.push_back({'+', pre + i, pre + j});
+        ++j;
       }
     }
   }

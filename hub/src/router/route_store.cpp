@@ -93,7 +93,7 @@ ApplyResult RouteStore::apply(const std::string& yaml_text, const std::string& f
       " VALUES ($1, 'routes.apply', $2, jsonb_build_object('version', $3::bigint, 'digest', $4::text))",
       actor, file, result.version, result.digest);
   // Delivered at commit, and only if it commits.
-  tx.exec_params0("SELECT pg_notify($1, $2)", std::string(kRoutesChannel),
+  tx.exec_params("SELECT pg_notify($1, $2)", std::string(kRoutesChannel),
                   std::to_string(result.version));
   tx.commit();
   log().info("routes.applied", {{"version", std::to_string(result.version)},

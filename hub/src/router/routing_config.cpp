@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hub/core/error.h"
+#include "hub/xml/document.h"
 
 namespace hub::router {
 namespace {
@@ -118,16 +119,27 @@ class Checker {
     const auto expr = str(n, key);
     // libxml2 resolves prefixes only when evaluating; catch unbound ones now, at apply time.
     for (const auto& prefix : xpath_prefixes(expr)) {
-      if (prefix != "c" && !ns.count(prefix)) {
+      if (prefix != "c" && prefix != "e" && !ns.count(prefix)) {
         fail(n, key, "XPath '" + expr + "' uses prefix '" + prefix +
-                         "' that is not declared under namespaces (c = canonical is implicit)");
+                         "' that is not declared under namespaces (c = canonical, e = envelope are "
+                         "implicit)");
       }
     }
     try {
-      return xml::XPath::compile(expr, ns);
+      auto x = xml::XPath::compile(expr, ns);
+      // libxml2's compiler accepts some broken expressions ("count(", unknown functions) that
+      // only fail when evaluated; a trial run on a tiny document catches them at apply time.
+      x.matches(probe_document());
+      return x;
     } catch (const Error& e) {
       fail(n, key, std::string("invalid XPath: ") + e.what());
     }
+  }
+
+  static const xml::Document& probe_document() {
+    static const xml::Document doc = xml::parse_xml(
+        std::string("<c:probe xmlns:c=\"") + xml::kCanonicalNs + "\"/>", "xpath-probe");
+    return doc;
   }
 
   const std::string& file() const { return file_; }
