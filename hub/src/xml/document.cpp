@@ -123,8 +123,12 @@ void on_internal_subset(void* ctx, const xmlChar* name, const xmlChar* external_
   xmlSAX2InternalSubset(ctx, name, external_id, system_id);
 }
 
-void on_external_subset(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
-  refuse(static_cast<xmlParserCtxtPtr>(ctx), state_of(ctx), "external DTD subset refused");
+// libxml2 calls this after every DOCTYPE; only one naming an external subset matters, and
+// on_internal_subset has refused those already. Never load anything here.
+void on_external_subset(void* ctx, const xmlChar*, const xmlChar* external_id, const xmlChar* system_id) {
+  if (external_id || system_id) {
+    refuse(static_cast<xmlParserCtxtPtr>(ctx), state_of(ctx), "external DTD subset refused");
+  }
 }
 
 void on_entity_decl(void* ctx, const xmlChar* name, int type, const xmlChar*, const xmlChar* system_id,

@@ -105,6 +105,13 @@ class Registry final : public SchemaRegistry {
             if (issue.line <= 0) issue.line = static_cast<int>(xmlGetLineNo(node));
           }
           issue.message = trimmed(err->message);
+          // libxml2 reports attribute problems on the element; point at the attribute itself.
+          if (auto at = issue.message.find(", attribute '"); at != std::string::npos && !issue.xpath.empty()) {
+            auto begin = at + 13, end = issue.message.find('\'', begin);
+            if (end != std::string::npos && end > begin && issue.message[begin] != '{') {
+              issue.xpath += "/@" + issue.message.substr(begin, end - begin);
+            }
+          }
           out->push_back(std::move(issue));
         },
         &issues);

@@ -16,7 +16,9 @@
 namespace hub::xml {
 
 std::string envelope_to_xml(const Envelope& e);
-/// Reads an envelope document; throws XmlError naming the missing or malformed part.
+/// Reads an envelope document; throws XmlError naming the missing or malformed part. The body comes
+/// back as libxml2's serialization of the one element inside e:body, with the namespaces it uses
+/// declared on it (comments or processing instructions around that element are not kept).
 Envelope envelope_from_xml(const Document& doc);
 
 /// ISO-8601 UTC with milliseconds ("2026-11-23T08:55:39.123Z") and back.
