@@ -55,7 +55,7 @@ adapters:
   EXPECT_EQ(cfg.targets.at("bank").backoff_base, "2s");  // inherits the defaults
   ASSERT_EQ(cfg.adapters.size(), 1u);
   EXPECT_EQ(cfg.adapters[0].plugin, "file_inbox");
-  EXPECT_EQ(cfg.adapters[0].line, 9);
+  EXPECT_EQ(cfg.adapters[0].line, 10);
   EXPECT_EQ(cfg.routes_on_start, "if_empty");
 }
 
