@@ -81,9 +81,9 @@ class FieldParser {
         if (u == spec_.names[i]) found = spec_.names_base + i;
       if (found < 0) {
         if (spec_.names)
-          fail(token, std::string("not a number or a ") +
-                          (spec_.names == kMonthNames ? "month name (JAN..DEC)"
-                                                      : "day name (SUN..SAT)"));
+          fail(token,
+               std::string("not a number or a ") +
+                   (spec_.names == kMonthNames ? "month name (JAN..DEC)" : "day name (SUN..SAT)"));
         fail(token, "not a number");
       }
       v = found;
@@ -155,8 +155,8 @@ std::int64_t to_seconds(CronExpr::TimePoint t) {
 }
 
 CronExpr::TimePoint from_seconds(std::int64_t s) {
-  return CronExpr::TimePoint(std::chrono::duration_cast<CronExpr::TimePoint::duration>(
-      std::chrono::seconds(s)));
+  return CronExpr::TimePoint(
+      std::chrono::duration_cast<CronExpr::TimePoint::duration>(std::chrono::seconds(s)));
 }
 
 }  // namespace
@@ -225,9 +225,9 @@ CronExpr CronExpr::parse(const std::string& text) {
         if (e.days_of_month_[static_cast<std::size_t>(d)]) possible = true;
     }
     if (!possible)
-      throw CronError(text, "day-of-month", fields[3],
-                      "never fires: no selected month has this day (month field '" + fields[4] +
-                          "')");
+      throw CronError(
+          text, "day-of-month", fields[3],
+          "never fires: no selected month has this day (month field '" + fields[4] + "')");
   }
   return e;
 }
@@ -319,8 +319,9 @@ std::optional<CronExpr::TimePoint> CronExpr::next_after(TimePoint after,
     // lies within the gap's length after the transition: if `a` is that close after a forward
     // transition, search from the wall clock before it, or such a time would be missed.
     const auto& tr = zone.transitions();
-    auto it = std::upper_bound(tr.begin(), tr.end(), a + 1 - 2 * kDay,
-                               [](SysSeconds v, const TimeZone::Transition& t) { return v < t.at; });
+    auto it =
+        std::upper_bound(tr.begin(), tr.end(), a + 1 - 2 * kDay,
+                         [](SysSeconds v, const TimeZone::Transition& t) { return v < t.at; });
     for (; it != tr.end() && it->at <= a + 1; ++it) {
       const int before = it == tr.begin() ? zone.offset_at(it->at - 1) : std::prev(it)->offset;
       if (before < it->offset && it->at + (it->offset - before) > a + 1) lo = std::min(lo, before);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-
 #include <pqxx/pqxx>
 
 #include "hub/metrics/registry.h"
@@ -101,11 +100,14 @@ Scheduler::Scheduler(store::Pool& pool, JobInvoker invoke, JobExists job_exists,
   metrics::Registry::global().describe("zhkh_schedule_run_seconds", "Duration of job runs");
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 void Scheduler::refresh_next(Slot& slot, TimePoint now) {
   slot.next.reset();
-  if (slot.entry.enabled && slot.job_known && slot.cron) slot.next = slot.cron->next_after(now, *slot.zone);
+  if (slot.entry.enabled && slot.job_known && slot.cron)
+    slot.next = slot.cron->next_after(now, *slot.zone);
 }
 
 void Scheduler::set_schedules(std::vector<router::ScheduleEntry> entries) {
@@ -117,7 +119,8 @@ void Scheduler::set_schedules(std::vector<router::ScheduleEntry> entries) {
     try {
       s.cron = CronExpr::parse(e.cron);
     } catch (const CronError& err) {
-      throw ConfigError("schedules", e.line, "cron", std::string("job '") + e.job + "': " + err.what());
+      throw ConfigError("schedules", e.line, "cron",
+                        std::string("job '") + e.job + "': " + err.what());
     }
     try {
       s.zone = TimeZone::locate(e.time_zone);
@@ -143,7 +146,8 @@ void Scheduler::set_schedules(std::vector<router::ScheduleEntry> entries) {
       refresh_next(s, now);
     }
     if (!s.job_known)
-      log_.warn("schedule_unknown_job", {{"job", s.entry.job}, {"line", std::to_string(s.entry.line)}});
+      log_.warn("schedule_unknown_job",
+                {{"job", s.entry.job}, {"line", std::to_string(s.entry.line)}});
   }
   slots_ = std::move(fresh);
   log_.info("schedules_set", {{"count", std::to_string(slots_.size())}});
@@ -171,7 +175,8 @@ void Scheduler::start() {
       refresh_next(slots_[i], now);
     }
   }
-  for (std::size_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (std::size_t i = 0; i < options_.workers; ++i)
+    workers_.emplace_back([this] { worker_loop(); });
   if (options_.run_misfires) {
     try {
       queue_misfires();
@@ -195,7 +200,8 @@ void Scheduler::queue_misfires() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& s : slots_)
-      if (s.entry.enabled && s.job_known && s.cron) candidates.push_back({s.entry.job, *s.cron, s.zone});
+      if (s.entry.enabled && s.job_known && s.cron)
+        candidates.push_back({s.entry.job, *s.cron, s.zone});
   }
   if (candidates.empty()) return;
   const auto now = Clock::now();
@@ -302,9 +308,10 @@ void Scheduler::execute_due(const Due& due, std::unique_ptr<pqxx::connection>& c
       if (!r.empty()) {
         metrics::Registry::global().add("zhkh_schedule_runs_total",
                                         {{"job", due.job}, {"status", "skipped"}});
-        log_.warn("schedule_run_skipped",
-                  {{"job", due.job}, {"slot", iso(due.scheduled_for)}, {"trigger", due.trigger},
-                   {"reason", "previous run still in progress"}});
+        log_.warn("schedule_run_skipped", {{"job", due.job},
+                                           {"slot", iso(due.scheduled_for)},
+                                           {"trigger", due.trigger},
+                                           {"reason", "previous run still in progress"}});
       }
       return;
     }
@@ -331,8 +338,8 @@ void Scheduler::execute_due(const Due& due, std::unique_ptr<pqxx::connection>& c
     finish_run(*conn, due.job, *id);
   } catch (const std::exception& e) {
     // Dropping the connection releases any advisory lock it held.
-    log_.error("schedule_run_error", {{"job", due.job}, {"slot", iso(due.scheduled_for)},
-                                      {"error", e.what()}});
+    log_.error("schedule_run_error",
+               {{"job", due.job}, {"slot", iso(due.scheduled_for)}, {"error", e.what()}});
     conn.reset();
   }
 }
@@ -371,8 +378,8 @@ void Scheduler::finish_run(pqxx::connection& conn, const std::string& job, std::
       tx.exec_params(kFinishSql, run_id, status, error, summary);
       tx.commit();
     } catch (const std::exception& e) {
-      log_.error("schedule_run_record_failed", {{"job", job}, {"run_id", std::to_string(run_id)},
-                                                {"error", e.what()}});
+      log_.error("schedule_run_record_failed",
+                 {{"job", job}, {"run_id", std::to_string(run_id)}, {"error", e.what()}});
     }
   }
   try {
@@ -405,7 +412,8 @@ std::int64_t Scheduler::trigger(const std::string& job, const std::string& actor
                                     "already running (here or on another node)", actor)[0]
                         .as<std::int64_t>();
     tx.commit();
-    log_.warn("schedule_manual_skipped", {{"job", job}, {"actor", actor}, {"run_id", std::to_string(id)}});
+    log_.warn("schedule_manual_skipped",
+              {{"job", job}, {"actor", actor}, {"run_id", std::to_string(id)}});
     return id;
   }
   std::int64_t id = 0;
@@ -418,8 +426,9 @@ std::int64_t Scheduler::trigger(const std::string& job, const std::string& actor
     unlock(*conn, job);
     throw;
   }
-  log_.info("schedule_run_started",
-            {{"job", job}, {"run_id", std::to_string(id)}, {"trigger", "manual"}, {"actor", actor}});
+  log_.info(
+      "schedule_run_started",
+      {{"job", job}, {"run_id", std::to_string(id)}, {"trigger", "manual"}, {"actor", actor}});
 
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) {  // stop() began meanwhile and will not join a new thread
@@ -441,10 +450,11 @@ std::int64_t Scheduler::trigger(const std::string& job, const std::string& actor
   }
   auto done = std::make_shared<std::atomic<bool>>(false);
   manual_done_.push_back(done);
-  manual_.emplace_back([this, c = std::shared_ptr<pqxx::connection>(std::move(conn)), job, id, done] {
-    finish_run(*c, job, id);
-    done->store(true);
-  });
+  manual_.emplace_back(
+      [this, c = std::shared_ptr<pqxx::connection>(std::move(conn)), job, id, done] {
+        finish_run(*c, job, id);
+        done->store(true);
+      });
   return id;
 }
 

@@ -241,8 +241,8 @@ std::shared_ptr<const TimeZone> TimeZone::from_tzif(const std::string& name,
     r.skip(2);  // isdst, abbreviation index: not needed to compute wall-clock time
     if (off < -26 * 3600 || off > 26 * 3600) r.fail("UTC offset out of range");
   }
-  r.skip(static_cast<std::size_t>(h.charcnt + h.leapcnt * (time_size + 4) + h.isstdcnt +
-                                  h.isutcnt));
+  r.skip(
+      static_cast<std::size_t>(h.charcnt + h.leapcnt * (time_size + 4) + h.isstdcnt + h.isutcnt));
 
   std::shared_ptr<TimeZone> tz(new TimeZone());
   tz->name_ = name;
@@ -273,8 +273,8 @@ std::shared_ptr<const TimeZone> TimeZone::from_tzif(const std::string& name,
             last == INT64_MIN ? 1970 : civil::civil_from_days(civil::floor_div(last, 86400)).year;
         for (int y = first_year; y <= kLastExpandedYear; ++y) {
           // The start time is given in standard time, the end time in daylight time.
-          const SysSeconds start = rule_day(rule.start, y) * 86400 + rule.start.time -
-                                   rule.std_offset;
+          const SysSeconds start =
+              rule_day(rule.start, y) * 86400 + rule.start.time - rule.std_offset;
           const SysSeconds stop = rule_day(rule.end, y) * 86400 + rule.end.time - rule.dst_offset;
           if (start < stop) {
             add(start, rule.dst_offset);
@@ -296,12 +296,11 @@ std::shared_ptr<const TimeZone> TimeZone::locate(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = cache.find(name); it != cache.end()) return it->second;
 
-  const bool safe =
-      !name.empty() && name.front() != '/' && name.find("..") == std::string::npos &&
-      std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
-               c == '+';
-      });
+  const bool safe = !name.empty() && name.front() != '/' && name.find("..") == std::string::npos &&
+                    std::all_of(name.begin(), name.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
+                             c == '-' || c == '+';
+                    });
   if (!safe) throw TimeZoneError("time zone '" + name + "': not a valid IANA zone name");
 
   const char* dir = std::getenv("TZDIR");

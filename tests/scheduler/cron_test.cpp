@@ -33,7 +33,8 @@ std::string iso(std::optional<TimePoint> t) {
   return buf;
 }
 
-std::string next(const std::string& expr, const std::string& after, const std::string& zone = "UTC") {
+std::string next(const std::string& expr, const std::string& after,
+                 const std::string& zone = "UTC") {
   return iso(CronExpr::parse(expr).next_after(utc(after), zone));
 }
 
@@ -53,11 +54,27 @@ std::vector<std::string> series(const std::string& expr, const std::string& afte
 }
 
 TEST(CronParse, AcceptsTheDocumentedForms) {
-  for (const char* text :
-       {"* * * * *", "*/5 * * * *", "0 0 1,15 * MON-FRI", "0 30 2 * * ?", "0 0 12 ? JAN-MAR SUN",
-        "@daily", "@HOURLY", "@yearly", "@annually", "@monthly", "@weekly", "@midnight",
-        "0 0 * * 7", "5/15 * * * * *", "0 9-17/2 * * 1-5", "0 0 29 2 *", "0 0 * * mon-sun",
-        "0 0 * * 5-7", "  1   2  3  4  5  ", "0-59/10 0,12 1-7 jan,jul ?", "*/1 * * * * *"}) {
+  for (const char* text : {"* * * * *",
+                           "*/5 * * * *",
+                           "0 0 1,15 * MON-FRI",
+                           "0 30 2 * * ?",
+                           "0 0 12 ? JAN-MAR SUN",
+                           "@daily",
+                           "@HOURLY",
+                           "@yearly",
+                           "@annually",
+                           "@monthly",
+                           "@weekly",
+                           "@midnight",
+                           "0 0 * * 7",
+                           "5/15 * * * * *",
+                           "0 9-17/2 * * 1-5",
+                           "0 0 29 2 *",
+                           "0 0 * * mon-sun",
+                           "0 0 * * 5-7",
+                           "  1   2  3  4  5  ",
+                           "0-59/10 0,12 1-7 jan,jul ?",
+                           "*/1 * * * * *"}) {
     EXPECT_NO_THROW(CronExpr::parse(text)) << text;
   }
 }
@@ -180,7 +197,8 @@ TEST(CronNext, TimeZonesShiftTheSameWallClock) {
                TimeZoneError);
 }
 
-// Europe/Berlin: 2025-03-30 02:00 CET → 03:00 CEST (01:00Z); 2025-10-26 03:00 CEST → 02:00 CET (01:00Z).
+// Europe/Berlin: 2025-03-30 02:00 CET → 03:00 CEST (01:00Z); 2025-10-26 03:00 CEST → 02:00 CET
+// (01:00Z).
 TEST(CronNext, DaylightSavingGapFiresOnceShiftedForward) {
   // 02:30 does not exist on 30 March: fires at 03:30 CEST (01:30Z), then at 02:30 CEST.
   EXPECT_EQ(series("30 2 * * *", "2025-03-29T12:00:00Z", "Europe/Berlin", 3),
@@ -220,17 +238,22 @@ TEST(CronNext, DaylightSavingOverlapFiresOnceForFixedTimesAndInBothPassesForHour
 
 TEST(CronLast, FindsTheLatestFireTimeAtOrBefore) {
   const auto utc_zone = TimeZone::locate("UTC");
-  EXPECT_EQ(iso(CronExpr::parse("0 0 * * * *").last_at_or_before(utc("2025-05-05T12:34:56Z"), *utc_zone)),
+  EXPECT_EQ(
+      iso(CronExpr::parse("0 0 * * * *").last_at_or_before(utc("2025-05-05T12:34:56Z"), *utc_zone)),
+      "2025-05-05T12:00:00Z");
+  EXPECT_EQ(
+      iso(CronExpr::parse("0 0 * * * *").last_at_or_before(utc("2025-05-05T12:00:00Z"), *utc_zone)),
+      "2025-05-05T12:00:00Z");
+  EXPECT_EQ(iso(CronExpr::parse("* * * * * *")
+                    .last_at_or_before(utc("2025-05-05T12:00:00.700Z"), *utc_zone)),
             "2025-05-05T12:00:00Z");
-  EXPECT_EQ(iso(CronExpr::parse("0 0 * * * *").last_at_or_before(utc("2025-05-05T12:00:00Z"), *utc_zone)),
-            "2025-05-05T12:00:00Z");
-  EXPECT_EQ(iso(CronExpr::parse("* * * * * *").last_at_or_before(utc("2025-05-05T12:00:00.700Z"), *utc_zone)),
-            "2025-05-05T12:00:00Z");
-  EXPECT_EQ(iso(CronExpr::parse("0 0 29 2 *").last_at_or_before(utc("2025-06-01T00:00:00Z"), *utc_zone)),
-            "2024-02-29T00:00:00Z");
-  EXPECT_EQ(iso(CronExpr::parse("0 9 * * *").last_at_or_before(utc("2025-06-01T05:00:00Z"),
-                                                               *TimeZone::locate("Europe/Moscow"))),
-            "2025-05-31T06:00:00Z");
+  EXPECT_EQ(
+      iso(CronExpr::parse("0 0 29 2 *").last_at_or_before(utc("2025-06-01T00:00:00Z"), *utc_zone)),
+      "2024-02-29T00:00:00Z");
+  EXPECT_EQ(
+      iso(CronExpr::parse("0 9 * * *")
+              .last_at_or_before(utc("2025-06-01T05:00:00Z"), *TimeZone::locate("Europe/Moscow"))),
+      "2025-05-31T06:00:00Z");
 }
 
 }  // namespace
@@ -269,8 +292,9 @@ TEST(CronNext, AgreesWithBruteForceMinuteWalk) {
                                (use_dow ? join(dows) : "*");
       const auto cron = CronExpr::parse(expr);
       // Around DST changes of 2025 and random days.
-      std::time_t start = std::vector<std::time_t>{1743292800, 1761436800, 1741500000, 1762000000,
-                                                   1700000000 + static_cast<std::time_t>(rng() % 50000000)}[round % 5];
+      std::time_t start = std::vector<std::time_t>{
+          1743292800, 1761436800, 1741500000, 1762000000,
+          1700000000 + static_cast<std::time_t>(rng() % 50000000)}[round % 5];
       start += static_cast<std::time_t>(rng() % 7200) - 3600;
       const auto got = cron.next_after(std::chrono::system_clock::from_time_t(start), zone);
       std::time_t t = (start / 60 + 1) * 60;
@@ -289,7 +313,10 @@ TEST(CronNext, AgreesWithBruteForceMinuteWalk) {
           << expr << " in " << zone << " after " << start;
     }
   }
-  if (old_tz) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
+  if (old_tz)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 

@@ -5,9 +5,8 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <thread>
-
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "hub/scheduler/scheduler.h"
 

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -5,7 +6,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fcntl.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,8 +52,9 @@ int wait_child(pid_t pid, std::chrono::seconds timeout) {
 // processes, and every second (slot) is handled by at most one of them.
 TEST(OneRunner, TwoProcessesNeverOverlapAndShareEachSecond) {
   testing::TestDatabase db;
-  db.exec("CREATE TABLE public.job_trace (node text, pid int, started_at timestamptz, "
-          "finished_at timestamptz)");
+  db.exec(
+      "CREATE TABLE public.job_trace (node text, pid int, started_at timestamptz, "
+      "finished_at timestamptz)");
   const auto dir = testing::make_temp_dir("zhkh-one-runner");
   const pid_t a = spawn_runner(db.conninfo(), "node-1", (dir / "node-1.log").string());
   const pid_t b = spawn_runner(db.conninfo(), "node-2", (dir / "node-2.log").string());
@@ -84,9 +85,10 @@ TEST(OneRunner, TwoProcessesNeverOverlapAndShareEachSecond) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.schedule_run WHERE status = 'running'"), "0");
   // Both processes were really there and competing: their runs and skips are in the table.
   std::cout << "runs per node: "
-            << db.scalar("SELECT string_agg(node || '=' || n, ', ') FROM (SELECT node || ':' || "
-                         "status AS node, count(*) AS n FROM hub.schedule_run GROUP BY 1 "
-                         "ORDER BY 1) s")
+            << db.scalar(
+                   "SELECT string_agg(node || '=' || n, ', ') FROM (SELECT node || ':' || "
+                   "status AS node, count(*) AS n FROM hub.schedule_run GROUP BY 1 "
+                   "ORDER BY 1) s")
             << "\n";
   std::filesystem::remove_all(dir);
 }

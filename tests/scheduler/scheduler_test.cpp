@@ -65,8 +65,9 @@ TEST(Scheduler, RecordsEveryRunWithStatusNodeAndTrigger) {
   EXPECT_EQ(count(db, "job = 'a.fail' AND error <> 'upstream said no'"), 0);
   EXPECT_EQ(count(db, "job = 'a.throw' AND error <> 'adapter blew up'"), 0);
   // Slots are whole seconds, runs start no earlier than their slot and end after they start.
-  EXPECT_EQ(count(db, "scheduled_for <> date_trunc('second', scheduled_for) OR "
-                      "started_at < scheduled_for OR finished_at < started_at"),
+  EXPECT_EQ(count(db,
+                  "scheduled_for <> date_trunc('second', scheduled_for) OR "
+                  "started_at < scheduled_for OR finished_at < started_at"),
             0);
   const auto runs = s.runs("a.ok", 1);
   ASSERT_EQ(runs.size(), 1u);
@@ -153,7 +154,8 @@ TEST(Scheduler, ManualTriggerRecordsActorAndSkipsWhileRunning) {
   // Another node (any session) holding the job's documented lock key also makes it skip.
   pqxx::connection other(db.conninfo());
   pqxx::nontransaction tx(other);
-  ASSERT_TRUE(tx.exec1("SELECT pg_try_advisory_lock(hashtext('zhkh-job:' || 'a.once'))")[0].as<bool>());
+  ASSERT_TRUE(
+      tx.exec1("SELECT pg_try_advisory_lock(hashtext('zhkh-job:' || 'a.once'))")[0].as<bool>());
   EXPECT_EQ(s.run(s.trigger("a.once", "dave"))->status, "skipped");
   tx.exec("SELECT pg_advisory_unlock(hashtext('zhkh-job:' || 'a.once'))");
   s.stop();
@@ -163,13 +165,16 @@ TEST(Scheduler, ManualTriggerRecordsActorAndSkipsWhileRunning) {
 TEST(Scheduler, StaleRunningRowOfADeadProcessIsFailedByTheNextRun) {
   testing::TestDatabase db;
   auto pool = db.make_pool(2);
-  db.exec("INSERT INTO hub.schedule_run (job, scheduled_for, status, trigger, node) "
-          "VALUES ('a.job', now() - interval '1 hour', 'running', 'cron', 'dead-node')");
-  Scheduler s(*pool, [](const std::string&) { return plugin::JobResult::success(); }, nullptr, "n");
+  db.exec(
+      "INSERT INTO hub.schedule_run (job, scheduled_for, status, trigger, node) "
+      "VALUES ('a.job', now() - interval '1 hour', 'running', 'cron', 'dead-node')");
+  Scheduler s(
+      *pool, [](const std::string&) { return plugin::JobResult::success(); }, nullptr, "n");
   const auto id = s.trigger("a.job", "ops");
   ASSERT_TRUE(eventually([&] { return s.run(id)->status == "ok"; }));
-  EXPECT_EQ(db.scalar("SELECT status || ': ' || error FROM hub.schedule_run WHERE node = 'dead-node'"),
-            "failed: interrupted: the process running it stopped before the run finished");
+  EXPECT_EQ(
+      db.scalar("SELECT status || ': ' || error FROM hub.schedule_run WHERE node = 'dead-node'"),
+      "failed: interrupted: the process running it stopped before the run finished");
 }
 
 // A daily slot 6 hours ago (UTC): the previous fire time is far from now and the next one far
@@ -189,14 +194,20 @@ TEST(Scheduler, MissedRunsAfterDowntimeRunOnceAtStart) {
   const auto previous =
       CronExpr::parse(e.cron).last_at_or_before(Clock::now(), *TimeZone::locate("UTC"));
   ASSERT_TRUE(previous);
-  db.exec("INSERT INTO hub.schedule_run (job, scheduled_for, finished_at, status, trigger, node) "
-          "VALUES ('a.daily', to_timestamp(" +
-          std::to_string(Clock::to_time_t(*previous) - 5 * 86400) + "), now(), 'ok', 'cron', 'old')");
+  db.exec(
+      "INSERT INTO hub.schedule_run (job, scheduled_for, finished_at, status, trigger, node) "
+      "VALUES ('a.daily', to_timestamp(" +
+      std::to_string(Clock::to_time_t(*previous) - 5 * 86400) + "), now(), 'ok', 'cron', 'old')");
   // A job that never ran before has nothing to catch up on.
   std::atomic<int> calls{0};
   auto make = [&](const std::string& node) {
     auto s = std::make_unique<Scheduler>(
-        *pool, [&](const std::string&) { ++calls; return plugin::JobResult::success(); }, nullptr, node);
+        *pool,
+        [&](const std::string&) {
+          ++calls;
+          return plugin::JobResult::success();
+        },
+        nullptr, node);
     s->set_schedules({e, daily_six_hours_ago("a.new")});
     return s;
   };
@@ -225,12 +236,14 @@ TEST(Scheduler, MisfiresCanBeTurnedOff) {
   testing::TestDatabase db;
   auto pool = db.make_pool(2);
   const auto e = daily_six_hours_ago("a.daily");
-  db.exec("INSERT INTO hub.schedule_run (job, scheduled_for, status, trigger) "
-          "VALUES ('a.daily', now() - interval '3 days', 'ok', 'cron')");
+  db.exec(
+      "INSERT INTO hub.schedule_run (job, scheduled_for, status, trigger) "
+      "VALUES ('a.daily', now() - interval '3 days', 'ok', 'cron')");
   SchedulerOptions options;
   options.run_misfires = false;
-  Scheduler s(*pool, [](const std::string&) { return plugin::JobResult::success(); }, nullptr, "n",
-              options);
+  Scheduler s(
+      *pool, [](const std::string&) { return plugin::JobResult::success(); }, nullptr, "n",
+      options);
   s.set_schedules({e});
   s.start();
   std::this_thread::sleep_for(1s);
@@ -241,8 +254,9 @@ TEST(Scheduler, MisfiresCanBeTurnedOff) {
 TEST(Scheduler, SetSchedulesValidatesAndListShowsNextFireAndLastRun) {
   testing::TestDatabase db;
   auto pool = db.make_pool(2);
-  Scheduler s(*pool, [](const std::string&) { return plugin::JobResult::success("fine"); },
-              [](const std::string& job) { return job != "gone.job"; }, "n");
+  Scheduler s(
+      *pool, [](const std::string&) { return plugin::JobResult::success("fine"); },
+      [](const std::string& job) { return job != "gone.job"; }, "n");
   try {
     s.set_schedules({entry("a.x", "* * * * *"), entry("a.y", "61 * * * *", "UTC", 7)});
     ADD_FAILURE() << "accepted a bad cron";
@@ -289,10 +303,13 @@ TEST(Scheduler, ReloadingTheSameScheduleKeepsTheSlotAndANewOneFires) {
   testing::TestDatabase db;
   auto pool = db.make_pool(2);
   std::atomic<int> b_runs{0};
-  Scheduler s(*pool, [&](const std::string& job) {
+  Scheduler s(
+      *pool,
+      [&](const std::string& job) {
         if (job == "a.b") ++b_runs;
         return plugin::JobResult::success();
-      }, nullptr, "n");
+      },
+      nullptr, "n");
   s.set_schedules({entry("a.a", "0 0 0 1 1 *")});
   s.start();
   const auto before = s.list().at(0).next_fire;

@@ -60,7 +60,8 @@ TEST(TimeZone, ResolvesGapsAndOverlaps) {
 }
 
 TEST(TimeZone, RejectsUnknownAndUnsafeNames) {
-  for (const char* bad : {"Mars/Olympus", "../../etc/passwd", "/etc/localtime", "", "Europe/Mo scow"}) {
+  for (const char* bad :
+       {"Mars/Olympus", "../../etc/passwd", "/etc/localtime", "", "Europe/Mo scow"}) {
     try {
       TimeZone::locate(bad);
       ADD_FAILURE() << "accepted " << bad;
@@ -80,8 +81,8 @@ TEST(TimeZone, AgreesWithGlibcOverTwoCenturies) {
   std::uniform_int_distribution<SysSeconds> when(utc(1950, 1, 1), utc(2150, 1, 1));
   const char* old_tz = std::getenv("TZ");
   const std::string saved = old_tz ? old_tz : "";
-  for (const char* name : {"Europe/Berlin", "Europe/Moscow", "Asia/Vladivostok",
-                           "America/New_York", "Australia/Sydney", "Europe/Samara"}) {
+  for (const char* name : {"Europe/Berlin", "Europe/Moscow", "Asia/Vladivostok", "America/New_York",
+                           "Australia/Sydney", "Europe/Samara"}) {
     const auto zone = TimeZone::locate(name);
     setenv("TZ", (std::string(":") + name).c_str(), 1);
     tzset();
@@ -93,7 +94,10 @@ TEST(TimeZone, AgreesWithGlibcOverTwoCenturies) {
       ASSERT_EQ(zone->offset_at(t), tm.tm_gmtoff) << name << " at " << t;
     }
   }
-  if (old_tz) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
+  if (old_tz)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 
