@@ -20,14 +20,15 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 struct Edit {
-  char op;          // ' ', '-', '+'
-  std::size_t a;    // line index in before (for ' ' and '-')
-  std::size_t b;    // line index in after (for ' ' and '+')
+  char op;        // ' ', '-', '+'
+  std::size_t a;  // line index in before (for ' ' and '-')
+  std::size_t b;  // line index in after (for ' ' and '+')
 };
 
 /// The edit script from an LCS table over the middle part that differs; the common prefix and
 /// suffix are trimmed first so the table stays small for the usual one-line change.
-std::vector<Edit> edit_script(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<Edit> edit_script(const std::vector<std::string>& a,
+                              const std::vector<std::string>& b) {
   std::size_t pre = 0;
   while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
   std::size_t suf = 0;
@@ -50,7 +51,8 @@ std::vector<Edit> edit_script(const std::vector<std::string>& a, const std::vect
     auto at = [&](std::size_t i, std::size_t j) -> std::uint32_t& { return len[i * (m + 1) + j]; };
     for (std::size_t i = n; i-- > 0;) {
       for (std::size_t j = m; j-- > 0;) {
-        at(i, j) = a[pre + i] == b[pre + j] ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
+        at(i, j) =
+            a[pre + i] == b[pre + j] ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
       }
     }
     std::size_t i = 0, j = 0;

@@ -70,10 +70,9 @@ ApplyResult RouteStore::apply(const std::string& yaml_text, const std::string& f
   tx.exec0("LOCK TABLE hub.route_version IN SHARE ROW EXCLUSIVE MODE");
   const auto cur = query_current(tx);
   const std::string before = cur ? cur->config : std::string();
-  const std::string before_name =
-      cur ? "version " + std::to_string(cur->version) + " (" + cur->applied_by + ", " +
-                cur->applied_at + ")"
-          : "(no version)";
+  const std::string before_name = cur ? "version " + std::to_string(cur->version) + " (" +
+                                            cur->applied_by + ", " + cur->applied_at + ")"
+                                      : "(no version)";
   result.diff = unified_diff(before, yaml_text, before_name, file);
   result.version = cur ? cur->version : 0;
   result.changed = !cur || cur->config != yaml_text;
@@ -90,11 +89,12 @@ ApplyResult RouteStore::apply(const std::string& yaml_text, const std::string& f
                        .as<long long>();
   tx.exec_params0(
       "INSERT INTO hub.audit (actor, action, object, details)"
-      " VALUES ($1, 'routes.apply', $2, jsonb_build_object('version', $3::bigint, 'digest', $4::text))",
+      " VALUES ($1, 'routes.apply', $2, jsonb_build_object('version', $3::bigint, 'digest', "
+      "$4::text))",
       actor, file, result.version, result.digest);
   // Delivered at commit, and only if it commits.
   tx.exec_params("SELECT pg_notify($1, $2)", std::string(kRoutesChannel),
-                  std::to_string(result.version));
+                 std::to_string(result.version));
   tx.commit();
   log().info("routes.applied", {{"version", std::to_string(result.version)},
                                 {"digest", result.digest},
@@ -139,7 +139,8 @@ namespace {
 /// a payload out of order (or a missed one) cannot make it go backwards.
 class Receiver : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection_base& c, bool& flag) : pqxx::notification_receiver(c, kRoutesChannel), flag_(flag) {}
+  Receiver(pqxx::connection_base& c, bool& flag)
+      : pqxx::notification_receiver(c, kRoutesChannel), flag_(flag) {}
   void operator()(const std::string&, int) override { flag_ = true; }
 
  private:
@@ -152,7 +153,9 @@ RouteWatcher::RouteWatcher(std::string conninfo, Callback on_version,
                            std::chrono::milliseconds recheck)
     : conninfo_(std::move(conninfo)), on_version_(std::move(on_version)), recheck_(recheck) {}
 
-RouteWatcher::~RouteWatcher() { stop(); }
+RouteWatcher::~RouteWatcher() {
+  stop();
+}
 
 void RouteWatcher::start(long long known_version) {
   if (thread_.joinable()) return;
@@ -225,8 +228,8 @@ void RouteWatcher::run() {
       }
     } catch (const std::exception& e) {
       if (stopping_) break;
-      log().warn("routes.watch_lost", {{"error", e.what()},
-                                       {"retry_ms", std::to_string(backoff.count())}});
+      log().warn("routes.watch_lost",
+                 {{"error", e.what()}, {"retry_ms", std::to_string(backoff.count())}});
       if (!sleep_for(backoff)) break;
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }

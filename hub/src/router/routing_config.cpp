@@ -13,7 +13,9 @@
 namespace hub::router {
 namespace {
 
-int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
+int line_of(const YAML::Node& n) {
+  return n.Mark().line + 1;
+}
 
 bool name_char(char ch) {
   return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.' ||
@@ -55,11 +57,13 @@ class Checker {
  public:
   explicit Checker(const std::string& file) : file_(file) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& why) const {
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
+                         const std::string& why) const {
     throw ConfigError(file_, line_of(at), key, why);
   }
 
-  void keys(const YAML::Node& map, const std::set<std::string>& allowed, const std::string& key) const {
+  void keys(const YAML::Node& map, const std::set<std::string>& allowed,
+            const std::string& key) const {
     if (!map.IsMap()) fail(map, key, "expected a mapping");
     for (const auto& kv : map) {
       const auto name = kv.first.as<std::string>();
@@ -120,9 +124,10 @@ class Checker {
     // libxml2 resolves prefixes only when evaluating; catch unbound ones now, at apply time.
     for (const auto& prefix : xpath_prefixes(expr)) {
       if (prefix != "c" && prefix != "e" && !ns.count(prefix)) {
-        fail(n, key, "XPath '" + expr + "' uses prefix '" + prefix +
-                         "' that is not declared under namespaces (c = canonical, e = envelope are "
-                         "implicit)");
+        fail(n, key,
+             "XPath '" + expr + "' uses prefix '" + prefix +
+                 "' that is not declared under namespaces (c = canonical, e = envelope are "
+                 "implicit)");
       }
     }
     try {
@@ -155,8 +160,9 @@ void check_cron(const Checker& c, const YAML::Node& n, const std::string& key) {
   int count = 0;
   while (in >> field) ++count;
   if (count != 5 && count != 6) {
-    c.fail(n, key, "cron '" + expr + "' has " + std::to_string(count) +
-                       " fields; expected 5 (min hour dom month dow) or 6 (with seconds first)");
+    c.fail(n, key,
+           "cron '" + expr + "' has " + std::to_string(count) +
+               " fields; expected 5 (min hour dom month dow) or 6 (with seconds first)");
   }
 }
 
@@ -191,7 +197,8 @@ Route parse_route(const Checker& c, const YAML::Node& n, std::size_t index) {
         c.fail(n["namespaces"], key + ".namespaces.c",
                std::string("prefix 'c' is reserved for ") + xml::kCanonicalNs);
       }
-      if (uri.empty()) c.fail(n["namespaces"], key + ".namespaces." + prefix, "empty namespace URI");
+      if (uri.empty())
+        c.fail(n["namespaces"], key + ".namespaces." + prefix, "empty namespace URI");
     }
   }
 
@@ -210,7 +217,8 @@ Route parse_route(const Checker& c, const YAML::Node& n, std::size_t index) {
 
   if (const auto a = n["actions"]) {
     const auto akey = key + ".actions";
-    if (!a.IsSequence()) c.fail(a, akey, "expected a list of actions (- filter: ... / - transform: ...)");
+    if (!a.IsSequence())
+      c.fail(a, akey, "expected a list of actions (- filter: ... / - transform: ...)");
     for (std::size_t i = 0; i < a.size(); ++i) {
       const auto item = a[i];
       const auto ikey = akey + "[" + std::to_string(i) + "]";
@@ -219,7 +227,8 @@ Route parse_route(const Checker& c, const YAML::Node& n, std::size_t index) {
       if (item["filter"] && item["transform"]) {
         c.fail(item, ikey, "an action is either a filter or a transform, not both");
       } else if (item["filter"]) {
-        if (item["params"]) c.fail(item["params"], ikey + ".params", "params belong to a transform");
+        if (item["params"])
+          c.fail(item["params"], ikey + ".params", "params belong to a transform");
         act.kind = RouteAction::Kind::kFilter;
         act.filter = c.xpath(item["filter"], ikey + ".filter", ns);
       } else if (item["transform"]) {
@@ -292,7 +301,8 @@ RoutingConfig parse_routing_config(const std::string& yaml_text, const std::stri
       auto r = parse_route(c, routes[i], i);
       if (auto [it, fresh] = names.emplace(r.name, r.line); !fresh) {
         c.fail(routes[i]["name"], "routes[" + std::to_string(i) + "].name",
-               "duplicate route name '" + r.name + "' (first at line " + std::to_string(it->second) + ")");
+               "duplicate route name '" + r.name + "' (first at line " +
+                   std::to_string(it->second) + ")");
       }
       config.routes.push_back(std::move(r));
     }

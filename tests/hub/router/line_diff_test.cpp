@@ -1,8 +1,8 @@
 // unified_diff: the output `routes apply` shows, checked against hand-made expectations.
 
-#include <gtest/gtest.h>
-
 #include "hub/router/line_diff.h"
+
+#include <gtest/gtest.h>
 
 namespace hub::router {
 namespace {
@@ -13,7 +13,8 @@ TEST(LineDiff, IdenticalIsEmpty) {
 }
 
 TEST(LineDiff, FromNothing) {
-  EXPECT_EQ(unified_diff("", "a\nb\n", "old", "new"), "--- old\n+++ new\n@@ -0,0 +1,2 @@\n+a\n+b\n");
+  EXPECT_EQ(unified_diff("", "a\nb\n", "old", "new"),
+            "--- old\n+++ new\n@@ -0,0 +1,2 @@\n+a\n+b\n");
 }
 
 TEST(LineDiff, OneLineChangedWithContext) {

@@ -2,6 +2,8 @@
 // a watcher following applies made from other connections, and its reconnect after the server
 // drops it.
 
+#include "hub/router/route_store.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "hub/core/error.h"
-#include "hub/router/route_store.h"
 #include "test_database.h"
 
 namespace hub::router {
@@ -46,8 +47,9 @@ TEST(RouteStore, ApplyVersionsDiffsAndAudits) {
   EXPECT_EQ(r1.config.routes.size(), 1u);
   EXPECT_EQ(r1.digest, sha256_hex(kV1));
   EXPECT_EQ(r1.digest.size(), 64u);
-  EXPECT_EQ(r1.diff,
-            "--- (no version)\n+++ routes.yaml\n@@ -0,0 +1,3 @@\n+routes:\n+  - name: a\n+    to: [x]\n");
+  EXPECT_EQ(
+      r1.diff,
+      "--- (no version)\n+++ routes.yaml\n@@ -0,0 +1,3 @@\n+routes:\n+  - name: a\n+    to: [x]\n");
 
   auto cur = store.current();
   ASSERT_TRUE(cur.has_value());
@@ -75,9 +77,10 @@ TEST(RouteStore, ApplyVersionsDiffsAndAudits) {
   const auto r2 = store.apply(kV2, "routes-new.yaml", "bob", false);
   EXPECT_TRUE(r2.changed);
   EXPECT_GT(r2.version, r1.version);
-  EXPECT_EQ(r2.diff, "--- version " + std::to_string(r1.version) + " (alice, " + cur->applied_at +
-                         ")\n+++ routes-new.yaml\n@@ -1,3 +1,3 @@\n routes:\n   - name: a\n-    to: "
-                         "[x]\n+    to: [x, y]\n");
+  EXPECT_EQ(r2.diff,
+            "--- version " + std::to_string(r1.version) + " (alice, " + cur->applied_at +
+                ")\n+++ routes-new.yaml\n@@ -1,3 +1,3 @@\n routes:\n   - name: a\n-    to: "
+                "[x]\n+    to: [x, y]\n");
   EXPECT_EQ(store.current()->config, kV2);
 
   // An invalid file is refused before anything is written.
@@ -114,8 +117,8 @@ TEST(RouteStore, ApplyNotifiesOnCommit) {
   } rx(listener, kRoutesChannel);
 
   const auto r = store.apply(kV1, "routes.yaml", "alice", false);
-  store.apply(kV1, "routes.yaml", "alice", false);   // unchanged: no notification
-  store.apply(kV2, "routes.yaml", "alice", true);    // dry run: no notification
+  store.apply(kV1, "routes.yaml", "alice", false);  // unchanged: no notification
+  store.apply(kV2, "routes.yaml", "alice", true);   // dry run: no notification
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (rx.payloads.empty() && std::chrono::steady_clock::now() < until) {
     listener.await_notification(0, 100'000);
@@ -137,7 +140,8 @@ TEST(RouteStore, ConcurrentAppliesEachDiffAgainstTheirPredecessor) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       const auto text = "routes:\n  - name: r" + std::to_string(t) + "\n    to: [x]\n";
-      auto r = store.apply(text, "t" + std::to_string(t) + ".yaml", "user" + std::to_string(t), false);
+      auto r =
+          store.apply(text, "t" + std::to_string(t) + ".yaml", "user" + std::to_string(t), false);
       std::lock_guard<std::mutex> lk(mu);
       results.push_back(std::move(r));
     });
@@ -148,10 +152,12 @@ TEST(RouteStore, ConcurrentAppliesEachDiffAgainstTheirPredecessor) {
   for (const auto& r : results) {
     const auto prev = db.scalar("SELECT config FROM hub.route_version WHERE version < " +
                                 std::to_string(r.version) + " ORDER BY version DESC LIMIT 1");
-    const auto first_route = prev.substr(prev.find("name: ") + 6, prev.find('\n', prev.find("name: ")) -
-                                                                       prev.find("name: ") - 6);
+    const auto first_route = prev.substr(
+        prev.find("name: ") + 6, prev.find('\n', prev.find("name: ")) - prev.find("name: ") - 6);
     EXPECT_NE(r.diff.find("-  - name: " + first_route + "\n"), std::string::npos)
-        << "version " << r.version << " diff:\n" << r.diff << "\nprevious:\n" << prev;
+        << "version " << r.version << " diff:\n"
+        << r.diff << "\nprevious:\n"
+        << prev;
   }
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.route_version"), "5");
 }
@@ -185,10 +191,13 @@ TEST(RouteWatcher, SeesVersionsAppliedFromAnotherConnection) {
   Seen seen;
   std::string seen_config;
   // A long re-check interval: seeing v2 quickly proves the NOTIFY path, not the poll.
-  RouteWatcher watcher(db.conninfo(), [&](const StoredVersion& v) {
-    seen_config = v.config;  // written before seen.add() publishes it under the mutex
-    seen.add(v.version);
-  }, 60s);
+  RouteWatcher watcher(
+      db.conninfo(),
+      [&](const StoredVersion& v) {
+        seen_config = v.config;  // written before seen.add() publishes it under the mutex
+        seen.add(v.version);
+      },
+      60s);
   watcher.start(r1.version);
   ASSERT_TRUE(eventually([&] { return watcher.connects() >= 1; }));
   std::this_thread::sleep_for(300ms);
@@ -219,12 +228,14 @@ TEST(RouteWatcher, ReportsANewerVersionAtStartAndRechecksWithoutNotify) {
   const auto r1 = store.apply(kV1, "routes.yaml", "alice", false);
 
   Seen seen;
-  RouteWatcher watcher(db.conninfo(), [&](const StoredVersion& v) { seen.add(v.version); }, 500ms);
+  RouteWatcher watcher(
+      db.conninfo(), [&](const StoredVersion& v) { seen.add(v.version); }, 500ms);
   watcher.start(0);
   ASSERT_TRUE(eventually([&] { return seen.has(r1.version); }));
 
   // A version inserted without NOTIFY (as if the notification were lost) is found by re-check.
-  db.exec("INSERT INTO hub.route_version (config, digest, applied_by) VALUES ('" + kV2 + "', 'd', 'x')");
+  db.exec("INSERT INTO hub.route_version (config, digest, applied_by) VALUES ('" + kV2 +
+          "', 'd', 'x')");
   const auto v2 = std::stoll(db.scalar("SELECT max(version) FROM hub.route_version"));
   EXPECT_TRUE(eventually([&] { return seen.has(v2); }));
   watcher.stop();
@@ -237,15 +248,18 @@ TEST(RouteWatcher, ReconnectsAfterTheServerDropsIt) {
   const auto r1 = store.apply(kV1, "routes.yaml", "alice", false);
 
   Seen seen;
-  RouteWatcher watcher(db.conninfo(), [&](const StoredVersion& v) { seen.add(v.version); }, 1s);
+  RouteWatcher watcher(
+      db.conninfo(), [&](const StoredVersion& v) { seen.add(v.version); }, 1s);
   watcher.start(r1.version);
   ASSERT_TRUE(eventually([&] { return watcher.connects() == 1; }));
   ASSERT_TRUE(eventually([&] {
-    return db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                     "'zhkh-route-watcher' AND datname = current_database()") == "1";
+    return db.scalar(
+               "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+               "'zhkh-route-watcher' AND datname = current_database()") == "1";
   }));
-  db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
-          "'zhkh-route-watcher' AND datname = current_database()");
+  db.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+      "'zhkh-route-watcher' AND datname = current_database()");
   ASSERT_TRUE(eventually([&] { return watcher.connects() >= 2; })) << "no reconnect";
 
   const auto r2 = store.apply(kV2, "routes.yaml", "bob", false);
@@ -260,10 +274,13 @@ TEST(RouteWatcher, FailedSwitchIsRetried) {
   const auto r1 = store.apply(kV1, "routes.yaml", "alice", false);
 
   std::atomic<int> calls{0};
-  RouteWatcher watcher(db.conninfo(), [&](const StoredVersion&) {
-    // The first attempt fails (a stylesheet not deployed yet, say); the re-check tries again.
-    if (++calls == 1) throw std::runtime_error("not yet");
-  }, 300ms);
+  RouteWatcher watcher(
+      db.conninfo(),
+      [&](const StoredVersion&) {
+        // The first attempt fails (a stylesheet not deployed yet, say); the re-check tries again.
+        if (++calls == 1) throw std::runtime_error("not yet");
+      },
+      300ms);
   watcher.start(0);
   EXPECT_TRUE(eventually([&] { return watcher.version() == r1.version; }));
   EXPECT_GE(calls.load(), 2);
@@ -273,8 +290,9 @@ TEST(RouteWatcher, FailedSwitchIsRetried) {
 TEST(RouteWatcher, StopIsPromptEvenWhileTheServerIsUnreachable) {
   Seen seen;
   // Nothing listens on port 1: the watcher keeps retrying with backoff until stopped.
-  RouteWatcher watcher("host=127.0.0.1 port=1 dbname=none user=none connect_timeout=2",
-                       [&](const StoredVersion& v) { seen.add(v.version); }, 1s);
+  RouteWatcher watcher(
+      "host=127.0.0.1 port=1 dbname=none user=none connect_timeout=2",
+      [&](const StoredVersion& v) { seen.add(v.version); }, 1s);
   watcher.start(0);
   std::this_thread::sleep_for(500ms);
   const auto t0 = std::chrono::steady_clock::now();

@@ -1,17 +1,18 @@
 // The routing matrix: one configuration exercising every match kind and action, and a table of
 // messages with the exact (route, target) pairs and filtered routes each must produce.
 
+#include "hub/router/router.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "hub/core/error.h"
-#include "hub/router/router.h"
 #include "hub/xml/document.h"
 #include "hub/xml/xslt.h"
 #include "test_paths.h"
@@ -87,7 +88,8 @@ const std::string kBrokenReading =
     "<c:meterReading xmlns:c=\"urn:zhkh-hub:canonical:1\" xmlns:m=\"urn:example:meters\">"
     "<c:value>0</c:value><m:broken/></c:meterReading>";
 const std::string kAccount =
-    "<c:accountUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:number>1</c:number></c:accountUpsert>";
+    "<c:accountUpsert "
+    "xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:number>1</c:number></c:accountUpsert>";
 
 std::string ticket(const std::string& text) {
   return "<c:ticketCreated xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:text>" + text +
@@ -110,34 +112,95 @@ struct Case {
 std::vector<Case> matrix() {
   const Pairs pay{{"payments", "billing_store"}, {"payments", "queue-1c"}, {"catch-all", "log"}};
   return {
-      {"small payment: type+source route and catch-all", "payment.received", "bank-sber", {},
-       payment(500), pay, {}},
-      {"big payment: xpath route too", "payment.received", "bank-vtb", {}, payment(150000),
+      {"small payment: type+source route and catch-all",
+       "payment.received",
+       "bank-sber",
+       {},
+       payment(500),
+       pay,
+       {}},
+      {"big payment: xpath route too",
+       "payment.received",
+       "bank-vtb",
+       {},
+       payment(150000),
        Pairs{{"big-payments", "audit"},
              {"payments", "billing_store"},
              {"payments", "queue-1c"},
              {"catch-all", "log"}},
        {}},
       {"xpath boundary just below", "payment.received", "bank-vtb", {}, payment(99999), pay, {}},
-      {"test payment: filter drops it on that route only", "payment.received", "bank-sber", {},
-       payment(500, true), Pairs{{"catch-all", "log"}}, {"payments"}},
-      {"unknown source: only the catch-all", "payment.received", "bank-other", {}, payment(500),
-       Pairs{{"catch-all", "log"}}, {}},
-      {"type mismatch: xpath route not tried", "account.upsert", "bank-sber", {}, kAccount,
-       Pairs{{"catch-all", "log"}}, {}},
-      {"all headers equal", "account.upsert", "onec", {{"channel", "inbox"}, {"priority", "high"}, {"x", "y"}},
-       kAccount, Pairs{{"inbox-high", "ops"}, {"catch-all", "log"}}, {}},
-      {"one header missing", "account.upsert", "onec", {{"channel", "inbox"}}, kAccount,
-       Pairs{{"catch-all", "log"}}, {}},
-      {"one header different", "account.upsert", "onec", {{"channel", "inbox"}, {"priority", "low"}},
-       kAccount, Pairs{{"catch-all", "log"}}, {}},
-      {"transform then filter on the result, fan-out, stop", "meter.reading", "askue", {}, kReading,
-       Pairs{{"readings", "askue"}, {"readings", "log"}}, {}, true},
-      {"filter after transform drops; stop still ends the search", "meter.reading", "askue", {},
-       kBrokenReading, Pairs{}, {"readings"}},
-      {"stop route delivers", "ticket.created", "web", {}, ticket("leak"),
-       Pairs{{"tickets-guarded", "tickets"}}, {}},
-      {"stop route filtered", "ticket.created", "web", {}, ticket(""), Pairs{}, {"tickets-guarded"}},
+      {"test payment: filter drops it on that route only",
+       "payment.received",
+       "bank-sber",
+       {},
+       payment(500, true),
+       Pairs{{"catch-all", "log"}},
+       {"payments"}},
+      {"unknown source: only the catch-all",
+       "payment.received",
+       "bank-other",
+       {},
+       payment(500),
+       Pairs{{"catch-all", "log"}},
+       {}},
+      {"type mismatch: xpath route not tried",
+       "account.upsert",
+       "bank-sber",
+       {},
+       kAccount,
+       Pairs{{"catch-all", "log"}},
+       {}},
+      {"all headers equal",
+       "account.upsert",
+       "onec",
+       {{"channel", "inbox"}, {"priority", "high"}, {"x", "y"}},
+       kAccount,
+       Pairs{{"inbox-high", "ops"}, {"catch-all", "log"}},
+       {}},
+      {"one header missing",
+       "account.upsert",
+       "onec",
+       {{"channel", "inbox"}},
+       kAccount,
+       Pairs{{"catch-all", "log"}},
+       {}},
+      {"one header different",
+       "account.upsert",
+       "onec",
+       {{"channel", "inbox"}, {"priority", "low"}},
+       kAccount,
+       Pairs{{"catch-all", "log"}},
+       {}},
+      {"transform then filter on the result, fan-out, stop",
+       "meter.reading",
+       "askue",
+       {},
+       kReading,
+       Pairs{{"readings", "askue"}, {"readings", "log"}},
+       {},
+       true},
+      {"filter after transform drops; stop still ends the search",
+       "meter.reading",
+       "askue",
+       {},
+       kBrokenReading,
+       Pairs{},
+       {"readings"}},
+      {"stop route delivers",
+       "ticket.created",
+       "web",
+       {},
+       ticket("leak"),
+       Pairs{{"tickets-guarded", "tickets"}},
+       {}},
+      {"stop route filtered",
+       "ticket.created",
+       "web",
+       {},
+       ticket(""),
+       Pairs{},
+       {"tickets-guarded"}},
   };
 }
 
@@ -239,14 +302,16 @@ TEST_F(RouterTest, HolderSwapsVersionsAtomically) {
       const auto r = holder.get();
       const auto d = r->route(e, body);
       // Each version is whole: v1 routes to x, v2 to y, never a mix.
-      if (d.deliveries.size() != 1) ++bad;
-      else if ((r->version() == 1) != (d.deliveries[0].target == "x")) ++bad;
+      if (d.deliveries.size() != 1)
+        ++bad;
+      else if ((r->version() == 1) != (d.deliveries[0].target == "x"))
+        ++bad;
     }
   });
   for (int i = 0; i < 50; ++i) {
-    holder.set(make_router(i % 2 ? "routes:\n  - name: a\n    to: [x]\n"
-                                 : "routes:\n  - name: b\n    to: [y]\n",
-                           "v.yaml", xslt_, i % 2 ? 1 : 2));
+    holder.set(make_router(
+        i % 2 ? "routes:\n  - name: a\n    to: [x]\n" : "routes:\n  - name: b\n    to: [y]\n",
+        "v.yaml", xslt_, i % 2 ? 1 : 2));
   }
   done = true;
   reader.join();
@@ -255,8 +320,8 @@ TEST_F(RouterTest, HolderSwapsVersionsAtomically) {
 
 TEST_F(RouterTest, TransformFailureThrowsXmlError) {
   auto router = make_router(
-      "routes:\n  - name: f\n    actions:\n      - transform: test/fail.xsl\n    to: [x]\n", "f.yaml",
-      xslt_, 1);
+      "routes:\n  - name: f\n    actions:\n      - transform: test/fail.xsl\n    to: [x]\n",
+      "f.yaml", xslt_, 1);
   Envelope e;
   e.type = "account.upsert";
   EXPECT_THROW(router->route(e, xml::parse_xml(kAccount, "acc")), XmlError);
@@ -264,8 +329,9 @@ TEST_F(RouterTest, TransformFailureThrowsXmlError) {
 
 TEST_F(RouterTest, MissingStylesheetFailsWhenTheVersionIsBuilt) {
   try {
-    make_router("routes:\n  - name: f\n    actions:\n      - transform: test/nope.xsl\n    to: [x]\n",
-                "f.yaml", xslt_, 1);
+    make_router(
+        "routes:\n  - name: f\n    actions:\n      - transform: test/nope.xsl\n    to: [x]\n",
+        "f.yaml", xslt_, 1);
     FAIL() << "no error for a missing stylesheet";
   } catch (const XmlError& e) {
     EXPECT_NE(std::string(e.what()).find("nope.xsl"), std::string::npos) << e.what();

@@ -1,13 +1,14 @@
 // parse_routing_config: what a valid file yields, and that every kind of mistake is a ConfigError
 // naming the exact line and key.
 
+#include "hub/router/routing_config.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "hub/core/error.h"
-#include "hub/router/routing_config.h"
 #include "test_paths.h"
 
 namespace hub::router {
@@ -154,7 +155,8 @@ const BadCase kBad[] = {
      "routes:\n  - name: a\n    match:\n      xpath: \"frobnicate(/c:a)\"\n    to: [x]\n", 4,
      "routes[0].match.xpath", "invalid XPath"},
     {"action both filter and transform",
-     "routes:\n  - name: a\n    actions:\n      - filter: \"true()\"\n        transform: a.xsl\n    "
+     "routes:\n  - name: a\n    actions:\n      - filter: \"true()\"\n        transform: a.xsl\n   "
+     " "
      "to: [x]\n",
      4, "routes[0].actions[0]", "either a filter or a transform"},
     {"unknown action", "routes:\n  - name: a\n    actions:\n      - split: x\n    to: [x]\n", 4,
@@ -174,15 +176,16 @@ const BadCase kBad[] = {
     {"job without adapter", "schedules:\n  - job: scan\n    cron: \"* * * * *\"\n", 2,
      "schedules[0].job", "<adapter instance>.<job>"},
     {"duplicate schedule job",
-     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n  - job: gis.export\n    cron: \"0 * * "
+     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n  - job: gis.export\n    cron: \"0 "
+     "* * "
      "* *\"\n  - job: inbox.scan\n    cron: \"*/5 * * * *\"\n",
      6, "schedules[2].job", "duplicate schedule for job 'inbox.scan' (first at line 2)"},
     {"unknown time zone",
-     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n    time_zone: Europe/Atlantis\n", 4,
-     "schedules[0].time_zone", "unknown time zone 'Europe/Atlantis'"},
+     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n    time_zone: Europe/Atlantis\n",
+     4, "schedules[0].time_zone", "unknown time zone 'Europe/Atlantis'"},
     {"time zone path escape",
-     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n    time_zone: ../../etc/passwd\n", 4,
-     "schedules[0].time_zone", "unknown time zone"},
+     "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n    time_zone: ../../etc/passwd\n",
+     4, "schedules[0].time_zone", "unknown time zone"},
     {"enabled not a boolean",
      "schedules:\n  - job: inbox.scan\n    cron: \"* * * * *\"\n    enabled: sometimes\n", 4,
      "schedules[0].enabled", "expected true or false"},

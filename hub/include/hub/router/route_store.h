@@ -1,10 +1,10 @@
 #pragma once
 // Routes and schedules, versioned in hub.route_version so every node runs the same version.
 //
-// RouteStore::apply() validates a YAML text (ConfigError), diffs it against the current version and,
-// unless nothing changed or it is a dry run, stores it as a new version together with a hub.audit
-// row ("routes.apply") and NOTIFY zhkh_routes '<version>', all in one transaction. Applies are
-// serialized by a transaction-scoped advisory lock, so versions never interleave.
+// RouteStore::apply() validates a YAML text (ConfigError), diffs it against the current version
+// and, unless nothing changed or it is a dry run, stores it as a new version together with a
+// hub.audit row ("routes.apply") and NOTIFY zhkh_routes '<version>', all in one transaction.
+// Applies are serialized by a transaction-scoped advisory lock, so versions never interleave.
 // RouteWatcher follows the published version from its own connection (LISTEN plus a periodic
 // re-check, reconnecting after connection loss) and calls back once per newer version.
 
@@ -27,20 +27,21 @@ inline constexpr const char* kRoutesChannel = "zhkh_routes";
 
 struct StoredVersion {
   long long version = 0;
-  std::string config;      ///< the YAML text as applied
-  std::string digest;      ///< SHA-256 hex of `config`
+  std::string config;  ///< the YAML text as applied
+  std::string digest;  ///< SHA-256 hex of `config`
   std::string applied_by;
   std::string applied_at;  ///< ISO-8601 UTC
   std::string source;      ///< the file name given to apply()
 };
 
 struct ApplyResult {
-  long long version = 0;   ///< the new version; when unchanged or dry run, the current one (0 = none)
-  bool changed = false;    ///< false: identical to the current version, nothing stored
+  long long version =
+      0;                 ///< the new version; when unchanged or dry run, the current one (0 = none)
+  bool changed = false;  ///< false: identical to the current version, nothing stored
   bool dry_run = false;
-  std::string diff;        ///< unified diff against the current version, or "no changes"
-  std::string digest;      ///< SHA-256 hex of the applied text
-  RoutingConfig config;    ///< the parsed configuration
+  std::string diff;      ///< unified diff against the current version, or "no changes"
+  std::string digest;    ///< SHA-256 hex of the applied text
+  RoutingConfig config;  ///< the parsed configuration
 };
 
 class RouteStore {

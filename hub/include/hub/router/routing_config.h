@@ -55,8 +55,8 @@ struct Route {
 };
 
 struct ScheduleEntry {
-  std::string job;        ///< "<adapter instance>.<job>"
-  std::string cron;       ///< 5 or 6 fields
+  std::string job;   ///< "<adapter instance>.<job>"
+  std::string cron;  ///< 5 or 6 fields
   std::string time_zone = "Europe/Moscow";
   bool enabled = true;
   int line = 0;
