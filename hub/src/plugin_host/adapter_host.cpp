@@ -108,10 +108,10 @@ class InstanceContext : public plugin::Context {
  public:
   InstanceContext(std::string name, plugin::Config config, plugin::Emitter& emitter,
                   store::Pool& pool, plugin::HttpClientFactory& http, metrics::Registry& metrics,
-                  plugin::ParserRegistry& parsers)
+                  plugin::ParserRegistry& parsers, const AdapterHost::TypeResolver& types)
       : name_(std::move(name)), config_(std::move(config)), log_(name_), emitter_(emitter, name_),
         store_(pool, name_), http_(http), adapter_metrics_(metrics, name_), registry_(metrics),
-        parsers_(parsers) {}
+        parsers_(parsers), types_(types) {}
 
   const std::string& instance() const override { return name_; }
   const plugin::Config& config() const override { return config_; }
@@ -122,6 +122,9 @@ class InstanceContext : public plugin::Context {
   plugin::Metrics& metrics() override { return adapter_metrics_; }
   const plugin::Clock& clock() const override { return clock_; }
   plugin::ParserRegistry& parsers() override { return parsers_; }
+  std::string type_for_root(const std::string& ns, const std::string& local) const override {
+    return types_ ? types_(ns, local) : std::string();
+  }
 
   void every(std::chrono::milliseconds interval, std::string name,
              std::function<void()> task) override {
@@ -161,6 +164,7 @@ class InstanceContext : public plugin::Context {
   metrics::Registry& registry_;
   SystemClock clock_;
   plugin::ParserRegistry& parsers_;
+  const AdapterHost::TypeResolver& types_;  // the host's, read at call time
   std::mutex mu_;
   bool running_ = false;
   std::vector<std::unique_ptr<PeriodicTask>> tasks_;
@@ -249,7 +253,7 @@ void AdapterHost::add_instance(const std::string& name, const YAML::Node& settin
   inst->plugin = loaded;
   inst->context =
       std::make_unique<InstanceContext>(name, std::move(config), emitter_, pool_, http_, metrics_,
-                                        parsers_);
+                                        parsers_, type_resolver_);
   inst->adapter = loaded->create(*inst->context);
   try {
     inst->jobs = inst->adapter->jobs();

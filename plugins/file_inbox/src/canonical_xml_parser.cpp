@@ -213,12 +213,19 @@ plugin::ParseOutcome CanonicalXmlParser::parse(const std::filesystem::path& file
   // refused whole.
   std::vector<plugin::Envelope> messages;
   if (envelopes.empty()) {
-    if (default_type_.empty()) {
-      return refuse({line_of(root), "/" + std::string(reinterpret_cast<const char*>(root->name)),
-                     "the root element is not an envelope and no message_type is configured"});
+    const std::string ns =
+        root->ns && root->ns->href ? reinterpret_cast<const char*>(root->ns->href) : "";
+    const std::string local = reinterpret_cast<const char*>(root->name);
+    std::string type = type_for_root_ ? type_for_root_(ns, local) : std::string();
+    if (type.empty()) type = default_type_;
+    if (type.empty()) {
+      return refuse({line_of(root), "/" + local,
+                     "the root element {" + ns + "}" + local +
+                         " is not an envelope nor the root of a known message type, and no "
+                         "message_type is configured"});
     }
     plugin::Envelope e;
-    e.type = default_type_;
+    e.type = type;
     e.idempotency_key = base_key;
     e.body = serialize_element(root);
     e.headers["file_name"] = info.file_name;

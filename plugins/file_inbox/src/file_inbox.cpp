@@ -95,7 +95,7 @@ plugin::ConfigSpec FileInbox::config_spec() {
       {"parser", T::kString, "canonical_xml",
        "parser name in the registry: canonical_xml, file_received, or one an adapter registers"},
       {"message_type", T::kString, "",
-       "canonical_xml: message type of documents whose root is not an envelope"},
+       "canonical_xml: type of documents whose root is neither an envelope nor a canonical root"},
       {"poll_interval", T::kDuration, "2s", "how often the inbox is scanned"},
       {"batch_size", T::kInt, "500", "messages per Ingress transaction"},
       {"done_dir", T::kPath, "${path}/done", "where processed files (and duplicates) go"},
@@ -124,7 +124,9 @@ FileInbox::FileInbox(plugin::Context& ctx)
     }
   }
   // The built-ins are per instance (canonical_xml needs this instance's message_type).
-  if (parser_name_ == "canonical_xml") builtin_ = std::make_shared<CanonicalXmlParser>(message_type_);
+  if (parser_name_ == "canonical_xml") {
+    builtin_ = std::make_shared<CanonicalXmlParser>(message_type_, type_for_root());
+  }
   if (parser_name_ == "file_received") builtin_ = std::make_shared<FileReceivedParser>();
 }
 
@@ -132,7 +134,7 @@ void FileInbox::start() {
   xmlInitParser();
   // Offered to other adapters too (e.g. an SFTP poller); the first registration is kept.
   if (!ctx_.parsers().find("canonical_xml")) {
-    ctx_.parsers().add("canonical_xml", std::make_shared<CanonicalXmlParser>(""));
+    ctx_.parsers().add("canonical_xml", std::make_shared<CanonicalXmlParser>("", type_for_root()));
   }
   if (!ctx_.parsers().find("file_received")) {
     ctx_.parsers().add("file_received", std::make_shared<FileReceivedParser>());
@@ -159,6 +161,13 @@ plugin::JobResult FileInbox::run_job(const std::string& job) {
       "done " + std::to_string(c.done) + ", quarantined " + std::to_string(c.quarantined) +
       ", duplicates " + std::to_string(c.duplicates) + ", messages " + std::to_string(c.messages) +
       (c.young ? ", " + std::to_string(c.young) + " still being written" : ""));
+}
+
+TypeForRoot FileInbox::type_for_root() {
+  plugin::Context* ctx = &ctx_;  // outlives the adapter and the parsers it registers
+  return [ctx](const std::string& ns, const std::string& local) {
+    return ctx->type_for_root(ns, local);
+  };
 }
 
 std::shared_ptr<plugin::FileParser> FileInbox::parser() {

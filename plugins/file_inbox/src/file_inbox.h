@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -42,6 +43,7 @@ class FileInbox : public plugin::Adapter {
   enum class Outcome { kDone, kQuarantined, kDuplicate };
   Outcome process(const std::filesystem::path& file, ScanCounts& counts);
   std::shared_ptr<plugin::FileParser> parser();
+  std::function<std::string(const std::string&, const std::string&)> type_for_root();
   std::filesystem::path move_away(const std::filesystem::path& file,
                                   const std::filesystem::path& dir, const std::string& sha,
                                   const std::string& report_json);

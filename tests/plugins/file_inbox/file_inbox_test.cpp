@@ -141,6 +141,9 @@ TEST_F(FileInboxTest, NewFileIsJournalledCheckpointedAndMovedToDone) {
   EXPECT_NE(report.find("\"status\":\"done\""), std::string::npos) << report;
   EXPECT_NE(report.find("\"accepted\":1"), std::string::npos) << report;
   EXPECT_NE(report.find("\"sha256\":\"" + sha + "\""), std::string::npos) << report;
+  EXPECT_GE(metrics::Registry::global().value("zhkh_adapter_files_total",
+                                              {{"instance", "inbox"}, {"outcome", "done"}}),
+            1.0);
 }
 
 TEST_F(FileInboxTest, SameContentAgainIsNeverReEmitted) {
@@ -252,8 +255,25 @@ TEST_F(FileInboxTest, PlainDocumentWithoutAConfiguredTypeIsQuarantined) {
   host("message_type: ''\n");
   write(inbox_ / "t.xml", kTicket);
   ASSERT_TRUE(scan().ok);
-  EXPECT_NE(slurp(inbox_ / "quarantine/t.xml.report.json")
-                .find("the root element is not an envelope and no message_type is configured"),
+  const auto report = slurp(inbox_ / "quarantine/t.xml.report.json");
+  EXPECT_NE(report.find("the root element {urn:zhkh-hub:canonical:1}ticketCreated is not an "
+                        "envelope nor the root of a known message type, and no message_type is "
+                        "configured"),
+            std::string::npos)
+      << report;
+}
+
+TEST_F(FileInboxTest, RootElementNamesTheTypeThroughTheSchemaRegistry) {
+  host("message_type: ''\n");
+  host_->set_type_resolver([this](const std::string& ns, const std::string& local) {
+    const auto* t = schemas_->find_by_root(ns, local);
+    return t ? t->type : std::string();
+  });
+  write(inbox_ / "t.xml", kTicket);
+  write(inbox_ / "u.xml", "<unknown xmlns=\"urn:other\"/>");
+  ASSERT_EQ(scan().message, "done 1, quarantined 1, duplicates 0, messages 1");
+  EXPECT_EQ(db_.scalar("SELECT type FROM hub.message"), "ticket.created");
+  EXPECT_NE(slurp(inbox_ / "quarantine/u.xml.report.json").find("{urn:other}unknown"),
             std::string::npos);
 }
 

@@ -97,6 +97,12 @@ class AdapterHost {
   /// → JobResult::failure with the reason (logged and counted).
   plugin::JobResult run_job(const std::string& qualified);
 
+  /// Maps a body root element {ns}local to its canonical message type ("" = none); adapters see
+  /// it as Context::type_for_root(). Set it before start_all(), e.g. from
+  /// xml::SchemaRegistry::find_by_root.
+  using TypeResolver = std::function<std::string(const std::string& ns, const std::string& local)>;
+  void set_type_resolver(TypeResolver resolver) { type_resolver_ = std::move(resolver); }
+
   SharedParserRegistry& parsers() { return parsers_; }
   PluginLoader& loader() { return loader_; }
 
@@ -111,6 +117,7 @@ class AdapterHost {
   metrics::Registry& metrics_;
   PocoHttpClientFactory http_;
   SharedParserRegistry parsers_;
+  TypeResolver type_resolver_;
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<Instance>> instances_;  // config order
   bool started_ = false;

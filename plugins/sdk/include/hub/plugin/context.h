@@ -141,6 +141,11 @@ class Context {
   /// from `task` is logged and counted; the next tick still runs.
   virtual void every(std::chrono::milliseconds interval, std::string name,
                      std::function<void()> task) = 0;
+  /// The canonical message type whose body has root element {ns}local, from the hub's schema
+  /// registry; empty when no type has that root (or the hub was not given the registry).
+  virtual std::string type_for_root(const std::string& ns, const std::string& local) const {
+    return {};
+  }
 };
 
 }  // namespace hub::plugin
