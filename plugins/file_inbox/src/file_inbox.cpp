@@ -55,7 +55,15 @@ class InboxSink : public plugin::ParseSink {
     cp.position = position_;
     cp.status = status;
     cp.report = report;
-    auto result = emitter_.emit(std::move(pending_), cp);
+    plugin::EmitResult result;
+    try {
+      result = emitter_.emit(std::move(pending_), cp);
+    } catch (const plugin::RejectedInput&) {
+      throw;
+    } catch (...) {
+      emitter_failed_ = true;  // the store or Ingress is down: not the file's fault
+      throw;
+    }
     pending_.clear();
     accepted_ += result.accepted;
     duplicates_ += result.duplicates;
@@ -73,6 +81,7 @@ class InboxSink : public plugin::ParseSink {
   std::size_t accepted() const { return accepted_; }
   std::size_t duplicates() const { return duplicates_; }
   std::size_t skipped() const { return skipped_; }
+  bool emitter_failed() const { return emitter_failed_; }
 
  private:
   plugin::Emitter& emitter_;
@@ -83,6 +92,7 @@ class InboxSink : public plugin::ParseSink {
   std::int64_t committed_;
   std::int64_t position_;
   std::size_t handed_ = 0, accepted_ = 0, duplicates_ = 0, skipped_ = 0;
+  bool emitter_failed_ = false;
 };
 
 }  // namespace
@@ -276,14 +286,26 @@ FileInbox::Outcome FileInbox::process(const fs::path& file, ScanCounts& counts) 
   if (known) {
     ctx_.log().info("file_resumed", {{"file", name}, {"after", std::to_string(info.resume_after)}});
   }
+  // Outside the try below: a parser missing from the registry is a configuration problem, not
+  // the file's, so the file stays where it is.
+  const auto file_parser = parser();
   plugin::ParseOutcome outcome;
   try {
-    outcome = parser()->parse(file, info, sink);
+    outcome = file_parser->parse(file, info, sink);
   } catch (const plugin::RejectedInput& e) {
     plugin::ParseOutcome refused;
     refused.accepted = false;
     refused.summary = "refused by ingress";
     refused.fatal.push_back({0, "", e.what()});
+    return quarantine(report_json("quarantined", &refused, false));
+  } catch (const std::exception& e) {
+    // An outage leaves the file for the next scan; a parser that cannot cope with the file
+    // would fail on it forever, so the file is quarantined instead.
+    if (sink.emitter_failed()) throw;
+    plugin::ParseOutcome refused;
+    refused.accepted = false;
+    refused.summary = "parser '" + parser_name_ + "' failed";
+    refused.fatal.push_back({0, "", std::string("parser failed: ") + e.what()});
     return quarantine(report_json("quarantined", &refused, false));
   }
   if (!outcome.accepted) return quarantine(report_json("quarantined", &outcome, false));

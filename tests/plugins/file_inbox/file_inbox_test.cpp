@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -73,6 +74,27 @@ void write(const fs::path& p, const std::string& content) {
   std::ofstream(p, std::ios::binary) << content;
 }
 
+/// Ingress, or an outage when `down` is set.
+class SwitchableEmitter : public plugin::Emitter {
+ public:
+  plugin::Emitter* inner = nullptr;
+  std::atomic<bool> down{false};
+  plugin::EmitResult emit(std::vector<plugin::Envelope> batch,
+                          const std::optional<plugin::Checkpoint>& checkpoint) override {
+    if (down) throw std::runtime_error("database is down");
+    return inner->emit(std::move(batch), checkpoint);
+  }
+};
+
+/// A parser that fails on every file, as a buggy one would.
+class ExplodingParser : public plugin::FileParser {
+ public:
+  plugin::ParseOutcome parse(const std::filesystem::path&, const plugin::ParsedFile&,
+                             plugin::ParseSink&) override {
+    throw std::runtime_error("unexpected record type 'ZZ'");
+  }
+};
+
 class FileInboxTest : public ::testing::Test {
  protected:
   FileInboxTest() {
@@ -82,6 +104,7 @@ class FileInboxTest : public ::testing::Test {
     auto xslt = std::make_shared<xml::StylesheetCache>(hub::testing::source_dir() / "mappings");
     router_.set(std::make_shared<router::Router>(config, xslt, 1));
     ingress_ = std::make_unique<ingress::Ingress>(*pool_, schemas_, router_);
+    emitter_.inner = ingress_.get();
     dir_ = hub::testing::make_temp_dir("zhkh-inbox");
     inbox_ = dir_ / "in";
   }
@@ -92,7 +115,7 @@ class FileInboxTest : public ::testing::Test {
 
   /// A host with one file_inbox instance `inbox` on inbox_, plus `extra` settings.
   plugin_host::AdapterHost& host(const std::string& extra = "message_type: ticket.created\n") {
-    host_ = std::make_unique<plugin_host::AdapterHost>(hub::testing::plugin_dir(), *pool_, *ingress_);
+    host_ = std::make_unique<plugin_host::AdapterHost>(hub::testing::plugin_dir(), *pool_, emitter_);
     host_->add_instances(YAML::Load("inbox:\n  plugin: file_inbox\n  path: " + inbox_.string() +
                                     "\n  min_age: 0s\n  poll_interval: 1h\n" + indent(extra)),
                          "test.yaml");
@@ -113,6 +136,7 @@ class FileInboxTest : public ::testing::Test {
   std::shared_ptr<const xml::SchemaRegistry> schemas_;
   router::RouterHolder router_;
   std::unique_ptr<ingress::Ingress> ingress_;
+  SwitchableEmitter emitter_;
   fs::path dir_;
   fs::path inbox_;
   std::unique_ptr<plugin_host::AdapterHost> host_;
@@ -330,6 +354,38 @@ TEST_F(FileInboxTest, SkipsYoungFilesDotFilesAndNamesOutsideThePattern) {
   EXPECT_EQ(scan().message, "done 1, quarantined 0, duplicates 0, messages 1");
   EXPECT_TRUE(fs::exists(inbox_ / ".hidden.xml"));
   EXPECT_TRUE(fs::exists(inbox_ / "t.txt"));
+}
+
+TEST_F(FileInboxTest, AnOutageLeavesTheFileForTheNextScan) {
+  host();
+  write(inbox_ / "t.xml", kTicket);
+  emitter_.down = true;
+  auto r = scan();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.message, "job threw: database is down");
+  EXPECT_TRUE(fs::exists(inbox_ / "t.xml"));
+  EXPECT_FALSE(host_->instances()[0].health.ok);
+  EXPECT_EQ(host_->instances()[0].health.detail, "last scan failed: database is down");
+
+  emitter_.down = false;
+  EXPECT_EQ(scan().message, "done 1, quarantined 0, duplicates 0, messages 1");
+  EXPECT_TRUE(host_->instances()[0].health.ok);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 1);
+}
+
+TEST_F(FileInboxTest, AParserThatThrowsQuarantinesTheFileAMissingOneLeavesIt) {
+  host("parser: special\n");
+  write(inbox_ / "r.dat", "ZZ;1;2\n");
+  auto r = scan();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.message.find("parser 'special' is not registered"), std::string::npos) << r.message;
+  EXPECT_TRUE(fs::exists(inbox_ / "r.dat"));
+
+  host_->parsers().add("special", std::make_shared<ExplodingParser>());
+  EXPECT_EQ(scan().message, "done 0, quarantined 1, duplicates 0, messages 0");
+  EXPECT_NE(slurp(inbox_ / "quarantine/r.dat.report.json")
+                .find("parser failed: unexpected record type 'ZZ'"),
+            std::string::npos);
 }
 
 TEST_F(FileInboxTest, PollsOnItsOwnOnceStarted) {
