@@ -1,0 +1,807 @@
+#include "hub/cli/cli.h"
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "hub/cli/api_client.h"
+
+namespace hub::cli {
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+constexpr const char* kDefaultUrl = "http://127.0.0.1:8480";
+constexpr const char* kDefaultTokenFile = "var/admin.token";
+constexpr std::size_t kMaxCell = 60;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// An error answer from the API, already worded for the terminal.
+struct ApiFailure {
+  int exit_code;
+  std::string message;
+};
+
+struct Options {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;
+  std::set<std::string> flags;
+  bool has(const std::string& f) const { return flags.count(f) > 0; }
+  std::string value(const std::string& k, const std::string& def = "") const {
+    auto it = values.find(k);
+    return it == values.end() ? def : it->second;
+  }
+};
+
+const std::set<std::string> kValueOptions = {"url",    "token", "token-file",    "type",
+                                             "source", "since", "limit",         "offset",
+                                             "target", "role",  "correlation-id"};
+const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help"};
+const std::set<std::string> kCommonOptions = {"url", "token", "token-file", "help"};
+
+Options parse_options(const std::vector<std::string>& args, std::size_t from) {
+  Options o;
+  for (std::size_t i = from; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "-h") {
+      o.flags.insert("help");
+      continue;
+    }
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      o.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    const auto eq = name.find('=');
+    const bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (kFlagOptions.count(name)) {
+      if (inline_value) throw UsageError("option --" + name + " takes no value");
+      o.flags.insert(name);
+    } else if (kValueOptions.count(name)) {
+      if (!inline_value) {
+        if (i + 1 >= args.size()) throw UsageError("option --" + name + " needs a value");
+        value = args[++i];
+      }
+      o.values[name] = value;
+    } else {
+      throw UsageError("unknown option --" + name);
+    }
+  }
+  return o;
+}
+
+// ---- output helpers ---------------------------------------------------------------------------
+
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;  // count UTF-8 code points, not bytes
+  return n;
+}
+
+std::string clip(std::string s, std::size_t max) {
+  for (auto& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (display_width(s) <= max) return s;
+  std::string out;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = s[i];
+    if ((c & 0xC0) != 0x80) {
+      if (++n > max - 3) break;
+    }
+    out += s[i];
+  }
+  return out + "...";
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& headers,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back(headers);
+  for (const auto& r : rows) {
+    std::vector<std::string> c;
+    for (const auto& v : r) c.push_back(clip(v, kMaxCell));
+    cells.push_back(std::move(c));
+  }
+  std::vector<std::size_t> width(headers.size(), 0);
+  for (const auto& r : cells) {
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], display_width(r[i]));
+    }
+  }
+  for (const auto& r : cells) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - display_width(r[i]) + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  }
+}
+
+std::string text(const Var& v) {
+  if (v.isEmpty()) return "";
+  if (v.type() == typeid(Object::Ptr) || v.type() == typeid(Array::Ptr)) {
+    std::ostringstream s;  // compact, one line: a table cell or a key: value line
+    Poco::JSON::Stringifier::stringify(v, s);
+    return s.str();
+  }
+  try {
+    return v.convert<std::string>();
+  } catch (const std::exception&) {
+    std::ostringstream s;
+    Poco::JSON::Stringifier::stringify(v, s);
+    return s.str();
+  }
+}
+
+std::string field(const Object::Ptr& o, const std::string& key) {
+  return o && o->has(key) ? text(o->get(key)) : "";
+}
+
+/// "2026-11-23T09:06:39.123Z" → "2026-11-23 09:06:39"
+std::string short_time(const std::string& iso) {
+  if (iso.size() < 19) return iso;
+  auto s = iso.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+Array::Ptr items_of(const Var& v, const std::string& key = "items") {
+  auto o = v.extract<Object::Ptr>();
+  return o->getArray(key) ? o->getArray(key) : Array::Ptr(new Array);
+}
+
+std::string api_error_text(const std::string& body) {
+  try {
+    auto o = Poco::JSON::Parser().parse(body).extract<Object::Ptr>();
+    std::string msg = field(o, "error");
+    if (o->has("detail") && !o->get("detail").isEmpty()) {
+      const auto d = o->get("detail");
+      if (d.type() == typeid(Object::Ptr)) {
+        auto dobj = d.extract<Object::Ptr>();
+        // A ConfigError already names file, line and key in its message.
+        if (dobj->has("message")) return field(dobj, "message");
+        std::string parts;
+        for (const auto& [k, val] : *dobj) {
+          parts += (parts.empty() ? "" : ", ") + k + "=" + text(val);
+        }
+        msg += " (" + parts + ")";
+      } else {
+        msg += ": " + text(d);
+      }
+    }
+    return msg;
+  } catch (const std::exception&) {
+    return body.empty() ? "no details" : clip(body, 200);
+  }
+}
+
+// ---- command context --------------------------------------------------------------------------
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return "";
+  std::string line;
+  std::getline(in, line);
+  return trim(line);
+}
+
+struct Ctx {
+  Options& opt;
+  std::ostream& out;
+  std::ostream& err;
+  std::string url;
+  std::string token;
+  std::string token_origin;
+  std::string last_body;
+
+  ApiClient client() const { return ApiClient(url, token); }
+
+  /// Calls the API; returns the parsed JSON of a 2xx answer, throws ApiFailure otherwise.
+  Var call(const std::string& method, const std::string& path, const std::string& body = "",
+           const std::string& content_type = "application/json") {
+    if (token.empty()) {
+      throw ApiFailure{kExitAuth,
+                       "no admin API token: pass --token or --token-file, set ZHKH_HUB_TOKEN, or "
+                       "run from the hub's directory where var/admin.token is"};
+    }
+    const auto resp = client().request(method, path, body, content_type);
+    last_body = resp.body;
+    if (resp.status == 401) {
+      throw ApiFailure{kExitAuth, "the hub at " + url + " refused the token from " + token_origin +
+                                      " (401: " + api_error_text(resp.body) + ")"};
+    }
+    if (resp.status == 403) {
+      throw ApiFailure{kExitAuth, "forbidden (403): " + api_error_text(resp.body)};
+    }
+    if (resp.status >= 400) {
+      throw ApiFailure{kExitFailed,
+                       "error (" + std::to_string(resp.status) + "): " + api_error_text(resp.body)};
+    }
+    try {
+      return Poco::JSON::Parser().parse(resp.body);
+    } catch (const std::exception&) {
+      throw ApiFailure{kExitFailed, "the hub at " + url +
+                                        " answered something that is not JSON "
+                                        "(is --url pointing at the admin API?)"};
+    }
+  }
+
+  /// With --json: prints the answer unchanged and returns true.
+  bool raw() {
+    if (!opt.has("json")) return false;
+    out << last_body;
+    if (!last_body.empty() && last_body.back() != '\n') out << '\n';
+    return true;
+  }
+};
+
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string q;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    q += (q.empty() ? "?" : "&") + k + "=" + url_encode(v);
+  }
+  return q;
+}
+
+// ---- commands --------------------------------------------------------------------------------
+
+int messages_list(Ctx& c) {
+  const auto v = c.call(
+      "GET", "/api/v1/messages" + query_string({{"type", c.opt.value("type")},
+                                                {"source", c.opt.value("source")},
+                                                {"since", c.opt.value("since")},
+                                                {"correlation_id", c.opt.value("correlation-id")},
+                                                {"limit", c.opt.value("limit")},
+                                                {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto m = item.extract<Object::Ptr>();
+    std::string deliveries;
+    if (auto d = m->getObject("deliveries")) {
+      for (const auto& [state, n] : *d) {
+        deliveries += (deliveries.empty() ? "" : " ") + state + ":" + text(n);
+      }
+    }
+    rows.push_back({short_time(field(m, "received_at")), field(m, "id"), field(m, "type"),
+                    field(m, "source"), deliveries.empty() ? "-" : deliveries,
+                    field(m, "correlation_id")});
+  }
+  if (rows.empty()) {
+    c.out << "no messages\n";
+    return kExitOk;
+  }
+  print_table(c.out, {"RECEIVED (UTC)", "ID", "TYPE", "SOURCE", "DELIVERIES", "CORRELATION"}, rows);
+  return kExitOk;
+}
+
+int messages_show(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/messages/" + url_encode(c.opt.positional[0]));
+  if (c.raw()) return kExitOk;
+  auto m = v.extract<Object::Ptr>();
+  std::vector<std::vector<std::string>> kv;
+  for (const char* k :
+       {"id", "type", "schema_version", "source", "occurred_at", "received_at", "correlation_id",
+        "causation_id", "idempotency_key", "route_version", "headers"}) {
+    kv.push_back({std::string(k) + ":", field(m, k)});
+  }
+  for (const auto& row : kv) {
+    c.out << row[0] << std::string(18 - std::min<std::size_t>(17, row[0].size()), ' ') << row[1]
+          << '\n';
+  }
+  c.out << "\ndeliveries:\n";
+  std::vector<std::vector<std::string>> rows;
+  if (auto ds = m->getArray("deliveries")) {
+    for (const auto& d : *ds) {
+      auto o = d.extract<Object::Ptr>();
+      rows.push_back({field(o, "id"), field(o, "route"), field(o, "target"), field(o, "state"),
+                      field(o, "attempts"), short_time(field(o, "next_attempt_at")),
+                      field(o, "last_error")});
+    }
+  }
+  if (rows.empty()) {
+    c.out << "  (none)\n";
+  } else {
+    print_table(c.out, {"ID", "ROUTE", "TARGET", "STATE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"},
+                rows);
+  }
+  rows.clear();
+  if (auto dl = m->getArray("dead_letters")) {
+    for (const auto& d : *dl) {
+      auto o = d.extract<Object::Ptr>();
+      rows.push_back({field(o, "id"), field(o, "target"), short_time(field(o, "dead_at")),
+                      short_time(field(o, "replayed_at")), field(o, "last_error")});
+    }
+  }
+  if (!rows.empty()) {
+    c.out << "\ndead letters:\n";
+    print_table(c.out, {"ID", "TARGET", "DEAD AT", "REPLAYED AT", "LAST ERROR"}, rows);
+  }
+  c.out << "\nbody:\n" << field(m, "body") << '\n';
+  return kExitOk;
+}
+
+int dlq_list(Ctx& c) {
+  const auto v =
+      c.call("GET", "/api/v1/dead-letters" + query_string({{"all", c.opt.has("all") ? "1" : ""},
+                                                           {"target", c.opt.value("target")},
+                                                           {"limit", c.opt.value("limit")},
+                                                           {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    std::vector<std::string> row{field(o, "id"),       short_time(field(o, "dead_at")),
+                                 field(o, "target"),   field(o, "type"),
+                                 field(o, "attempts"), field(o, "message_id")};
+    if (c.opt.has("all")) row.push_back(field(o, "replayed_by"));
+    row.push_back(field(o, "last_error"));
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) {
+    c.out << (c.opt.has("all") ? "no dead letters\n" : "no open dead letters\n");
+    return kExitOk;
+  }
+  std::vector<std::string> headers{"ID", "DEAD AT (UTC)", "TARGET", "TYPE", "ATTEMPTS", "MESSAGE"};
+  if (c.opt.has("all")) headers.push_back("REPLAYED BY");
+  headers.push_back("LAST ERROR");
+  print_table(c.out, headers, rows);
+  return kExitOk;
+}
+
+int dlq_replay(Ctx& c) {
+  const auto& id = c.opt.positional[0];
+  c.call("POST", "/api/v1/dead-letters/" + url_encode(id) + "/replay");
+  c.out << "dead letter " << id << " replayed: its delivery is pending again\n";
+  return kExitOk;
+}
+
+int schedules_list(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/schedules");
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    auto last = o->getObject("last_run");
+    rows.push_back({field(o, "job"), field(o, "cron"), field(o, "time_zone"),
+                    field(o, "enabled") == "true" ? "yes" : "no", field(o, "next_run"),
+                    last ? field(last, "status") : "-",
+                    last ? short_time(field(last, "started_at")) : "-",
+                    last ? field(last, "error") : ""});
+  }
+  if (rows.empty()) {
+    c.out << "no schedules\n";
+    return kExitOk;
+  }
+  print_table(c.out,
+              {"JOB", "CRON", "TIME ZONE", "ENABLED", "NEXT RUN", "LAST", "LAST STARTED (UTC)",
+               "LAST ERROR"},
+              rows);
+  return kExitOk;
+}
+
+int schedules_runs(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/schedules/" + url_encode(c.opt.positional[0]) +
+                                   query_string({{"limit", c.opt.value("limit")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v, "runs");
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    rows.push_back({field(o, "id"), field(o, "trigger"), field(o, "status"),
+                    short_time(field(o, "scheduled_for")), short_time(field(o, "started_at")),
+                    short_time(field(o, "finished_at")), field(o, "node"), field(o, "error")});
+  }
+  if (rows.empty()) {
+    c.out << "no runs of " << c.opt.positional[0] << "\n";
+    return kExitOk;
+  }
+  print_table(c.out,
+              {"ID", "TRIGGER", "STATUS", "SCHEDULED FOR", "STARTED", "FINISHED", "NODE", "ERROR"},
+              rows);
+  return kExitOk;
+}
+
+int schedules_run(Ctx& c) {
+  const auto v = c.call("POST", "/api/v1/schedules/" + url_encode(c.opt.positional[0]) + "/run");
+  if (c.raw()) return kExitOk;
+  c.out << "started run " << field(v.extract<Object::Ptr>(), "run_id") << " of "
+        << c.opt.positional[0] << " (see: zhkh-hub schedules runs " << c.opt.positional[0] << ")\n";
+  return kExitOk;
+}
+
+int adapters_list(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/adapters");
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    std::string jobs;
+    if (auto js = o->getArray("jobs")) {
+      for (const auto& j : *js) jobs += (jobs.empty() ? "" : ",") + text(j);
+    }
+    rows.push_back({field(o, "name"), field(o, "plugin"), field(o, "version"),
+                    field(o, "sink") == "true" ? "yes" : "no", jobs.empty() ? "-" : jobs,
+                    field(o, "health")});
+  }
+  if (rows.empty()) {
+    c.out << "no adapters\n";
+    return kExitOk;
+  }
+  print_table(c.out, {"NAME", "PLUGIN", "VERSION", "SINK", "JOBS", "HEALTH"}, rows);
+  return kExitOk;
+}
+
+int adapters_describe(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/adapters/" + url_encode(c.opt.positional[0]));
+  if (c.raw()) return kExitOk;
+  auto d = field(v.extract<Object::Ptr>(), "description");
+  c.out << d << (d.empty() || d.back() != '\n' ? "\n" : "");
+  return kExitOk;
+}
+
+int routes_show(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/routes");
+  if (c.raw()) return kExitOk;
+  auto o = v.extract<Object::Ptr>();
+  if (field(o, "version") == "0") {
+    c.out << "# no routes published yet\n";
+    return kExitOk;
+  }
+  std::string applied;
+  if (auto vs = o->getArray("versions")) {
+    for (const auto& item : *vs) {
+      auto ver = item.extract<Object::Ptr>();
+      if (field(ver, "version") == field(o, "version")) {
+        applied = " applied by " + field(ver, "applied_by") + " at " + field(ver, "applied_at");
+      }
+    }
+  }
+  // A comment header keeps the output valid YAML: `routes show > f.yaml; routes apply f.yaml`.
+  c.out << "# routes version " << field(o, "version") << applied << "\n";
+  const auto yaml = field(o, "yaml");
+  c.out << yaml << (yaml.empty() || yaml.back() != '\n' ? "\n" : "");
+  return kExitOk;
+}
+
+int routes_history(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/routes");
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v, "versions");
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    rows.push_back({field(o, "version"), short_time(field(o, "applied_at")), field(o, "applied_by"),
+                    field(o, "source"), field(o, "digest").substr(0, 12)});
+  }
+  if (rows.empty()) {
+    c.out << "no routes published yet\n";
+    return kExitOk;
+  }
+  print_table(c.out, {"VERSION", "APPLIED AT (UTC)", "BY", "SOURCE", "DIGEST"}, rows);
+  return kExitOk;
+}
+
+int routes_apply(Ctx& c) {
+  const auto& file = c.opt.positional[0];
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw ApiFailure{kExitFailed, "cannot read " + file + ": " + std::strerror(errno)};
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const bool dry = c.opt.has("dry-run");
+  const auto v =
+      c.call("POST", "/api/v1/routes" + query_string({{"file", file}, {"dry_run", dry ? "1" : ""}}),
+             buf.str(), "application/yaml");
+  if (c.raw()) return kExitOk;
+  auto o = v.extract<Object::Ptr>();
+  const auto diff = field(o, "diff");
+  const bool changed = field(o, "changed") == "true";
+  if (!diff.empty() && changed) c.out << diff << (diff.back() == '\n' ? "" : "\n");
+  if (!changed) {
+    c.out << "no changes: version " << field(o, "version") << " is already running\n";
+  } else if (dry) {
+    c.out << "dry run: " << file << " is valid; nothing published\n";
+  } else {
+    c.out << "published routes version " << field(o, "version") << "\n";
+  }
+  return kExitOk;
+}
+
+int tokens_list(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/tokens");
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    rows.push_back({field(o, "name"), field(o, "role"), short_time(field(o, "created_at")),
+                    short_time(field(o, "revoked_at"))});
+  }
+  print_table(c.out, {"NAME", "ROLE", "CREATED (UTC)", "REVOKED (UTC)"}, rows);
+  return kExitOk;
+}
+
+int tokens_create(Ctx& c) {
+  const auto role = c.opt.value("role");
+  if (role.empty()) throw UsageError("tokens create needs --role admin|operator|viewer");
+  Object::Ptr body = new Object;
+  body->set("name", c.opt.positional[0]);
+  body->set("role", role);
+  std::ostringstream s;
+  Poco::JSON::Stringifier::stringify(body, s);
+  const auto v = c.call("POST", "/api/v1/tokens", s.str());
+  if (c.raw()) return kExitOk;
+  auto o = v.extract<Object::Ptr>();
+  c.out << field(o, "token") << "\n";
+  c.err << "created token '" << field(o, "name") << "' with role " << field(o, "role")
+        << "; it is shown only this once\n";
+  return kExitOk;
+}
+
+int tokens_revoke(Ctx& c) {
+  c.call("POST", "/api/v1/tokens/" + url_encode(c.opt.positional[0]) + "/revoke");
+  c.out << "token '" << c.opt.positional[0] << "' revoked\n";
+  return kExitOk;
+}
+
+struct Command {
+  std::string group;
+  std::string verb;
+  std::vector<std::string> args;
+  std::set<std::string> options;
+  std::string usage;  // options part
+  std::string summary;
+  std::function<int(Ctx&)> fn;
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> kCommands = {
+      {"messages",
+       "list",
+       {},
+       {"type", "source", "since", "correlation-id", "limit", "offset", "json"},
+       "[--type T] [--source S] [--since 2h|ISO-TIME] [--correlation-id C] [--limit N] "
+       "[--offset N] [--json]",
+       "journaled messages, newest first, with their delivery states",
+       messages_list},
+      {"messages",
+       "show",
+       {"ID"},
+       {"json"},
+       "ID [--json]",
+       "one message with headers, deliveries, dead letters and body",
+       messages_show},
+      {"dlq",
+       "list",
+       {},
+       {"all", "target", "limit", "offset", "json"},
+       "[--all] [--target T] [--limit N] [--offset N] [--json]",
+       "dead letters not yet replayed (--all: replayed ones too)",
+       dlq_list},
+      {"dlq",
+       "replay",
+       {"ID"},
+       {},
+       "ID",
+       "put a dead letter's delivery back to pending (operator)",
+       dlq_replay},
+      {"schedules",
+       "list",
+       {},
+       {"json"},
+       "[--json]",
+       "configured jobs with next and last run",
+       schedules_list},
+      {"schedules",
+       "runs",
+       {"JOB"},
+       {"limit", "json"},
+       "JOB [--limit N] [--json]",
+       "recent runs of one job",
+       schedules_runs},
+      {"schedules", "run", {"JOB"}, {"json"}, "JOB", "run a job now (operator)", schedules_run},
+      {"adapters",
+       "list",
+       {},
+       {"json"},
+       "[--json]",
+       "adapter instances, their jobs and health",
+       adapters_list},
+      {"adapters",
+       "describe",
+       {"NAME"},
+       {"json"},
+       "NAME",
+       "config keys of an adapter instance or plugin",
+       adapters_describe},
+      {"routes", "show", {}, {"json"}, "[--json]", "the running routes YAML", routes_show},
+      {"routes", "history", {}, {"json"}, "[--json]", "published route versions", routes_history},
+      {"routes",
+       "apply",
+       {"FILE"},
+       {"dry-run", "json"},
+       "FILE [--dry-run]",
+       "validate, show the diff and publish a new version (admin)",
+       routes_apply},
+      {"tokens", "list", {}, {"json"}, "[--json]", "API tokens and roles (admin)", tokens_list},
+      {"tokens",
+       "create",
+       {"NAME"},
+       {"role", "json"},
+       "NAME --role admin|operator|viewer",
+       "create a token; printed once (admin)",
+       tokens_create},
+      {"tokens", "revoke", {"NAME"}, {}, "NAME", "revoke a token (admin)", tokens_revoke},
+  };
+  return kCommands;
+}
+
+void print_group_usage(std::ostream& out, const std::string& group) {
+  out << "usage:\n";
+  for (const auto& cmd : commands()) {
+    if (!group.empty() && cmd.group != group) continue;
+    out << "  zhkh-hub " << cmd.group << ' ' << cmd.verb << ' ' << cmd.usage << "\n      "
+        << cmd.summary << '\n';
+  }
+  out << "options for every command:\n"
+         "  --url URL           admin API (default $ZHKH_HUB_URL or "
+      << kDefaultUrl
+      << ")\n"
+         "  --token TOKEN       bearer token (default $ZHKH_HUB_TOKEN, else ./"
+      << kDefaultTokenFile
+      << ")\n"
+         "  --token-file FILE   read the token from FILE\n"
+         "  --help              this text\n";
+}
+
+}  // namespace
+
+bool is_cli_command(const std::string& group) {
+  for (const auto& c : commands()) {
+    if (c.group == group) return true;
+  }
+  return false;
+}
+
+void print_cli_usage(std::ostream& out) {
+  print_group_usage(out, "");
+}
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    if (args.empty() || !is_cli_command(args[0])) {
+      if (!args.empty() && args[0] != "--help" && args[0] != "-h" && args[0] != "help") {
+        err << "zhkh-hub: unknown command '" << args[0] << "'\n";
+        print_group_usage(err, "");
+        return kExitUsage;
+      }
+      print_group_usage(args.empty() ? err : out, "");
+      return args.empty() ? kExitUsage : kExitOk;
+    }
+    const auto& group = args[0];
+    const bool verb_given = args.size() > 1 && args[1].rfind("-", 0) != 0;
+    auto opt = parse_options(args, verb_given ? 2 : 1);
+    if (!verb_given) {
+      if (opt.has("help")) {
+        print_group_usage(out, group);
+        return kExitOk;
+      }
+      err << "zhkh-hub " << group << ": which one?\n";
+      print_group_usage(err, group);
+      return kExitUsage;
+    }
+    const auto& verb = args[1];
+    const Command* cmd = nullptr;
+    for (const auto& c : commands()) {
+      if (c.group == group && c.verb == verb) cmd = &c;
+    }
+    if (!cmd) {
+      err << "zhkh-hub " << group << ": unknown subcommand '" << verb << "'\n";
+      print_group_usage(err, group);
+      return kExitUsage;
+    }
+    if (opt.has("help")) {
+      out << "usage: zhkh-hub " << group << ' ' << verb << ' ' << cmd->usage << "\n  "
+          << cmd->summary << '\n';
+      return kExitOk;
+    }
+    for (const auto& f : opt.flags) {
+      if (!cmd->options.count(f) && !kCommonOptions.count(f)) {
+        throw UsageError("option --" + f + " does not apply to '" + group + " " + verb + "'");
+      }
+    }
+    for (const auto& [k, _] : opt.values) {
+      if (!cmd->options.count(k) && !kCommonOptions.count(k)) {
+        throw UsageError("option --" + k + " does not apply to '" + group + " " + verb + "'");
+      }
+    }
+    if (opt.positional.size() != cmd->args.size()) {
+      throw UsageError("'" + group + " " + verb + "' expects " +
+                       (cmd->args.empty() ? std::string("no arguments") : cmd->usage));
+    }
+
+    Ctx ctx{opt, out, err, "", "", "", ""};
+    const char* env_url = std::getenv("ZHKH_HUB_URL");
+    ctx.url = opt.value("url", env_url && *env_url ? env_url : kDefaultUrl);
+    const char* env_token = std::getenv("ZHKH_HUB_TOKEN");
+    if (opt.values.count("token")) {
+      ctx.token = opt.value("token");
+      ctx.token_origin = "--token";
+    } else if (opt.values.count("token-file")) {
+      const auto path = opt.value("token-file");
+      ctx.token = read_first_line(path);
+      if (ctx.token.empty()) {
+        err << "zhkh-hub: cannot read a token from " << path << "\n";
+        return kExitAuth;
+      }
+      ctx.token_origin = path;
+    } else if (env_token && *env_token) {
+      ctx.token = env_token;
+      ctx.token_origin = "$ZHKH_HUB_TOKEN";
+    } else {
+      ctx.token = read_first_line(kDefaultTokenFile);
+      ctx.token_origin = std::string("./") + kDefaultTokenFile;
+    }
+    return cmd->fn(ctx);
+  } catch (const UsageError& e) {
+    err << "zhkh-hub: " << e.what() << " (see --help)\n";
+    return kExitUsage;
+  } catch (const ApiFailure& e) {
+    err << "zhkh-hub: " << e.message << '\n';
+    return e.exit_code;
+  } catch (const Unreachable& e) {
+    err << "zhkh-hub: " << e.what()
+        << "\n  is the hub running? point --url or ZHKH_HUB_URL at its admin API\n";
+    return kExitUnreachable;
+  } catch (const std::exception& e) {
+    err << "zhkh-hub: " << e.what() << '\n';
+    return kExitFailed;
+  }
+}
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return run_cli(args, std::cout, std::cerr);
+}
+
+}  // namespace hub::cli
