@@ -33,6 +33,16 @@ TEST(ParseXml, ParsesAndSerializesWithoutDeclaration) {
   EXPECT_EQ(doc.to_string(), "<a xmlns=\"urn:x\"><b k=\"v\">t</b></a>");
 }
 
+TEST(ParseXml, DeclaredLegacyEncodingIsDecoded) {
+  // Russian registries often arrive in windows-1251: "Иванов" in cp1251 bytes.
+  std::string xml = "<?xml version=\"1.0\" encoding=\"windows-1251\"?><n>\xC8\xE2\xE0\xED\xEE\xE2</n>";
+  auto doc = parse_xml(xml, "cp1251.xml");
+  xmlChar* text = xmlNodeGetContent(doc.root());
+  EXPECT_STREQ(reinterpret_cast<const char*>(text), "Иванов");
+  xmlFree(text);
+  EXPECT_EQ(doc.to_string(), "<n>Иванов</n>");
+}
+
 TEST(ParseXml, MalformedNamesDocumentAndLine) {
   std::string msg = refusal("<a>\n<b>\n</a>");
   EXPECT_NE(msg.find("doc.xml:3:"), std::string::npos) << msg;

@@ -47,13 +47,15 @@ TEST(XPath, InvalidExpressionNamesIt) {
   } catch (const XmlError& e) {
     EXPECT_NE(std::string(e.what()).find("'/c:paymentReceived['"), std::string::npos) << e.what();
   }
-  // Unknown prefix: compiles in libxml2 only if bound, so it fails at compile or evaluation.
-  EXPECT_THROW(
-      {
-        auto x = XPath::compile("/zz:a");
-        x.matches(payment());
-      },
-      XmlError);
+  // Undefined prefixes and functions are found when compiling, not on the first message.
+  try {
+    XPath::compile("/zz:a");
+    FAIL() << "expected XmlError";
+  } catch (const XmlError& e) {
+    EXPECT_NE(std::string(e.what()).find("'/zz:a'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(XPath::compile("no-such-function(/c:x)"), XmlError);
+  EXPECT_THROW(XPath::compile("$undefined"), XmlError);
 }
 
 TEST(XPath, SharedAcrossThreads) {

@@ -44,8 +44,9 @@ class SchemaRegistry {
   /// Thread-safe. Empty result = valid.
   virtual std::vector<ValidationIssue> validate(const std::string& type, const Document& doc) const = 0;
 
-  /// Validates a whole e:envelope document (envelope.xsd; a canonical body inside is checked too,
-  /// laxly, when its root is known). Empty when types.yaml names no envelope schema is an issue.
+  /// Validates a whole e:envelope document against envelope.xsd (`envelope:` in types.yaml); a
+  /// canonical body inside is checked as well when its root element is known. Thread-safe.
+  /// Without an envelope schema in types.yaml the result is one issue saying so.
   virtual std::vector<ValidationIssue> validate_envelope(const Document& doc) const = 0;
 
   /// Parses (hardened) and validates; throws ValidationError "<type> <doc name>:<line> <xpath>:
