@@ -14,6 +14,7 @@
 
 #include "hub/core/error.h"
 #include "hub/xml/document.h"
+#include "hub/xml/schema_registry.h"
 #include "hub/xml/xslt.h"
 #include "test_paths.h"
 
@@ -335,6 +336,74 @@ TEST_F(RouterTest, MissingStylesheetFailsWhenTheVersionIsBuilt) {
     FAIL() << "no error for a missing stylesheet";
   } catch (const XmlError& e) {
     EXPECT_NE(std::string(e.what()).find("nope.xsl"), std::string::npos) << e.what();
+  }
+}
+
+// The shipped canonical samples, validated against their XSDs, routed on their real fields.
+TEST_F(RouterTest, CanonicalSamples) {
+  const auto dir = hub::testing::source_dir() / "schemas" / "canonical";
+  const auto schemas = xml::SchemaRegistry::load(dir);
+  auto router = make_router(R"yaml(routes:
+  - name: sber-payments
+    match:
+      type: payment.received
+      xpath: "/c:paymentReceived/c:agent/c:code = 'sber'"
+    to: [billing_store]
+  - name: payments-with-readings
+    match:
+      type: payment.received
+      xpath: "/c:paymentReceived/c:readings/c:meter/c:value[@zone = 'night'] > 4000"
+    to: [askue]
+  - name: vtb-payments
+    match:
+      type: payment.received
+      xpath: "/c:paymentReceived/c:agent/c:code = 'vtb'"
+    to: [billing_vtb]
+  - name: cold-water
+    match:
+      type: meter.reading
+      xpath: "/c:meterReading/c:resource = 'cold_water'"
+    actions:
+      - transform: test/wrap.xsl
+        params: {tag: CW}
+    to: [askue]
+    stop: true
+  - name: any-reading
+    match: {type: meter.reading}
+    to: [energy]
+  - name: log-all
+    to: [log]
+)yaml",
+                            "samples.yaml", xslt_, 1);
+  const std::map<std::string, Pairs> expected{
+      {"payment.received",
+       {{"sber-payments", "billing_store"},
+        {"payments-with-readings", "askue"},
+        {"log-all", "log"}}},
+      {"meter.reading", {{"cold-water", "askue"}}},
+      {"account.upsert", {{"log-all", "log"}}},
+      {"ticket.created", {{"log-all", "log"}}},
+  };
+  for (const auto& [type, pairs] : expected) {
+    const auto body = xml::parse_xml_file((dir / "samples" / (type + ".xml")).string());
+    ASSERT_NO_THROW(schemas->validate_or_throw(type, body)) << type;
+    Envelope e;
+    e.type = type;
+    e.source = "samples";
+    const auto d = router->route(e, body);
+    Pairs got;
+    for (const auto& del : d.deliveries) {
+      got.emplace(del.route, del.target);
+      if (del.route == "cold-water") {
+        ASSERT_TRUE(del.body.has_value());
+        EXPECT_NE(del.body->find("tag=\"CW\""), std::string::npos) << *del.body;
+        EXPECT_NE(del.body->find("312.457"), std::string::npos) << *del.body;
+      } else {
+        EXPECT_FALSE(del.body.has_value()) << del.route;
+      }
+    }
+    EXPECT_EQ(got, pairs) << type;
+    EXPECT_TRUE(d.filtered_by.empty()) << type;
   }
 }
 

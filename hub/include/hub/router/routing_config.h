@@ -3,7 +3,8 @@
 // hub.route_version. Parsing validates everything up front; errors name file, line and key.
 //
 //   routes:
-//     - name: payments-to-billing
+//     - name: payments-to-billing          # unique, no spaces; becomes hub.delivery.route
+//       description: free text             # optional
 //       match:
 //         type: [payment.received]          # one or a list; omitted = any
 //         source: [bank-sber]               # adapter instances; omitted = any
@@ -13,6 +14,7 @@
 //       actions:
 //         - filter: "not(/c:paymentReceived/c:test)"   # drop when false
 //         - transform: bank/enrich.xsl                 # XSLT from mappings/
+//           params: {mode: full}                       # optional xsl:param string values
 //       to: [billing_store, queue-1c]       # fan-out targets
 //       stop: false                         # true: later routes are not tried
 //   schedules:
@@ -69,6 +71,10 @@ struct RoutingConfig {
 };
 
 /// Parses and validates; throws ConfigError(file, line, key, why). `file` is used in messages.
+/// Keys are paths like "routes[2].match.xpath" (0-based indexes); lines are 1-based. XPath is
+/// compiled and trial-evaluated (prefixes c and e are implicit, others must be under namespaces);
+/// cron is checked for 5 or 6 fields only (the scheduler parses it); time zones must exist in
+/// /usr/share/zoneinfo. An empty text is a valid configuration with no routes and no schedules.
 RoutingConfig parse_routing_config(const std::string& yaml_text, const std::string& file);
 
 }  // namespace hub::router
