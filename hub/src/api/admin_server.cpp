@@ -632,12 +632,15 @@ void refresh_gauges(State& st) {
   try {
     auto lease = st.pool.lease(std::chrono::seconds(2));
     pqxx::read_transaction tx(lease.conn());
+    // Counting a large outbox by state is a scan; a slow scrape must not hold a connection long.
+    tx.exec("SET LOCAL statement_timeout = 3000");
     std::map<std::string, double> states{
         {"pending", 0}, {"delivered", 0}, {"dead", 0}, {"filtered", 0}};
     for (const auto& row : tx.exec("SELECT state, count(*) FROM hub.delivery GROUP BY state")) {
       states[row[0].as<std::string>()] = row[1].as<double>();
     }
-    for (const auto& [state, n] : states) reg.set("zhkh_deliveries", {{"state", state}}, n);
+    for (const auto& [state, n] : states)
+      reg.set("zhkh_deliveries_by_state", {{"state", state}}, n);
     std::map<std::string, std::pair<double, double>> depth;
     for (const auto& t : st.seen_targets) depth[t] = {0, 0};
     for (const auto& row : tx.exec(
@@ -647,8 +650,8 @@ void refresh_gauges(State& st) {
     }
     for (const auto& [target, v] : depth) {
       st.seen_targets.insert(target);
-      reg.set("zhkh_queue_depth", {{"target", target}}, v.first);
-      reg.set("zhkh_queue_oldest_seconds", {{"target", target}}, v.second);
+      reg.set("zhkh_delivery_queue_depth", {{"target", target}}, v.first);
+      reg.set("zhkh_delivery_queue_oldest_seconds", {{"target", target}}, v.second);
     }
     reg.set(
         "zhkh_dead_letters_open", {},
@@ -666,9 +669,11 @@ void describe_metrics() {
   reg.describe("zhkh_db_pool_in_use", "Connections of the pool leased right now.");
   reg.describe("zhkh_db_pool_waiting", "Callers waiting for a connection of the pool.");
   reg.describe("zhkh_db_pool_leases", "Leases handed out by the pool since start.");
-  reg.describe("zhkh_deliveries", "Outbox rows by state (from hub.delivery at scrape time).");
-  reg.describe("zhkh_queue_depth", "Pending deliveries per target.");
-  reg.describe("zhkh_queue_oldest_seconds", "Age of the oldest pending delivery per target.");
+  reg.describe("zhkh_deliveries_by_state",
+               "Outbox rows by state (from hub.delivery at scrape time).");
+  reg.describe("zhkh_delivery_queue_depth", "Pending deliveries per target.");
+  reg.describe("zhkh_delivery_queue_oldest_seconds",
+               "Age of the oldest pending delivery per target.");
   reg.describe("zhkh_dead_letters_open", "Dead letters not replayed yet.");
   reg.describe("zhkh_db_up", "1 when the last scrape could query PostgreSQL.");
   reg.describe("zhkh_api_requests_total", "Admin API requests by endpoint and status.");

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "admin_fixture.h"
 #include "hub/api/token_store.h"
@@ -186,10 +187,10 @@ TEST(AdminServer, MetricsAreValidPrometheusTextWithPoolAndQueueGauges) {
   EXPECT_GT(n, 10);
   EXPECT_EQ(samples["zhkh_db_pool_size{pool=\"api\"}"], "4");
   EXPECT_TRUE(samples.count("zhkh_db_pool_in_use{pool=\"api\"}"));
-  EXPECT_EQ(samples["zhkh_deliveries{state=\"pending\"}"], "2");
-  EXPECT_EQ(samples["zhkh_deliveries{state=\"dead\"}"], "1");
-  EXPECT_EQ(samples["zhkh_deliveries{state=\"delivered\"}"], "1");
-  EXPECT_EQ(samples["zhkh_queue_depth{target=\"t1\"}"], "2");
+  EXPECT_EQ(samples["zhkh_deliveries_by_state{state=\"pending\"}"], "2");
+  EXPECT_EQ(samples["zhkh_deliveries_by_state{state=\"dead\"}"], "1");
+  EXPECT_EQ(samples["zhkh_deliveries_by_state{state=\"delivered\"}"], "1");
+  EXPECT_EQ(samples["zhkh_delivery_queue_depth{target=\"t1\"}"], "2");
   EXPECT_EQ(samples["zhkh_dead_letters_open"], "1");
   EXPECT_EQ(samples["zhkh_db_up"], "1");
   EXPECT_NE(r.body.find("# TYPE zhkh_db_pool_size gauge"), std::string::npos);
@@ -197,8 +198,8 @@ TEST(AdminServer, MetricsAreValidPrometheusTextWithPoolAndQueueGauges) {
   // A drained queue reads 0 rather than keeping its last value.
   f.db.exec("UPDATE hub.delivery SET state = 'delivered' WHERE target = 't1'");
   r = http(f.port(), "GET", "/metrics");
-  EXPECT_NE(r.body.find("zhkh_queue_depth{target=\"t1\"} 0\n"), std::string::npos);
-  EXPECT_NE(r.body.find("zhkh_deliveries{state=\"pending\"} 0\n"), std::string::npos);
+  EXPECT_NE(r.body.find("zhkh_delivery_queue_depth{target=\"t1\"} 0\n"), std::string::npos);
+  EXPECT_NE(r.body.find("zhkh_deliveries_by_state{state=\"pending\"} 0\n"), std::string::npos);
   // Requests are counted by endpoint.
   EXPECT_NE(r.body.find("zhkh_api_requests_total{endpoint=\"metrics\",status=\"200\"}"),
             std::string::npos);
@@ -428,6 +429,30 @@ TEST(AdminServer, TokensCreateAuthenticateAndRevoke) {
   EXPECT_EQ(http(f.port(), "POST", "/api/v1/tokens/ci/revoke", f.admin).status, 200);
   EXPECT_EQ(http(f.port(), "GET", "/api/v1/messages", token).status, 401);
   EXPECT_EQ(http(f.port(), "POST", "/api/v1/tokens/ci/revoke", f.admin).status, 404);
+}
+
+TEST(AdminServer, ServesConcurrentClientsWithMoreRequestsThanThreadsOrConnections) {
+  AdminFixture f;  // 4 handler threads, 4 pooled connections
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        try {
+          const auto path = (i % 3 == 0)   ? std::string("/metrics")
+                            : (i % 3 == 1) ? std::string("/api/v1/messages?limit=2")
+                                           : std::string("/api/v1/messages/") + kM1;
+          const auto r = http(f.port(), "GET", path, t % 2 ? f.viewer : f.admin);
+          (r.status == 200 ? ok : failed)++;
+        } catch (const std::exception&) {
+          failed++;
+        }
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ok.load(), 8 * 15);
 }
 
 TEST(TokenStore, BootstrapAdminGeneratesKeepsAndAcceptsPreset) {
