@@ -198,10 +198,22 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
         checkpoint->report.empty() ? std::optional<std::string>() : checkpoint->report);
     step(Step::kCheckpointWritten);
   }
-  // Wakes dispatchers of these targets, delivered by PostgreSQL only if the transaction commits.
-  for (const auto& t : notify_targets) tx.exec_params("SELECT pg_notify('zhkh_delivery', $1)", t);
   tx.commit();
   step(Step::kCommitted);
+  // Wakes dispatchers of these targets. Sent after the commit, in a statement of its own: a NOTIFY
+  // inside the transaction holds PostgreSQL's global notify lock across the commit's WAL flush,
+  // which serializes every committing Ingress (measured: 2,500 -> 400-650 commits/s with 16
+  // clients). Lost by a crash right here, it costs one poll interval, never a message.
+  if (!notify_targets.empty()) {
+    try {
+      pqxx::nontransaction ntx(lease.conn());
+      ntx.exec_params("SELECT pg_notify('zhkh_delivery', t) FROM unnest($1::text[]) AS t",
+                      store::pg_array_literal(
+                          std::vector<std::string>(notify_targets.begin(), notify_targets.end())));
+    } catch (const std::exception& e) {
+      log().warn("notify_failed", {{"error", e.what()}});
+    }
+  }
 
   metrics.observe("zhkh_ingress_seconds", {},
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
