@@ -13,3 +13,7 @@ DROP INDEX IF EXISTS hub.delivery_ready;
 -- Room on each page for the claim's update (lease columns, not indexed) to stay a HOT update:
 -- no new index entries and no index bloat for the most frequent write on this table.
 ALTER TABLE hub.delivery SET (fillfactor = 70);
+
+-- UNIQUE (message_id, route, target) already leads with message_id and serves every lookup by
+-- message; the single-column copy only cost an index insert per outbox write.
+DROP INDEX IF EXISTS hub.delivery_message;

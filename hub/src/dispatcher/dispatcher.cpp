@@ -345,7 +345,13 @@ void Dispatcher::run_worker(Target& t, int index) {
     if (claimed == 0 && permit == CircuitBreaker::Permit::kProbe) t.breaker.end_probe();
     publish_breaker(t);
     // A full batch means there is probably more: claim again at once.
-    if (claimed < static_cast<std::size_t>(limit)) wait_for_work(t, seen, t.config.poll_interval);
+    if (claimed < static_cast<std::size_t>(limit)) {
+      wait_for_work(t, seen, t.config.poll_interval);
+      if (t.config.linger.count() > 0 && !stopping_) {
+        std::unique_lock lock(t.mu);
+        t.cv.wait_for(lock, t.config.linger, [&] { return stopping_.load(); });
+      }
+    }
   }
 }
 

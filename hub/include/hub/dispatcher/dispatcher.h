@@ -46,6 +46,9 @@ struct TargetConfig {
   int breaker_failures = 5;   ///< consecutive failures that open the breaker
   std::chrono::milliseconds breaker_open{30000};   ///< cool-down before a half-open probe
   std::chrono::milliseconds poll_interval{1000};   ///< fallback when no NOTIFY arrives
+  /// After a claim that was not full, wait this long before the next one so rows accumulate
+  /// into bigger batches (fewer claims under a steady trickle) at the cost of that much latency.
+  std::chrono::milliseconds linger{0};
 };
 
 struct DispatcherOptions {
