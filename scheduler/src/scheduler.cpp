@@ -110,24 +110,32 @@ void Scheduler::refresh_next(Slot& slot, TimePoint now) {
     slot.next = slot.cron->next_after(now, *slot.zone);
 }
 
+void Scheduler::validate(const std::vector<router::ScheduleEntry>& entries,
+                         const std::string& file) {
+  for (const auto& e : entries) {
+    try {
+      CronExpr::parse(e.cron);
+    } catch (const CronError& err) {
+      throw ConfigError(file, e.line, "cron", std::string("job '") + e.job + "': " + err.what());
+    }
+    try {
+      TimeZone::locate(e.time_zone.empty() ? kDefaultTimeZone : e.time_zone);
+    } catch (const TimeZoneError& err) {
+      throw ConfigError(file, e.line, "time_zone",
+                        std::string("job '") + e.job + "': " + err.what());
+    }
+  }
+}
+
 void Scheduler::set_schedules(std::vector<router::ScheduleEntry> entries) {
+  validate(entries);  // throws before anything changes
   std::vector<Slot> fresh;
   fresh.reserve(entries.size());
   for (auto& e : entries) {
     Slot s;
     if (e.time_zone.empty()) e.time_zone = kDefaultTimeZone;
-    try {
-      s.cron = CronExpr::parse(e.cron);
-    } catch (const CronError& err) {
-      throw ConfigError("schedules", e.line, "cron",
-                        std::string("job '") + e.job + "': " + err.what());
-    }
-    try {
-      s.zone = TimeZone::locate(e.time_zone);
-    } catch (const TimeZoneError& err) {
-      throw ConfigError("schedules", e.line, "time_zone",
-                        std::string("job '") + e.job + "': " + err.what());
-    }
+    s.cron = CronExpr::parse(e.cron);
+    s.zone = TimeZone::locate(e.time_zone);
     s.job_known = !job_exists_ || job_exists_(e.job);
     s.entry = std::move(e);
     fresh.push_back(std::move(s));

@@ -346,3 +346,28 @@ TEST(Scheduler, TwoSchedulersInOneProcessShareEachSlot) {
 
 }  // namespace
 }  // namespace hub::scheduler
+
+namespace hub::scheduler {
+namespace {
+
+TEST(SchedulerValidate, NamesFileLineAndKeyWithoutADatabase) {
+  router::ScheduleEntry ok;
+  ok.job = "a.x";
+  ok.cron = "@daily";
+  router::ScheduleEntry never = ok;
+  never.cron = "0 0 31 2 *";
+  never.line = 12;
+  EXPECT_NO_THROW(Scheduler::validate({ok}, "routes.yaml"));
+  try {
+    Scheduler::validate({ok, never}, "routes.yaml");
+    ADD_FAILURE() << "accepted 31 February";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file(), "routes.yaml");
+    EXPECT_EQ(e.line(), 12);
+    EXPECT_EQ(e.key(), "cron");
+    EXPECT_NE(std::string(e.what()).find("never fires"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hub::scheduler

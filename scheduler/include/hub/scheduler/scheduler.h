@@ -100,6 +100,12 @@ class Scheduler {
   /// time, so a reload never loses or repeats a slot.
   void set_schedules(std::vector<router::ScheduleEntry> entries);
 
+  /// The validation set_schedules does (cron syntax, never-firing expressions, time zone), for
+  /// `routes apply` to refuse a bad version before it is published. Throws ConfigError naming
+  /// `file`, the entry's line and the key.
+  static void validate(const std::vector<router::ScheduleEntry>& entries,
+                       const std::string& file = "schedules");
+
   /// Starts the timer and the workers, and queues misfire runs. Once per object.
   void start();
   /// Stops firing; waits for running jobs (including manual ones) to finish. Idempotent.
