@@ -139,6 +139,11 @@ void HubApp::start() {
     p.sinks->add("noop", std::make_shared<dispatcher::NoopSink>());
     p.sinks->add("log", std::make_shared<dispatcher::LoggingSink>("log"));
     p.host = std::make_unique<plugin_host::AdapterHost>(c.plugins_dir, *p.pool, *p.ingress);
+    // Lets file adapters name a canonical document's type from its root element.
+    p.host->set_type_resolver([schemas = p.schemas](const std::string& ns, const std::string& local) {
+      const auto* t = schemas->find_by_root(ns, local);
+      return t ? t->type : std::string();
+    });
     for (const auto& a : c.adapters) p.host->add_instance(a.name, a.settings, c.file);
     p.host->register_sinks(*p.sinks);
 
