@@ -53,8 +53,11 @@ class PeriodicTask {
  public:
   PeriodicTask(std::string instance, std::string name, std::chrono::milliseconds interval,
                std::function<void()> task, metrics::Registry& metrics)
-      : instance_(std::move(instance)), name_(std::move(name)), interval_(interval),
-        task_(std::move(task)), metrics_(metrics) {}
+      : instance_(std::move(instance)),
+        name_(std::move(name)),
+        interval_(interval),
+        task_(std::move(task)),
+        metrics_(metrics) {}
   ~PeriodicTask() { stop(); }
 
   void start() {
@@ -109,9 +112,16 @@ class InstanceContext : public plugin::Context {
   InstanceContext(std::string name, plugin::Config config, plugin::Emitter& emitter,
                   store::Pool& pool, plugin::HttpClientFactory& http, metrics::Registry& metrics,
                   plugin::ParserRegistry& parsers, const AdapterHost::TypeResolver& types)
-      : name_(std::move(name)), config_(std::move(config)), log_(name_), emitter_(emitter, name_),
-        store_(pool, name_), http_(http), adapter_metrics_(metrics, name_), registry_(metrics),
-        parsers_(parsers), types_(types) {}
+      : name_(std::move(name)),
+        config_(std::move(config)),
+        log_(name_),
+        emitter_(emitter, name_),
+        store_(pool, name_),
+        http_(http),
+        adapter_metrics_(metrics, name_),
+        registry_(metrics),
+        parsers_(parsers),
+        types_(types) {}
 
   const std::string& instance() const override { return name_; }
   const plugin::Config& config() const override { return config_; }
@@ -226,7 +236,8 @@ void AdapterHost::add_instance(const std::string& name, const YAML::Node& settin
                                const std::string& file) {
   const int line = settings.Mark().line < 0 ? 0 : settings.Mark().line + 1;
   if (name.empty() || name.find('.') != std::string::npos) {
-    throw ConfigError(file, line, name, "adapter instance names must be non-empty and contain no '.'");
+    throw ConfigError(file, line, name,
+                      "adapter instance names must be non-empty and contain no '.'");
   }
   if (has_instance(name)) throw ConfigError(file, line, name, "adapter instance defined twice");
   if (!settings.IsMap()) throw ConfigError(file, line, name, "adapter settings must be a map");
@@ -251,9 +262,8 @@ void AdapterHost::add_instance(const std::string& name, const YAML::Node& settin
   auto inst = std::make_shared<Instance>();
   inst->name = name;
   inst->plugin = loaded;
-  inst->context =
-      std::make_unique<InstanceContext>(name, std::move(config), emitter_, pool_, http_, metrics_,
-                                        parsers_, type_resolver_);
+  inst->context = std::make_unique<InstanceContext>(name, std::move(config), emitter_, pool_, http_,
+                                                    metrics_, parsers_, type_resolver_);
   inst->adapter = loaded->create(*inst->context);
   try {
     inst->jobs = inst->adapter->jobs();
@@ -262,9 +272,9 @@ void AdapterHost::add_instance(const std::string& name, const YAML::Node& settin
     throw PluginError("adapter '" + name + "' (" + loaded->descriptor().file.string() +
                       "): jobs()/is_sink() threw: " + e.what());
   }
-  host_log().info("adapter_created", {{"instance", name},
-                                      {"plugin", plugin_name},
-                                      {"version", loaded->descriptor().version}});
+  host_log().info(
+      "adapter_created",
+      {{"instance", name}, {"plugin", plugin_name}, {"version", loaded->descriptor().version}});
   std::lock_guard lock(mu_);
   instances_.push_back(std::move(inst));
 }
@@ -292,7 +302,8 @@ void AdapterHost::start_all() {
     } catch (const std::exception& e) {
       inst->context->stop_tasks();
       throw PluginError("adapter '" + inst->name + "' (" +
-                        inst->plugin->descriptor().file.string() + ") failed to start: " + e.what());
+                        inst->plugin->descriptor().file.string() +
+                        ") failed to start: " + e.what());
     }
     inst->running = true;
     inst->context->start_tasks();

@@ -97,7 +97,8 @@ std::string expand_default(const std::string& text,
     const auto ref = text.substr(open + 2, close - open - 2);
     auto it = scalars.find(ref);
     if (it == scalars.end()) {
-      throw ConfigError(file, line, key, "default '" + text + "' refers to unset key '" + ref + "'");
+      throw ConfigError(file, line, key,
+                        "default '" + text + "' refers to unset key '" + ref + "'");
     }
     out += it->second;
     i = close + 1;
@@ -131,7 +132,8 @@ std::string resolve_secret(const std::string& value, const std::string& file, in
     std::ifstream in(path, std::ios::binary);
     if (!in) throw ConfigError(file, line, key, "secret file '" + path + "' cannot be read");
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!content.empty() && (content.back() == '\n' || content.back() == '\r')) content.pop_back();
+    while (!content.empty() && (content.back() == '\n' || content.back() == '\r'))
+      content.pop_back();
     return content;
   }
   if (value.rfind("env:", 0) == 0) {
@@ -204,9 +206,9 @@ plugin::Config validate_config(const plugin::ConfigSpec& spec, const YAML::Node&
     if (k.type == ConfigType::kStringList) {
       lists[k.name] = default_list(*k.default_value);
     } else {
-      scalars[k.name] = check_scalar(
-          k, expand_default(*k.default_value, scalars, file, section_line, k.name), file,
-          section_line);
+      scalars[k.name] =
+          check_scalar(k, expand_default(*k.default_value, scalars, file, section_line, k.name),
+                       file, section_line);
     }
   }
   return plugin::Config(std::move(scalars), std::move(lists));

@@ -1,16 +1,18 @@
 #include "hub/plugin_host/http_client_factory.h"
 
-#include <stdexcept>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <stdexcept>
+
 namespace hub::plugin_host {
 
-PocoHttpClientFactory::PocoHttpClientFactory() { Poco::Net::initializeSSL(); }
+PocoHttpClientFactory::PocoHttpClientFactory() {
+  Poco::Net::initializeSSL();
+}
 
 PocoHttpClientFactory::~PocoHttpClientFactory() {
   contexts_.clear();

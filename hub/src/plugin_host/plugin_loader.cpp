@@ -1,10 +1,9 @@
 #include "hub/plugin_host/plugin_loader.h"
 
 #include <algorithm>
-#include <system_error>
-
 #include <boost/dll/shared_library_load_mode.hpp>
 #include <boost/system/system_error.hpp>
+#include <system_error>
 
 #include "hub/core/error.h"
 #include "hub/core/log.h"
@@ -22,7 +21,9 @@ PluginError error(const std::filesystem::path& file, const std::string& why) {
   return PluginError("plugin " + file.string() + ": " + why);
 }
 
-bool is_shared_object_name(const std::filesystem::path& p) { return p.extension() == ".so"; }
+bool is_shared_object_name(const std::filesystem::path& p) {
+  return p.extension() == ".so";
+}
 
 }  // namespace
 
@@ -31,14 +32,15 @@ std::unique_ptr<plugin::Adapter> LoadedPlugin::create(plugin::Context& ctx) cons
   try {
     raw = factory_(ctx);
   } catch (const std::exception& e) {
-    throw error(descriptor_.file, std::string("factory ") + plugin::kFactorySymbol +
-                                      " threw: " + e.what());
-  } catch (...) {
     throw error(descriptor_.file,
-                std::string("factory ") + plugin::kFactorySymbol + " threw a non-standard exception");
+                std::string("factory ") + plugin::kFactorySymbol + " threw: " + e.what());
+  } catch (...) {
+    throw error(descriptor_.file, std::string("factory ") + plugin::kFactorySymbol +
+                                      " threw a non-standard exception");
   }
-  if (!raw) throw error(descriptor_.file, std::string("factory ") + plugin::kFactorySymbol +
-                                              " returned null");
+  if (!raw)
+    throw error(descriptor_.file,
+                std::string("factory ") + plugin::kFactorySymbol + " returned null");
   return std::unique_ptr<plugin::Adapter>(raw);
 }
 
@@ -84,7 +86,8 @@ std::shared_ptr<LoadedPlugin> PluginLoader::load_file(const std::filesystem::pat
     throw error(file, std::string(plugin::kConfigSpecSymbol) + " threw: " + e.what());
   }
   auto* factory = &lib.get<LoadedPlugin::Factory>(plugin::kFactorySymbol);
-  log().info("plugin_loaded", {{"plugin", d.name}, {"version", d.version}, {"file", file.string()}});
+  log().info("plugin_loaded",
+             {{"plugin", d.name}, {"version", d.version}, {"file", file.string()}});
   return std::make_shared<LoadedPlugin>(std::move(lib), std::move(d), factory);
 }
 
@@ -111,11 +114,13 @@ std::shared_ptr<LoadedPlugin> PluginLoader::find(const std::string& name) {
   return nullptr;
 }
 
-std::vector<std::shared_ptr<LoadedPlugin>> PluginLoader::load_all(std::vector<std::string>* errors) {
+std::vector<std::shared_ptr<LoadedPlugin>> PluginLoader::load_all(
+    std::vector<std::string>* errors) {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    if (entry.is_regular_file() && is_shared_object_name(entry.path())) files.push_back(entry.path());
+    if (entry.is_regular_file() && is_shared_object_name(entry.path()))
+      files.push_back(entry.path());
   }
   if (ec && errors) errors->push_back(dir_.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());

@@ -28,12 +28,14 @@ void PgStoreAccess::log_exchange(const std::string& operation, const std::string
                                  const std::string& correlation_id, const std::string& status,
                                  const std::string& payload) {
   if (direction != "in" && direction != "out") {
-    throw std::invalid_argument("exchange direction must be 'in' or 'out', got '" + direction + "'");
+    throw std::invalid_argument("exchange direction must be 'in' or 'out', got '" + direction +
+                                "'");
   }
   auto lease = pool_.lease();
   pqxx::work tx(lease.conn());
   tx.exec_params(
-      "INSERT INTO hub.exchange_log (adapter, operation, direction, correlation_id, status, payload)"
+      "INSERT INTO hub.exchange_log (adapter, operation, direction, correlation_id, status, "
+      "payload)"
       " VALUES ($1, $2, $3, $4, $5, $6)",
       adapter_, operation, direction,
       correlation_id.empty() ? std::optional<std::string>() : correlation_id,

@@ -1,5 +1,5 @@
-#include <libxml/parser.h>
 #include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
@@ -53,10 +53,9 @@ DocPtr parse_hardened(const std::string& bytes, const std::string& name, InputEr
   ctxt->_private = &state;
   ctxt->sax->internalSubset = refuse_doctype;
   ctxt->sax->externalSubset = refuse_doctype;
-  doc.reset(xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()),
-                              name.c_str(), nullptr,
-                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                  XML_PARSE_NOCDATA));
+  doc.reset(xmlCtxtReadMemory(
+      ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), name.c_str(), nullptr,
+      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
   if (state.doctype) {
     doc.reset();
     err = {state.doctype_line, "", "DOCTYPE is not allowed (DTDs and entities are refused)"};
@@ -114,7 +113,9 @@ xmlNodePtr first_element(xmlNodePtr parent) {
   return nullptr;
 }
 
-int line_of(xmlNodePtr n) { return n ? static_cast<int>(xmlGetLineNo(n)) : 0; }
+int line_of(xmlNodePtr n) {
+  return n ? static_cast<int>(xmlGetLineNo(n)) : 0;
+}
 
 // Reads one e:envelope; on a problem fills `err` and returns false.
 bool read_envelope(xmlNodePtr env, const std::string& path, plugin::Envelope& out,
@@ -252,8 +253,8 @@ plugin::ParseOutcome CanonicalXmlParser::parse(const std::filesystem::path& file
     sink.emit(std::move(one), position);
     ++handed;
   }
-  outcome.summary = std::to_string(messages.size()) + " message(s), " + std::to_string(handed) +
-                    " handed over";
+  outcome.summary =
+      std::to_string(messages.size()) + " message(s), " + std::to_string(handed) + " handed over";
   return outcome;
 }
 

@@ -34,8 +34,11 @@ std::string errors_json(const std::vector<plugin::InputError>& errors) {
 class InboxSink : public plugin::ParseSink {
  public:
   InboxSink(plugin::Emitter& emitter, plugin::Checkpoint base, std::size_t batch_size)
-      : emitter_(emitter), base_(std::move(base)), batch_size_(std::max<std::size_t>(1, batch_size)),
-        committed_(base_.position), position_(base_.position) {}
+      : emitter_(emitter),
+        base_(std::move(base)),
+        batch_size_(std::max<std::size_t>(1, batch_size)),
+        committed_(base_.position),
+        position_(base_.position) {}
 
   void emit(std::vector<plugin::Envelope> batch, std::int64_t position) override {
     // Already committed before a crash: the parser may not know how to skip it.
@@ -110,7 +113,8 @@ plugin::ConfigSpec FileInbox::config_spec() {
       {"batch_size", T::kInt, "500", "messages per Ingress transaction"},
       {"done_dir", T::kPath, "${path}/done", "where processed files (and duplicates) go"},
       {"quarantine_dir", T::kPath, "${path}/quarantine", "where refused files go"},
-      {"min_age", T::kDuration, "1s", "files modified more recently are skipped (still being written)"},
+      {"min_age", T::kDuration, "1s",
+       "files modified more recently are skipped (still being written)"},
   };
 }
 
@@ -121,7 +125,8 @@ FileInbox::FileInbox(plugin::Context& ctx)
       parser_name_(ctx.config().get_string("parser")),
       message_type_(ctx.config().get_string("message_type")),
       poll_interval_(ctx.config().get_duration("poll_interval")),
-      batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, ctx.config().get_int("batch_size")))),
+      batch_size_(
+          static_cast<std::size_t>(std::max<std::int64_t>(1, ctx.config().get_int("batch_size")))),
       done_dir_(ctx.config().get_string("done_dir")),
       quarantine_dir_(ctx.config().get_string("quarantine_dir")),
       min_age_(ctx.config().get_duration("min_age")) {
@@ -209,9 +214,15 @@ ScanCounts FileInbox::scan() {
   try {
     for (const auto& f : files) {
       switch (process(f, counts)) {
-        case Outcome::kDone: ++counts.done; break;
-        case Outcome::kQuarantined: ++counts.quarantined; break;
-        case Outcome::kDuplicate: ++counts.duplicates; break;
+        case Outcome::kDone:
+          ++counts.done;
+          break;
+        case Outcome::kQuarantined:
+          ++counts.quarantined;
+          break;
+        case Outcome::kDuplicate:
+          ++counts.duplicates;
+          break;
       }
     }
   } catch (const std::exception& e) {
@@ -263,7 +274,8 @@ FileInbox::Outcome FileInbox::process(const fs::path& file, ScanCounts& counts) 
       summary = outcome->summary;
     }
     std::string r = "{\"file\":" + json_quote(name) + ",\"sha256\":" + json_quote(sha) +
-                    ",\"status\":" + json_quote(status) + ",\"parser\":" + json_quote(parser_name_) +
+                    ",\"status\":" + json_quote(status) +
+                    ",\"parser\":" + json_quote(parser_name_) +
                     ",\"resumed_after\":" + std::to_string(info.resume_after) +
                     ",\"messages\":" + std::to_string(sink.handed()) +
                     ",\"committed_position\":" + std::to_string(sink.committed());
@@ -322,8 +334,9 @@ FileInbox::Outcome FileInbox::process(const fs::path& file, ScanCounts& counts) 
   counts.messages += sink.accepted();
   metrics.add("files_total", {{"outcome", "done"}}, 1);
   metrics.add("messages_total", {}, static_cast<double>(sink.accepted()));
-  metrics.observe("file_seconds", {},
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics.observe(
+      "file_seconds", {},
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   ctx_.log().info("file_done", {{"file", name},
                                 {"sha256", sha},
                                 {"messages", std::to_string(sink.handed())},
@@ -359,9 +372,9 @@ fs::path FileInbox::move_away(const fs::path& file, const fs::path& dir, const s
 
 }  // namespace hub::plugins::file_inbox
 
-HUB_PLUGIN("file_inbox", "1.0.0",
-           "Watches a directory and hands each new file to a parser; done/ or quarantine/ with a report",
-           hub::plugins::file_inbox::FileInbox::config_spec,
-           [](hub::plugin::Context& ctx) {
-             return std::make_unique<hub::plugins::file_inbox::FileInbox>(ctx);
-           })
+HUB_PLUGIN(
+    "file_inbox", "1.0.0",
+    "Watches a directory and hands each new file to a parser; done/ or quarantine/ with a report",
+    hub::plugins::file_inbox::FileInbox::config_spec, [](hub::plugin::Context& ctx) {
+      return std::make_unique<hub::plugins::file_inbox::FileInbox>(ctx);
+    })

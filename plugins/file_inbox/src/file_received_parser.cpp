@@ -12,10 +12,9 @@ plugin::ParseOutcome FileReceivedParser::parse(const std::filesystem::path& file
   const auto size = std::filesystem::file_size(file);
   const std::string source = info.source.empty() ? std::string("file") : info.source;
   std::string body = std::string("<c:fileReceived xmlns:c=\"") + kCanonicalNs + "\">" +
-                     "<c:fileName>" + xml_escape(info.file_name) + "</c:fileName>" +
-                     "<c:size>" + std::to_string(size) + "</c:size>" + "<c:sha256>" +
-                     info.fingerprint + "</c:sha256>" + "<c:source>" + xml_escape(source) +
-                     "</c:source>";
+                     "<c:fileName>" + xml_escape(info.file_name) + "</c:fileName>" + "<c:size>" +
+                     std::to_string(size) + "</c:size>" + "<c:sha256>" + info.fingerprint +
+                     "</c:sha256>" + "<c:source>" + xml_escape(source) + "</c:source>";
   if (size <= max_text_bytes_) {
     const auto text = read_file(file, max_text_bytes_);
     if (is_xml_safe_utf8(text)) body += "<c:content>" + xml_escape(text) + "</c:content>";

@@ -32,7 +32,8 @@ class CanonicalXmlParser : public plugin::FileParser {
   /// `type_for_root`, else `default_type`; when both are empty the file is refused.
   CanonicalXmlParser(std::string default_type, TypeForRoot type_for_root,
                      std::uintmax_t max_bytes = 64u << 20)
-      : default_type_(std::move(default_type)), type_for_root_(std::move(type_for_root)),
+      : default_type_(std::move(default_type)),
+        type_for_root_(std::move(type_for_root)),
         max_bytes_(max_bytes) {}
   plugin::ParseOutcome parse(const std::filesystem::path& file, const plugin::ParsedFile& info,
                              plugin::ParseSink& sink) override;

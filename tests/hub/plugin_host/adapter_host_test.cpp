@@ -139,15 +139,19 @@ TEST_F(AdapterHostTest, DescribesInstancesAndPlugins) {
   EXPECT_NE(text->find("echo_sink 2.1.0 - test sink"), std::string::npos) << *text;
   EXPECT_NE(text->find("adapter instance echo (plugin echo_sink)"), std::string::npos) << *text;
   EXPECT_NE(text->find("echo.ping  answers pong [*/5 * * * *]"), std::string::npos) << *text;
-  EXPECT_NE(text->find("  password  secret        required        a secret"), std::string::npos) << *text;
+  EXPECT_NE(text->find("  password  secret        required        a secret"), std::string::npos)
+      << *text;
   EXPECT_EQ(text->find("hunter2"), std::string::npos);
 
   AdapterHost real(hub::testing::plugin_dir(), *pool_, emitter_);
   auto inbox = real.describe("file_inbox");
   ASSERT_TRUE(inbox);
   EXPECT_NE(inbox->find("file_inbox 1.0.0 - Watches a directory"), std::string::npos) << *inbox;
-  EXPECT_NE(inbox->find("  path            path      required              inbox directory"), std::string::npos) << *inbox;
-  EXPECT_NE(inbox->find("  done_dir        path      \"${path}/done\"        where processed"), std::string::npos)
+  EXPECT_NE(inbox->find("  path            path      required              inbox directory"),
+            std::string::npos)
+      << *inbox;
+  EXPECT_NE(inbox->find("  done_dir        path      \"${path}/done\"        where processed"),
+            std::string::npos)
       << *inbox;
   EXPECT_FALSE(real.describe("nothing_of_that_name"));
 }
@@ -160,7 +164,8 @@ TEST_F(AdapterHostTest, ConfigErrorsNameFileLineAndKey) {
                        "/etc/zhkh-hub.yaml");
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "/etc/zhkh-hub.yaml:5: 'count': expected an integer, got 'lots'");
+    EXPECT_EQ(std::string(e.what()),
+              "/etc/zhkh-hub.yaml:5: 'count': expected an integer, got 'lots'");
   }
   try {
     host.add_instances(YAML::Load("echo:\n  name: x\n"), "/etc/zhkh-hub.yaml");

@@ -72,9 +72,10 @@ TEST(ConfigValidation, RefusesUnknownKeysWithTheirLine) {
   EXPECT_EQ(e.file(), "adapters.yaml");
   EXPECT_EQ(e.line(), 3);
   EXPECT_EQ(e.key(), "poll_intervall");
-  EXPECT_EQ(std::string(e.what()),
-            "adapters.yaml:3: 'poll_intervall': unknown key (known keys: path, pattern, batch_size, "
-            "archive, poll_interval, done_dir, senders, password)");
+  EXPECT_EQ(
+      std::string(e.what()),
+      "adapters.yaml:3: 'poll_intervall': unknown key (known keys: path, pattern, batch_size, "
+      "archive, poll_interval, done_dir, senders, password)");
 }
 
 TEST(ConfigValidation, RefusesAMissingRequiredKey) {
@@ -87,7 +88,8 @@ TEST(ConfigValidation, RefusesAMissingRequiredKey) {
 
 TEST(ConfigValidation, ChecksTypesNamingLineAndKey) {
   auto e = error_of("path: in\nbatch_size: many\n");
-  EXPECT_EQ(std::string(e.what()), "adapters.yaml:2: 'batch_size': expected an integer, got 'many'");
+  EXPECT_EQ(std::string(e.what()),
+            "adapters.yaml:2: 'batch_size': expected an integer, got 'many'");
   e = error_of("path: in\narchive: perhaps\n");
   EXPECT_EQ(std::string(e.what()),
             "adapters.yaml:2: 'archive': expected a boolean (true/false), got 'perhaps'");
@@ -122,8 +124,9 @@ TEST(ConfigValidation, ResolvesSecretsFromFilesAndEnvironmentWithoutEchoingThem)
   EXPECT_EQ(c.get_string("password"), "literal");
 
   auto e = error_of("path: in\npassword: env:ZHKH_TEST_NO_SUCH_VARIABLE\n");
-  EXPECT_EQ(std::string(e.what()),
-            "adapters.yaml:2: 'password': environment variable 'ZHKH_TEST_NO_SUCH_VARIABLE' is not set");
+  EXPECT_EQ(
+      std::string(e.what()),
+      "adapters.yaml:2: 'password': environment variable 'ZHKH_TEST_NO_SUCH_VARIABLE' is not set");
   e = error_of("path: in\npassword: file:" + (dir / "absent").string() + "\n");
   EXPECT_EQ(std::string(e.what()), "adapters.yaml:2: 'password': secret file '" +
                                        (dir / "absent").string() + "' cannot be read");

@@ -1,7 +1,5 @@
 #include "hub/plugin_host/http_client_factory.h"
 
-#include <gtest/gtest.h>
-
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -13,6 +11,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
 
 #include <sstream>
 
@@ -21,7 +20,8 @@ namespace {
 
 class Echo : public Poco::Net::HTTPRequestHandler {
  public:
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
     resp.setContentType("text/plain");
     resp.send() << "you asked for " << req.getURI();
   }
@@ -29,7 +29,8 @@ class Echo : public Poco::Net::HTTPRequestHandler {
 
 class EchoFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Echo;
   }
 };

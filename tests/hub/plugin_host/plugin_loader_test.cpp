@@ -62,7 +62,8 @@ TEST(PluginLoader, MissingInfoSymbolIsRefused) {
 
 TEST(PluginLoader, MissingFactoryIsRefused) {
   const auto file = test_plugin("no_factory");
-  EXPECT_EQ(load_error(file), "plugin " + file.string() + ": missing factory symbol hub_plugin_create");
+  EXPECT_EQ(load_error(file),
+            "plugin " + file.string() + ": missing factory symbol hub_plugin_create");
 }
 
 TEST(PluginLoader, NotASharedObjectIsRefused) {
@@ -70,8 +71,10 @@ TEST(PluginLoader, NotASharedObjectIsRefused) {
   const auto file = dir / "fake.so";
   std::ofstream(file) << "this is a text file, not an ELF object\n";
   const auto msg = load_error(file);
-  EXPECT_EQ(msg.rfind("plugin " + file.string() + ": not a loadable shared object (", 0), 0u) << msg;
-  EXPECT_EQ(load_error(dir / "absent.so"), "plugin " + (dir / "absent.so").string() + ": no such file");
+  EXPECT_EQ(msg.rfind("plugin " + file.string() + ": not a loadable shared object (", 0), 0u)
+      << msg;
+  EXPECT_EQ(load_error(dir / "absent.so"),
+            "plugin " + (dir / "absent.so").string() + ": no such file");
   fs::remove_all(dir);
 }
 

@@ -41,7 +41,8 @@ constexpr const char* kTicket = R"(<?xml version="1.0" encoding="UTF-8"?>
 
 std::string ticket_body(const std::string& topic) {
   return "<c:ticketCreated xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:channel>portal</c:channel>"
-         "<c:topic>" + topic + "</c:topic><c:text>text</c:text></c:ticketCreated>";
+         "<c:topic>" +
+         topic + "</c:topic><c:text>text</c:text></c:ticketCreated>";
 }
 
 std::string envelope(const std::string& attrs, const std::string& topic) {
@@ -115,7 +116,8 @@ class FileInboxTest : public ::testing::Test {
 
   /// A host with one file_inbox instance `inbox` on inbox_, plus `extra` settings.
   plugin_host::AdapterHost& host(const std::string& extra = "message_type: ticket.created\n") {
-    host_ = std::make_unique<plugin_host::AdapterHost>(hub::testing::plugin_dir(), *pool_, emitter_);
+    host_ =
+        std::make_unique<plugin_host::AdapterHost>(hub::testing::plugin_dir(), *pool_, emitter_);
     host_->add_instances(YAML::Load("inbox:\n  plugin: file_inbox\n  path: " + inbox_.string() +
                                     "\n  min_age: 0s\n  poll_interval: 1h\n" + indent(extra)),
                          "test.yaml");
@@ -155,9 +157,11 @@ TEST_F(FileInboxTest, NewFileIsJournalledCheckpointedAndMovedToDone) {
   EXPECT_NE(db_.scalar("SELECT body FROM hub.message").find("Протечка стояка"), std::string::npos);
   EXPECT_EQ(db_.scalar("SELECT headers->>'file_name' FROM hub.message"), "t1.xml");
   EXPECT_EQ(db_.scalar("SELECT target FROM hub.delivery"), "tickets");
-  EXPECT_EQ(db_.scalar("SELECT status || '|' || position || '|' || file_name FROM hub.file_checkpoint"
-                       " WHERE source = 'inbox' AND key = '" + sha + "'"),
-            "done|1|t1.xml");
+  EXPECT_EQ(
+      db_.scalar("SELECT status || '|' || position || '|' || file_name FROM hub.file_checkpoint"
+                 " WHERE source = 'inbox' AND key = '" +
+                 sha + "'"),
+      "done|1|t1.xml");
 
   EXPECT_FALSE(fs::exists(inbox_ / "t1.xml"));
   EXPECT_EQ(slurp(inbox_ / "done/t1.xml"), kTicket);
@@ -192,11 +196,12 @@ TEST_F(FileInboxTest, SameContentAgainIsNeverReEmitted) {
 
 TEST_F(FileInboxTest, MalformedXmlIsQuarantinedWithAReportNamingTheLine) {
   host();
-  const std::string bad = "<c:ticketCreated xmlns:c=\"urn:zhkh-hub:canonical:1\">\n"
-                          "  <c:channel>phone</c:channel>\n"
-                          "  <c:topic>misspelt end tag</c:topc>\n"
-                          "  <c:text>t</c:text>\n"
-                          "</c:ticketCreated>\n";
+  const std::string bad =
+      "<c:ticketCreated xmlns:c=\"urn:zhkh-hub:canonical:1\">\n"
+      "  <c:channel>phone</c:channel>\n"
+      "  <c:topic>misspelt end tag</c:topc>\n"
+      "  <c:text>t</c:text>\n"
+      "</c:ticketCreated>\n";
   write(inbox_ / "bad.xml", bad);
   auto r = scan();
   ASSERT_TRUE(r.ok) << r.message;
@@ -217,8 +222,9 @@ TEST_F(FileInboxTest, MalformedXmlIsQuarantinedWithAReportNamingTheLine) {
   // Dropped again: recognised by its hash, not parsed again.
   write(inbox_ / "bad-again.xml", bad);
   EXPECT_EQ(scan().message, "done 0, quarantined 0, duplicates 1, messages 0");
-  EXPECT_NE(slurp(inbox_ / "done/bad-again.xml.report.json").find("duplicate of bad.xml (quarantined)"),
-            std::string::npos);
+  EXPECT_NE(
+      slurp(inbox_ / "done/bad-again.xml.report.json").find("duplicate of bad.xml (quarantined)"),
+      std::string::npos);
 }
 
 TEST_F(FileInboxTest, DoctypeAndEntitiesAreRefused) {
@@ -250,18 +256,19 @@ TEST_F(FileInboxTest, BodyRefusedByIngressQuarantinesTheFileWithTheReason) {
 
 TEST_F(FileInboxTest, EnvelopesCarryTheirOwnFieldsAndBatchesGetOneKeyPerMessage) {
   host("message_type: ''\nbatch_size: 2\n");
-  write(inbox_ / "one.xml", envelope("idempotencyKey=\"crm:42\" occurredAt=\"2026-01-05T10:00:00+03:00\"",
-                                     "single"));
+  write(inbox_ / "one.xml",
+        envelope("idempotencyKey=\"crm:42\" occurredAt=\"2026-01-05T10:00:00+03:00\"", "single"));
   const std::string batch = "<e:batch xmlns:e=\"urn:zhkh-hub:envelope:1\">" +
-                            envelope("", "first") + envelope("", "second") +
-                            envelope("", "third") + "</e:batch>";
+                            envelope("", "first") + envelope("", "second") + envelope("", "third") +
+                            "</e:batch>";
   write(inbox_ / "two.xml", batch);
   auto r = scan();
   ASSERT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.message, "done 2, quarantined 0, duplicates 0, messages 4");
-  EXPECT_EQ(db_.scalar("SELECT headers->>'channel' || '|' || to_char(occurred_at AT TIME ZONE 'UTC',"
-                       " 'YYYY-MM-DD HH24:MI') FROM hub.message WHERE idempotency_key = 'crm:42'"),
-            "inbox|2026-01-05 07:00");
+  EXPECT_EQ(
+      db_.scalar("SELECT headers->>'channel' || '|' || to_char(occurred_at AT TIME ZONE 'UTC',"
+                 " 'YYYY-MM-DD HH24:MI') FROM hub.message WHERE idempotency_key = 'crm:42'"),
+      "inbox|2026-01-05 07:00");
   const auto sha = sha256(batch);
   for (int n = 1; n <= 3; ++n) {
     EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE idempotency_key = 'inbox:" + sha + ":" +
@@ -304,12 +311,14 @@ TEST_F(FileInboxTest, RootElementNamesTheTypeThroughTheSchemaRegistry) {
 TEST_F(FileInboxTest, ResumesAfterTheInProgressCheckpointPosition) {
   host("message_type: ''\nbatch_size: 1\n");
   const std::string batch = "<e:batch xmlns:e=\"urn:zhkh-hub:envelope:1\">" +
-                            envelope("", "first") + envelope("", "second") +
-                            envelope("", "third") + "</e:batch>";
+                            envelope("", "first") + envelope("", "second") + envelope("", "third") +
+                            "</e:batch>";
   const auto sha = sha256(batch);
   // A crash after the first two messages were committed left this behind.
-  db_.exec("INSERT INTO hub.file_checkpoint (source, key, file_name, position, status)"
-           " VALUES ('inbox', '" + sha + "', 'b.xml', 2, 'in_progress')");
+  db_.exec(
+      "INSERT INTO hub.file_checkpoint (source, key, file_name, position, status)"
+      " VALUES ('inbox', '" +
+      sha + "', 'b.xml', 2, 'in_progress')");
   write(inbox_ / "b.xml", batch);
   auto r = scan();
   ASSERT_TRUE(r.ok) << r.message;
@@ -329,12 +338,14 @@ TEST_F(FileInboxTest, FileReceivedParserTurnsAnyFileIntoOneMessage) {
   ASSERT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.message, "done 2, quarantined 0, duplicates 0, messages 2");
   EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'file.received'"), 2);
-  const auto note = db_.scalar("SELECT body FROM hub.message WHERE headers->>'file_name' = 'note.txt'");
+  const auto note =
+      db_.scalar("SELECT body FROM hub.message WHERE headers->>'file_name' = 'note.txt'");
   EXPECT_NE(note.find("<c:content>Показания счётчика: 123 &amp; &lt;ok&gt;\n</c:content>"),
             std::string::npos)
       << note;
   EXPECT_NE(note.find("<c:source>inbox</c:source>"), std::string::npos) << note;
-  const auto blob = db_.scalar("SELECT body FROM hub.message WHERE headers->>'file_name' = 'blob.bin'");
+  const auto blob =
+      db_.scalar("SELECT body FROM hub.message WHERE headers->>'file_name' = 'blob.bin'");
   EXPECT_NE(blob.find("<c:size>4</c:size>"), std::string::npos) << blob;
   EXPECT_EQ(blob.find("<c:content>"), std::string::npos) << blob;
 }

@@ -15,6 +15,8 @@
 // scheduler that use its sinks and jobs. Destruction clears the parser registry before the
 // adapters, and destroys the adapters before their plugin libraries are unloaded.
 
+#include <yaml-cpp/yaml.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -25,8 +27,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "hub/dispatcher/sink.h"
 #include "hub/metrics/registry.h"

@@ -8,10 +8,10 @@
 // in errors. Defaults may name other keys as `${key}` (e.g. `${path}/done`). Every error is a
 // hub::ConfigError naming the file, the line and the key.
 
+#include <yaml-cpp/yaml.h>
+
 #include <set>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 #include "hub/plugin/config.h"
 

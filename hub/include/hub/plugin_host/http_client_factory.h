@@ -3,12 +3,12 @@
 // HTTPSClientSession for https:// ones, with a TLS context built from HttpOptions (CA bundle or
 // the system default, optional client certificate) and cached per option set.
 
+#include <Poco/Net/Context.h>
+
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
-
-#include <Poco/Net/Context.h>
 
 #include "hub/plugin/context.h"
 

@@ -4,14 +4,13 @@
 // hub::PluginError whose message names the file. A loaded library stays mapped for as long as any
 // LoadedPlugin reference (held by the adapters created from it) lives.
 
+#include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <boost/dll/shared_library.hpp>
 
 #include "hub/plugin/abi.h"
 #include "hub/plugin/adapter.h"

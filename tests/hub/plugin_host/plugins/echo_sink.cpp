@@ -33,8 +33,8 @@ class EchoSink : public hub::plugin::Adapter {
   }
   void stop() override { stopped_ticks_ = ticks_.load(); }
   hub::plugin::Health health() override {
-    return {true, "ticks=" + std::to_string(ticks_.load()) +
-                      " password_length=" + std::to_string(ctx_.config().get_string("password").size())};
+    return {true, "ticks=" + std::to_string(ticks_.load()) + " password_length=" +
+                      std::to_string(ctx_.config().get_string("password").size())};
   }
   std::vector<hub::plugin::JobSpec> jobs() override {
     return {{"ping", "answers pong", "*/5 * * * *"}};

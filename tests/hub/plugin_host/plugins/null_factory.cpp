@@ -4,7 +4,9 @@
 #include "hub/plugin/sdk.h"
 
 namespace {
-hub::plugin::ConfigSpec spec() { return {}; }
+hub::plugin::ConfigSpec spec() {
+  return {};
+}
 }  // namespace
 
 HUB_PLUGIN("null_factory", "1.0.0", "factory returns null", spec,

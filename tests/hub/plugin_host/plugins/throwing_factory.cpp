@@ -5,7 +5,9 @@
 #include "hub/plugin/sdk.h"
 
 namespace {
-hub::plugin::ConfigSpec spec() { return {}; }
+hub::plugin::ConfigSpec spec() {
+  return {};
+}
 }  // namespace
 
 HUB_PLUGIN("throwing_factory", "1.0.0", "factory throws", spec,
