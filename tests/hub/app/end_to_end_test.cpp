@@ -54,6 +54,7 @@ class Hub {
   - name: payments
     match: {type: [payment.received]}
     to: [log, noop]
+    stop: true
   - name: everything-else
     match: {}
     to: [noop]
