@@ -1,5 +1,8 @@
 #include "hub/store/migrations.h"
 
+#include <algorithm>
+#include <set>
+
 #include "hub/core/error.h"
 
 namespace hub::store {
@@ -24,13 +27,17 @@ MigrationReport migrate(pqxx::connection& conn) {
           " applied_at timestamptz NOT NULL DEFAULT now())");
       tx.commit();
     }
-    int current = 0;
+    // Applied by set, not by "above the highest": a lower number landing later still runs.
+    std::set<int> applied;
     {
       pqxx::work tx(conn);
-      current = tx.exec1("SELECT coalesce(max(version), 0) FROM hub.schema_migrations")[0].as<int>();
+      for (const auto& row : tx.exec("SELECT version FROM hub.schema_migrations")) {
+        applied.insert(row[0].as<int>());
+      }
     }
+    int current = applied.empty() ? 0 : *applied.rbegin();
     for (const auto& m : embedded_migrations()) {
-      if (m.version <= current) continue;
+      if (applied.count(m.version)) continue;
       try {
         pqxx::work tx(conn);
         tx.exec(m.sql);
@@ -41,7 +48,7 @@ MigrationReport migrate(pqxx::connection& conn) {
         throw StoreError(std::string("migration ") + m.name + " failed: " + e.what());
       }
       report.applied.emplace_back(m.name);
-      current = m.version;
+      current = std::max(current, m.version);
     }
     report.current_version = current;
   } catch (...) {
