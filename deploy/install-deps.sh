@@ -33,6 +33,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Node.js helpers: interop tests (tests/interop/, e.g. the `soap` client) and benchmark peers
+# (bench/node/, e.g. pg-boss). Each folder with a package.json gets its node_modules from the
+# npm registry, pinned by its package-lock.json.
+for dir in tests/interop bench/node; do
+  [ -f "$dir/package.json" ] || continue
+  if [ -f "$dir/package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+done
+
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)

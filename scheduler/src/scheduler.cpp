@@ -24,10 +24,15 @@ constexpr const char* kClaimSlotSql =
     "INSERT INTO hub.schedule_run (job, scheduled_for, started_at, status, trigger, node) "
     "VALUES ($1, to_timestamp($2::float8), clock_timestamp(), 'running', $3, $4) "
     "ON CONFLICT DO NOTHING RETURNING id";
+// A busy lock means either an earlier run is still going (this slot is skipped) or another node
+// is claiming this very slot right now (it will run it: recording 'skipped' would steal the slot
+// from it). Only a 'running' row for an earlier slot, or a manual run, tells the first case.
 constexpr const char* kSkipSlotSql =
     "INSERT INTO hub.schedule_run (job, scheduled_for, started_at, finished_at, status, trigger, "
-    "node, error) VALUES ($1, to_timestamp($2::float8), clock_timestamp(), clock_timestamp(), "
-    "'skipped', $3, $4, 'previous run still in progress') ON CONFLICT DO NOTHING RETURNING id";
+    "node, error) SELECT $1, to_timestamp($2::float8), clock_timestamp(), clock_timestamp(), "
+    "'skipped', $3, $4, 'previous run still in progress' WHERE EXISTS (SELECT 1 FROM "
+    "hub.schedule_run WHERE job = $1 AND status = 'running' AND (scheduled_for IS NULL OR "
+    "scheduled_for < to_timestamp($2::float8))) ON CONFLICT DO NOTHING RETURNING id";
 constexpr const char* kManualSql =
     "INSERT INTO hub.schedule_run (job, started_at, finished_at, status, trigger, node, error, "
     "triggered_by) VALUES ($1, clock_timestamp(), CASE WHEN $2 = 'skipped' THEN clock_timestamp() "

@@ -21,10 +21,12 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "hub/api/api_route.h"
 #include "hub/api/token_store.h"
 #include "hub/core/error.h"
 #include "hub/core/log.h"
@@ -93,6 +95,7 @@ struct AdminServer::State {
   Log log{"api"};
   std::mutex metrics_mu;
   std::set<std::string> seen_targets;  // so a drained queue shows 0 instead of a stale value
+  std::vector<ApiRoute> routes;        // added by other parts of the hub before start()
 };
 
 namespace {
@@ -135,6 +138,8 @@ struct Call {
 struct Reply {
   int status = 200;
   Var body;
+  std::string raw;           // an added route's body, sent as is with raw_type
+  std::string raw_type;
 };
 
 using HandlerFn = std::function<Reply(State&, Call&)>;
@@ -597,18 +602,41 @@ const std::vector<Endpoint>& endpoints() {
   return kEndpoints;
 }
 
-bool match(const Endpoint& e, const std::vector<std::string>& segs, std::vector<std::string>* out) {
-  if (e.pattern.size() != segs.size()) return false;
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& segs,
+           std::vector<std::string>* out) {
+  if (pattern.size() != segs.size()) return false;
   std::vector<std::string> params;
   for (std::size_t i = 0; i < segs.size(); ++i) {
-    if (e.pattern[i] == "*") {
+    if (pattern[i] == "*") {
       params.push_back(segs[i]);
-    } else if (e.pattern[i] != segs[i]) {
+    } else if (pattern[i] != segs[i]) {
       return false;
     }
   }
   if (out) *out = std::move(params);
   return true;
+}
+
+bool match(const Endpoint& e, const std::vector<std::string>& segs, std::vector<std::string>* out) {
+  return match(e.pattern, segs, out);
+}
+
+// An added route runs like a built-in endpoint: the server's Call becomes the route's ApiRequest.
+Endpoint as_endpoint(const ApiRoute& route) {
+  return {route.method, route.pattern, route.name, route.role, [&route](State&, Call& c) {
+            ApiRequest r;
+            r.method = c.req.getMethod();
+            r.path = Poco::URI(c.req.getURI()).getPath();
+            r.params = c.params;
+            r.query = c.query;
+            for (const auto& [k, v] : c.req) r.headers[Poco::toLower(k)] = v;
+            r.body = c.body;
+            r.who = c.who;
+            r.object = c.object;
+            auto resp = route.handler(r);
+            c.object = r.object;
+            return Reply{resp.status, Var(), std::move(resp.body), std::move(resp.content_type)};
+          }};
 }
 
 // ---- /metrics --------------------------------------------------------------------------------
@@ -727,6 +755,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return status;
   }
 
+  int send_raw(Poco::Net::HTTPServerResponse& resp, int status, const std::string& body,
+               const std::string& type) {
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    resp.setContentType(type);
+    resp.set("Cache-Control", "no-store");
+    resp.sendBuffer(body.data(), body.size());
+    return status;
+  }
+
   int send_error(Poco::Net::HTTPServerResponse& resp, const HttpError& e) {
     Object::Ptr o = obj();
     o->set("error", e.error);
@@ -811,34 +848,57 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         return 200;
       }
       static const std::string kPrefix = "/api/v1/";
-      if (path.rfind(kPrefix, 0) != 0) throw HttpError{404, "no such endpoint: " + path, Var()};
       std::vector<std::string> segs;
       uri.getPathSegments(segs);
-      segs.erase(segs.begin(), segs.begin() + 2);  // "api", "v1"
+      const bool under_api = path.rfind(kPrefix, 0) == 0;
+      if (under_api) segs.erase(segs.begin(), segs.begin() + 2);  // "api", "v1"
 
       const Endpoint* found = nullptr;
+      Endpoint added;  // storage when an added route matched
+      bool anonymous = false;
       bool path_known = false;
       std::vector<std::string> params;
-      for (const auto& e : endpoints()) {
-        if (!match(e, segs, nullptr)) continue;
-        path_known = true;
-        if (e.method == method) {
-          found = &e;
-          match(e, segs, &params);
-          break;
+      if (under_api) {
+        for (const auto& e : endpoints()) {
+          if (!match(e, segs, nullptr)) continue;
+          path_known = true;
+          if (e.method == method) {
+            found = &e;
+            match(e, segs, &params);
+            break;
+          }
         }
       }
+      if (!found) {
+        for (const auto& r : st_->routes) {
+          if (r.root == under_api || !match(r.pattern, segs, nullptr)) continue;
+          path_known = true;
+          if (r.method == method) {
+            added = as_endpoint(r);
+            found = &added;
+            anonymous = r.anonymous;
+            match(r.pattern, segs, &params);
+            break;
+          }
+        }
+      }
+      if (!under_api && !path_known) throw HttpError{404, "no such endpoint: " + path, Var()};
 
       // Authenticate before telling anything about the path space.
-      std::string scheme, token;
-      if (!req.hasCredentials()) throw HttpError{401, "missing bearer token", Var()};
-      req.getCredentials(scheme, token);
-      if (Poco::icompare(scheme, "Bearer") != 0 || token.empty()) {
-        throw HttpError{401, "expected 'Authorization: Bearer <token>'", Var()};
+      std::optional<Principal> who;
+      if (anonymous) {
+        who = Principal{"", Role::kViewer};
+      } else {
+        std::string scheme, token;
+        if (!req.hasCredentials()) throw HttpError{401, "missing bearer token", Var()};
+        req.getCredentials(scheme, token);
+        if (Poco::icompare(scheme, "Bearer") != 0 || token.empty()) {
+          throw HttpError{401, "expected 'Authorization: Bearer <token>'", Var()};
+        }
+        who = st_->tokens.authenticate(token);
+        if (!who) throw HttpError{401, "invalid or revoked token", Var()};
+        actor = who->name;
       }
-      const auto who = st_->tokens.authenticate(token);
-      if (!who) throw HttpError{401, "invalid or revoked token", Var()};
-      actor = who->name;
 
       if (!found) {
         if (path_known) throw HttpError{405, "method " + method + " not allowed on " + path, Var()};
@@ -867,8 +927,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         }
         auto reply = found->fn(*st_, call);
         status = reply.status;
-        if (mutating) audit(call, *found, status, "");
+        if (mutating && !anonymous) audit(call, *found, status, "");
+        if (!reply.raw_type.empty()) return send_raw(resp, status, reply.raw, reply.raw_type);
         return send(resp, status, reply.body);
+      } catch (const ApiError& e) {
+        if (mutating && !anonymous) audit(call, *found, e.status(), e.what());
+        throw HttpError{e.status(), e.what(), e.detail()};
       } catch (const HttpError& e) {
         if (mutating) audit(call, *found, e.status, e.error);
         throw;
@@ -954,6 +1018,11 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 AdminServer::AdminServer(store::Pool& pool, AdminServices services, AdminServerOptions options)
     : state_(std::make_shared<State>(pool, std::move(services), std::move(options))) {
   describe_metrics();
+}
+
+void AdminServer::add_routes(std::vector<ApiRoute> routes) {
+  if (server_) throw Error("admin API: routes must be added before start()");
+  for (auto& r : routes) state_->routes.push_back(std::move(r));
 }
 
 AdminServer::~AdminServer() {

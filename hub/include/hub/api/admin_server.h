@@ -21,8 +21,10 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hub/api/admin_services.h"
+#include "hub/api/api_route.h"
 #include "hub/store/pool.h"
 
 namespace Poco {
@@ -37,7 +39,7 @@ namespace hub::api {
 struct AdminServerOptions {
   std::string host = "127.0.0.1";
   int port = 8480;  ///< 0 = an ephemeral port; read it back with port()
-  int max_threads = 4;
+  int max_threads = 16;  ///< long-polling queue consumers each hold one while they wait
   int max_queued = 64;
   std::size_t max_body_bytes = 4 * 1024 * 1024;  ///< larger request bodies get 413
 };
@@ -50,6 +52,8 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
+  /// Adds endpoints owned by other parts of the hub (see api_route.h); before start() only.
+  void add_routes(std::vector<ApiRoute> routes);
   /// Binds and starts serving; throws hub::Error naming host:port when the bind fails.
   void start();
   /// Stops accepting and waits for in-flight requests. Idempotent; also done by the destructor.
