@@ -59,7 +59,10 @@ inline HttpResult http(int port, const std::string& method, const std::string& p
 
 class AdminFixture {
  public:
-  explicit AdminFixture(AdminServerOptions options = {}, bool bind_all_services = true) {
+  /// With start = false the server is built but not started: add routes (server->add_routes)
+  /// over pool(), then call server->start().
+  explicit AdminFixture(AdminServerOptions options = {}, bool bind_all_services = true,
+                        bool start = true) {
     pool_ = db.make_pool(4);
     TokenStore tokens(*pool_);
     admin = tokens.create("ops-admin", Role::kAdmin);
@@ -70,7 +73,7 @@ class AdminFixture {
     options.port = 0;
     server = std::make_unique<AdminServer>(*pool_, bind_all_services ? services() : AdminServices{},
                                            options);
-    server->start();
+    if (start) server->start();
   }
   ~AdminFixture() { server.reset(); }
 

@@ -36,11 +36,11 @@ class ApiError : public Error {
 struct ApiRequest {
   std::string method;
   std::string path;
-  std::vector<std::string> params;           ///< the "*" segments of the pattern, in order
-  std::map<std::string, std::string> query;  ///< last value wins
+  std::vector<std::string> params;             ///< the "*" segments of the pattern, in order
+  std::map<std::string, std::string> query;    ///< last value wins
   std::map<std::string, std::string> headers;  ///< names in lower case
-  std::string body;                          ///< read for every method but GET/HEAD
-  Principal who;                             ///< empty name for an anonymous route
+  std::string body;                            ///< read for every method but GET/HEAD
+  Principal who;                               ///< empty name for an anonymous route
   std::string object;  ///< audit: what was acted on (defaults to the first param)
 
   std::string q(const std::string& key, const std::string& def = "") const;
