@@ -1,0 +1,68 @@
+#pragma once
+// The billing store: applies canonical messages to schema `billing` and builds canonical messages
+// back from what it holds.
+//
+// apply_batch() parses every body (hub/xml), maps it (type_specs.h), identifies the payer of each
+// payment (account_identifier.h), and then, in ONE transaction, upserts each type's rows with one
+// set-based statement per type (unnest of column arrays, ON CONFLICT (nkey) DO UPDATE only when
+// something differs). A body the mapping refuses is rejected by itself, naming the XPath; the
+// others still apply. A database error throws (pqxx / StoreError) and nothing of the batch is kept.
+//
+// build() is the reverse: the canonical message of a stored object, from its columns, so that
+// message → store → message is lossless (values in their canonical lexical form, dateTimes in UTC).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hub/billing/account_identifier.h"
+#include "hub/core/envelope.h"
+#include "hub/store/pool.h"
+
+namespace hub::billing {
+
+struct ApplyResult {
+  enum class Outcome { kInserted, kUpdated, kUnchanged, kRejected };
+  Outcome outcome = Outcome::kRejected;
+  std::string table;  ///< billing table written ("" when rejected)
+  long long id = 0;   ///< the object's id (house.id, payment.id, ...); for external.state, 0
+  std::string error;  ///< when rejected: "<xpath>: <what>"
+  /// Payments: identified | unidentified | resolved.
+  std::string payment_status;
+
+  bool ok() const { return outcome != Outcome::kRejected; }
+};
+const char* to_string(ApplyResult::Outcome outcome);
+
+class BillingStore {
+ public:
+  explicit BillingStore(store::Pool& pool, IdentifierOptions identification = {});
+
+  /// Whether the store handles messages of `type`.
+  static bool handles(const std::string& type);
+  /// Every type it handles.
+  static std::vector<std::string> types();
+
+  /// One message in its own transaction.
+  ApplyResult apply(const Envelope& message);
+  /// Many messages in one transaction; one result per message, in order.
+  std::vector<ApplyResult> apply_batch(const std::vector<Envelope>& messages);
+
+  /// The canonical message of the object `id` stored for `type` (its table), or nullopt when
+  /// there is none. For payments the type picks the form: payment.received, or
+  /// payment.unidentified (only while the payment is unidentified).
+  std::optional<Envelope> build(const std::string& type, long long id);
+
+  /// The id of the object `type`'s natural key (as in the body) names, for lookups by callers.
+  std::optional<long long> find_id(const std::string& type, const std::string& body);
+
+  AccountIdentifier& identifier() { return identifier_; }
+  store::Pool& pool() { return pool_; }
+
+ private:
+  store::Pool& pool_;
+  AccountIdentifier identifier_;
+};
+
+}  // namespace hub::billing

@@ -1,0 +1,422 @@
+#include "hub/billing/billing_store.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "hub/billing/type_specs.h"
+#include "hub/core/error.h"
+#include "hub/core/json_text.h"
+#include "hub/store/pg_array.h"
+#include "hub/xml/document.h"
+#include "hub/xml/envelope_xml.h"
+
+namespace hub::billing {
+namespace {
+
+const char* sql_type(const ColumnSpec& c) {
+  if (c.json) return "jsonb";
+  switch (c.kind) {
+    case FieldKind::kInt:
+      return "bigint";
+    case FieldKind::kDecimal:
+      return "numeric";
+    case FieldKind::kBool:
+      return "boolean";
+    case FieldKind::kDate:
+      return "date";
+    case FieldKind::kTimestamp:
+      return "timestamptz";
+    case FieldKind::kText:
+      break;
+  }
+  return "text";
+}
+
+// A column read back as its canonical lexical form.
+std::string select_expr(const ColumnSpec& c, const std::string& alias = "t") {
+  const std::string col = alias + "." + c.column;
+  if (!c.json && c.kind == FieldKind::kTimestamp)
+    return "(to_json(" + col + " AT TIME ZONE 'UTC')#>>'{}') || 'Z'";
+  return col + "::text";
+}
+
+// Columns the payment table has beyond the bodies': how the payment was identified.
+const std::vector<ColumnSpec>& payment_extras() {
+  static const std::vector<ColumnSpec> cols = {
+      {"status", FieldKind::kText, false},       {"account_id", FieldKind::kInt, false},
+      {"ident_method", FieldKind::kText, false}, {"ident_score", FieldKind::kDecimal, false},
+      {"message_type", FieldKind::kText, false}, {"source_key", FieldKind::kText, false}};
+  return cols;
+}
+
+/// One billing table: its columns and the upsert statement over them.
+struct TablePlan {
+  std::string table;
+  std::vector<ColumnSpec> columns;  // every column an upsert writes, nkey/message_id excluded
+  std::string upsert_name, upsert_sql;
+  std::string lookup_name, lookup_sql;
+};
+
+std::string make_upsert(const std::string& table, const std::vector<ColumnSpec>& cols) {
+  const bool payment = table == "payment";
+  std::string names = "nkey, message_id", selects = "v.nkey, v.message_id::uuid", unnest, alias;
+  std::string sets = "message_id = EXCLUDED.message_id", old_tuple, new_tuple;
+  unnest = "$1::text[], $2::text[]";
+  alias = "nkey, message_id";
+  int p = 3;
+  for (const auto& c : cols) {
+    names += ", " + c.column;
+    selects += ", v." + c.column + "::" + sql_type(c);
+    unnest += ", $" + std::to_string(p++) + "::text[]";
+    alias += ", " + c.column;
+    if (payment && c.column == "source_key") continue;  // the first message's key stays
+    std::string value = "EXCLUDED." + c.column;
+    // An operator's resolution outlives re-deliveries of the messages it answered.
+    if (payment && c.column == "status")
+      value = "CASE WHEN t.resolved_at IS NOT NULL THEN 'resolved' ELSE EXCLUDED.status END";
+    if (payment && c.column == "ident_method")
+      value = "CASE WHEN t.resolved_at IS NOT NULL THEN 'operator' ELSE EXCLUDED.ident_method END";
+    sets += ", " + c.column + " = " + value;
+    // When the store last looked, and under which message, is no change by itself: an identical
+    // re-delivery of an unidentified payment must not grow its history.
+    if (payment && (c.column == "checked_at" || c.column == "payment_message_id")) continue;
+    old_tuple += (old_tuple.empty() ? "" : ", ") + std::string("t.") + c.column;
+    new_tuple += (new_tuple.empty() ? "" : ", ") + value;
+  }
+  std::string sql = "INSERT INTO billing." + table + " AS t (" + names + ")\nSELECT " + selects +
+                    "\n  FROM unnest(" + unnest + ") AS v(" + alias + ")\nON CONFLICT (nkey) DO " +
+                    "UPDATE SET " + sets + "\n WHERE ROW(" + old_tuple + ") IS DISTINCT FROM ROW(" +
+                    new_tuple + ")";
+  // A payment that has an account never loses it to a later message that found none.
+  if (payment) sql += "\n   AND (EXCLUDED.account_id IS NOT NULL OR t.account_id IS NULL)";
+  sql +=
+      "\nRETURNING t.id, t.nkey, (t.xmax = 0), " + std::string(payment ? "t.status" : "''::text");
+  return sql;
+}
+
+const std::map<std::string, TablePlan>& plans() {
+  static const std::map<std::string, TablePlan> out = [] {
+    std::map<std::string, std::vector<ColumnSpec>> cols;
+    for (const auto& spec : type_specs()) {
+      auto& v = cols[spec.table];
+      auto add = [&](const ColumnSpec& c) {
+        for (const auto& x : v)
+          if (x.column == c.column) return;
+        v.push_back(c);
+      };
+      for (const auto& c : columns_of(spec.fields)) add(c);
+      for (const auto& c : spec.derived) add(c);
+      if (spec.table == "payment")
+        for (const auto& c : payment_extras()) add(c);
+    }
+    std::map<std::string, TablePlan> plans;
+    for (auto& [table, c] : cols) {
+      TablePlan p;
+      p.table = table;
+      p.columns = c;
+      p.upsert_name = "billing_upsert_" + table;
+      p.upsert_sql = make_upsert(table, c);
+      p.lookup_name = "billing_lookup_" + table;
+      p.lookup_sql = "SELECT id, nkey, " + std::string(table == "payment" ? "status" : "''::text") +
+                     " FROM billing." + table + " WHERE nkey = ANY($1::text[])";
+      plans[table] = std::move(p);
+    }
+    return plans;
+  }();
+  return out;
+}
+
+std::string now_utc() {
+  return *normalise(FieldKind::kTimestamp, xml::format_timestamp(std::chrono::system_clock::now()));
+}
+
+std::string get(const Record& r, const std::string& k) {
+  auto it = r.find(k);
+  return it == r.end() ? std::string() : it->second;
+}
+
+std::string format_score(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", s);
+  std::string out = buf;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out;
+}
+
+std::string candidates_json(const std::vector<Candidate>& cands) {
+  std::string out = "[";
+  for (const auto& c : cands) {
+    if (out.size() > 1) out += ',';
+    out += "{\"account\":";
+    append_json_string(out, c.account);
+    if (!c.els.empty()) out += ",\"els\":", append_json_string(out, c.els);
+    out += ",\"score\":";
+    append_json_string(out, format_score(c.score));
+    out += ",\"matchedBy\":[";
+    for (std::size_t i = 0; i < c.matched_by.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, c.matched_by[i]);
+    }
+    out += "]";
+    if (!c.payer_name.empty()) out += ",\"payerName\":", append_json_string(out, c.payer_name);
+    if (!c.address.empty()) out += ",\"address\":", append_json_string(out, c.address);
+    out += "}";
+  }
+  return out + "]";
+}
+
+struct Item {
+  std::size_t index;
+  const TypeSpec* spec;
+  Record record;
+  std::string nkey;
+};
+
+bool is_payment_type(const std::string& type) {
+  return type == "payment.received" || type == "payment.unidentified";
+}
+
+void fill_identification(Item& item, const Envelope& m, const Identification& id) {
+  auto& r = item.record;
+  for (const char* k :
+       {"payment_message_id", "unidentified_reason", "reason_text", "checked_at", "candidates"})
+    r.erase(k);
+  if (id.identified()) {
+    r["status"] = "identified";
+    r["account_id"] = std::to_string(id.account_id);
+    r["ident_method"] = id.method;
+    r["ident_score"] = format_score(id.score);
+  } else {
+    r["status"] = "unidentified";
+    r.erase("account_id");
+    r.erase("ident_method");
+    r.erase("ident_score");
+    if (!m.id.empty()) r["payment_message_id"] = m.id;
+    r["unidentified_reason"] = id.reason;
+    if (!id.reason_text.empty()) r["reason_text"] = id.reason_text.substr(0, 255);
+    r["checked_at"] = now_utc();
+    if (!id.candidates.empty()) r["candidates"] = candidates_json(id.candidates);
+  }
+}
+
+}  // namespace
+
+const char* to_string(ApplyResult::Outcome o) {
+  switch (o) {
+    case ApplyResult::Outcome::kInserted:
+      return "inserted";
+    case ApplyResult::Outcome::kUpdated:
+      return "updated";
+    case ApplyResult::Outcome::kUnchanged:
+      return "unchanged";
+    case ApplyResult::Outcome::kRejected:
+      return "rejected";
+  }
+  return "?";
+}
+
+BillingStore::BillingStore(store::Pool& pool, IdentifierOptions identification)
+    : pool_(pool), identifier_(identification) {}
+
+bool BillingStore::handles(const std::string& type) {
+  return find_type_spec(type) != nullptr;
+}
+
+std::vector<std::string> BillingStore::types() {
+  std::vector<std::string> out;
+  for (const auto& s : type_specs()) out.push_back(s.type);
+  return out;
+}
+
+ApplyResult BillingStore::apply(const Envelope& message) {
+  return apply_batch({message}).front();
+}
+
+std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& messages) {
+  std::vector<ApplyResult> results(messages.size());
+  std::vector<Item> items;
+  items.reserve(messages.size());
+
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    auto& res = results[i];
+    const std::string name = m.id.empty() ? m.idempotency_key : m.id;
+    const TypeSpec* spec = find_type_spec(m.type);
+    if (!spec) {
+      res.error = "type '" + m.type + "' is not one the billing store handles";
+      continue;
+    }
+    xml::Document doc;
+    try {
+      doc = xml::parse_xml(m.body, name);
+    } catch (const XmlError& e) {
+      res.error = std::string("/: ") + e.what();
+      continue;
+    }
+    const auto* root = doc.root();
+    const std::string local = root ? reinterpret_cast<const char*>(root->name) : "";
+    if (local != spec->root) {
+      res.error = "/" + local + ": the root element of " + m.type + " is c:" + spec->root;
+      continue;
+    }
+    Item item{i, spec, {}, {}};
+    const auto issues = read_record(doc, spec->fields, item.record);
+    if (!issues.empty()) {
+      res.error = issues[0].xpath + ": " + issues[0].message;
+      if (issues.size() > 1) res.error += " (and " + std::to_string(issues.size() - 1) + " more)";
+      continue;
+    }
+    if (spec->derive) spec->derive(item.record);
+    item.nkey = natural_key(*spec, item.record);
+    if (is_payment_type(m.type)) {
+      item.record["message_type"] = m.type;
+      item.record["source_key"] = m.idempotency_key;
+    }
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) return results;
+
+  auto lease = pool_.lease();
+  pqxx::work tx(lease.conn());
+
+  // Identify the payers of payment.received in one go; payment.unidentified stays as sent.
+  {
+    std::vector<std::size_t> idx;
+    std::vector<PayerRef> payers;
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      const auto& r = items[k].record;
+      if (items[k].spec->type == "payment.received") {
+        idx.push_back(k);
+        payers.push_back({get(r, "payer_account"), get(r, "payer_els"), get(r, "payer_izhku"),
+                          get(r, "payer_ipd"), get(r, "payer_name"), get(r, "payer_address")});
+      } else if (items[k].spec->type == "payment.unidentified") {
+        items[k].record["status"] = "unidentified";
+      }
+    }
+    const auto found = identifier_.identify_batch(tx, payers);
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+      auto& item = items[idx[k]];
+      fill_identification(item, messages[item.index], found[k]);
+    }
+  }
+
+  // One statement per table. Within a batch the last message for a natural key wins; the
+  // earlier ones get its result.
+  std::map<std::string, std::vector<std::size_t>> by_table;
+  for (std::size_t k = 0; k < items.size(); ++k) by_table[items[k].spec->table].push_back(k);
+  for (const auto& [table, ks] : by_table) {
+    const auto& plan = plans().at(table);
+    tx.conn().prepare(plan.upsert_name, plan.upsert_sql);
+    tx.conn().prepare(plan.lookup_name, plan.lookup_sql);
+    std::map<std::string, std::size_t> last;  // nkey -> item
+    for (auto k : ks) last[items[k].nkey] = k;
+    std::vector<std::string> arrays(plan.columns.size() + 2, "{");
+    bool first = true;
+    for (auto k : ks) {
+      if (last[items[k].nkey] != k) continue;
+      const auto& item = items[k];
+      auto add = [&](std::size_t col, const std::optional<std::string>& v) {
+        if (!first) arrays[col] += ',';
+        store::append_array_element(arrays[col], v);
+      };
+      add(0, item.nkey);
+      const auto& id = messages[item.index].id;
+      add(1, id.empty() ? std::nullopt : std::optional<std::string>(id));
+      for (std::size_t c = 0; c < plan.columns.size(); ++c) {
+        auto it = item.record.find(plan.columns[c].column);
+        add(c + 2, it == item.record.end() ? std::nullopt : std::optional<std::string>(it->second));
+      }
+      first = false;
+    }
+    for (auto& a : arrays) a += '}';
+    const auto r = tx.exec_prepared(plan.upsert_name, pqxx::prepare::make_dynamic_params(arrays));
+    struct Row {
+      long long id;
+      bool inserted;
+      std::string status;
+    };
+    std::map<std::string, Row> done;
+    for (const auto& row : r)
+      done[row[1].as<std::string>()] = {row[0].as<long long>(), row[2].as<bool>(),
+                                        row[3].as<std::string>()};
+    std::vector<std::string> unchanged;
+    for (const auto& [nkey, k] : last)
+      if (!done.count(nkey)) unchanged.push_back(nkey);
+    std::map<std::string, Row> kept;
+    if (!unchanged.empty()) {
+      for (const auto& row : tx.exec_prepared(plan.lookup_name, store::pg_array_literal(unchanged)))
+        kept[row[1].as<std::string>()] = {row[0].as<long long>(), false, row[2].as<std::string>()};
+    }
+    for (auto k : ks) {
+      auto& res = results[items[k].index];
+      res.table = table;
+      const auto& nkey = items[k].nkey;
+      if (auto it = done.find(nkey); it != done.end()) {
+        res.outcome =
+            it->second.inserted ? ApplyResult::Outcome::kInserted : ApplyResult::Outcome::kUpdated;
+        res.id = it->second.id;
+        res.payment_status = it->second.status;
+      } else if (auto jt = kept.find(nkey); jt != kept.end()) {
+        res.outcome = ApplyResult::Outcome::kUnchanged;
+        res.id = jt->second.id;
+        res.payment_status = jt->second.status;
+      } else {
+        res.error = "row for natural key vanished during the upsert";
+      }
+      if (last[nkey] != k && res.ok()) res.outcome = ApplyResult::Outcome::kUnchanged;
+      if (res.payment_status.empty()) res.payment_status.clear();
+    }
+  }
+
+  tx.commit();
+  return results;
+}
+
+std::optional<Envelope> BillingStore::build(const std::string& type, long long id) {
+  const TypeSpec* spec = find_type_spec(type);
+  if (!spec) return std::nullopt;
+  const auto cols = columns_of(spec->fields);
+  std::string sql = "SELECT t.updated_at::text, t.message_id::text";
+  for (const auto& c : cols) sql += ", " + select_expr(c);
+  sql += " FROM billing." + spec->table + " t WHERE t.id = $1";
+  if (type == "payment.unidentified") sql += " AND t.status = 'unidentified'";
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(sql, id);
+  if (r.empty()) return std::nullopt;
+  Record rec;
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    const auto f = r[0][static_cast<int>(c + 2)];
+    if (!f.is_null()) rec[cols[c].column] = f.as<std::string>();
+  }
+  Envelope e;
+  e.type = type;
+  e.source = "billing_store";
+  e.occurred_at = std::chrono::system_clock::now();
+  const auto updated = r[0][0].as<std::string>();
+  e.idempotency_key = "billing:" + spec->table + ":" + std::to_string(id) + ":" + updated;
+  if (!r[0][1].is_null()) e.causation_id = r[0][1].as<std::string>();
+  e.headers["billing.id"] = std::to_string(id);
+  e.body = write_body(spec->root, spec->fields, rec);
+  return e;
+}
+
+std::optional<long long> BillingStore::find_id(const std::string& type, const std::string& body) {
+  const TypeSpec* spec = find_type_spec(type);
+  if (!spec) return std::nullopt;
+  const auto doc = xml::parse_xml(body, type);
+  Record rec;
+  if (!read_record(doc, spec->fields, rec).empty()) return std::nullopt;
+  if (spec->derive) spec->derive(rec);
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params("SELECT id FROM billing." + spec->table + " WHERE nkey = $1",
+                                natural_key(*spec, rec));
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<long long>();
+}
+
+}  // namespace hub::billing

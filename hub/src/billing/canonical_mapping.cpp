@@ -1,0 +1,361 @@
+#include "hub/billing/canonical_mapping.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <cstring>
+#include <ctime>
+#include <sstream>
+
+#include "hub/core/error.h"
+#include "hub/xml/envelope_xml.h"
+#include "hub/xml/xpath.h"
+
+namespace hub::billing {
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+std::string key_of(const Field& f) {
+  if (!f.column.empty()) return f.column;
+  if (!f.name.empty() && f.name[0] == '@') return f.name.substr(1);
+  return f.name;
+}
+
+std::string content_of(xmlNodePtr n) {
+  xmlChar* c = xmlNodeGetContent(n);
+  std::string out = c ? reinterpret_cast<const char*>(c) : "";
+  xmlFree(c);
+  return out;
+}
+
+bool is_canonical(xmlNodePtr n) {
+  return n->ns && n->ns->href &&
+         std::strcmp(reinterpret_cast<const char*>(n->ns->href), xml::kCanonicalNs) == 0;
+}
+
+const Field* find_field(const std::vector<Field>& fields, const std::string& name) {
+  for (const auto& f : fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+struct Reader {
+  std::vector<MappingIssue>& issues;
+
+  void issue(xmlNodePtr n, const std::string& suffix, const std::string& message) {
+    issues.push_back({xml::node_path(n) + suffix, message});
+  }
+
+  std::optional<std::string> value(const Field& f, xmlNodePtr at, const std::string& suffix,
+                                   const std::string& raw) {
+    auto v = normalise(f.kind, raw);
+    if (!v) issue(at, suffix, "not a valid value: '" + raw + "'");
+    return v;
+  }
+
+  void content(xmlNodePtr node, const std::vector<Field>& fields, Object& out) {
+    for (xmlAttrPtr a = node->properties; a; a = a->next) {
+      const std::string name = reinterpret_cast<const char*>(a->name);
+      const Field* f = find_field(fields, "@" + name);
+      if (!f) {
+        issue(node, "/@" + name, "attribute not known to the billing store");
+        continue;
+      }
+      xmlChar* v = xmlNodeListGetString(node->doc, a->children, 1);
+      const std::string raw = v ? reinterpret_cast<const char*>(v) : "";
+      xmlFree(v);
+      if (auto n = value(*f, node, "/@" + name, raw)) out.set(key_of(*f), *n);
+    }
+    if (const Field* text = find_field(fields, ".")) {
+      if (auto n = value(*text, node, "", content_of(node))) out.set(key_of(*text), *n);
+    }
+    for (xmlNodePtr c = node->children; c; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE) continue;
+      const std::string name = reinterpret_cast<const char*>(c->name);
+      const Field* f = is_canonical(c) ? find_field(fields, name) : nullptr;
+      if (!f) {
+        issue(c, "", "element not known to the billing store");
+        continue;
+      }
+      const std::string key = key_of(*f);
+      if (f->repeated) {
+        if (!out.has(key)) out.set(key, Array::Ptr(new Array));
+        auto arr = out.getArray(key);
+        if (f->children.empty()) {
+          if (c->properties)
+            issue(c, "/@" + std::string(reinterpret_cast<const char*>(c->properties->name)),
+                  "attribute not known to the billing store");
+          if (auto n = value(*f, c, "", content_of(c))) arr->add(*n);
+        } else {
+          Object::Ptr item(new Object);
+          content(c, f->children, *item);
+          arr->add(item);
+        }
+      } else if (!f->children.empty()) {
+        content(c, f->children, out);
+      } else {
+        if (c->properties)
+          issue(c, "/@" + std::string(reinterpret_cast<const char*>(c->properties->name)),
+                "attribute not known to the billing store");
+        if (out.has(key)) {
+          issue(c, "", "element occurs more than once");
+          continue;
+        }
+        if (auto n = value(*f, c, "", content_of(c))) out.set(key, *n);
+      }
+    }
+  }
+};
+
+std::string stringify(const Poco::Dynamic::Var& v) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(v, out);
+  return out.str();
+}
+
+bool has_any(const std::vector<Field>& fields, const Object& o) {
+  for (const auto& f : fields) {
+    if (!f.repeated && !f.children.empty()) {
+      if (has_any(f.children, o)) return true;
+    } else if (o.has(key_of(f))) {
+      if (!f.repeated) return true;
+      auto arr = o.getArray(key_of(f));
+      if (arr && arr->size() > 0) return true;
+    }
+  }
+  return false;
+}
+
+const xmlChar* X(const std::string& s) {
+  return reinterpret_cast<const xmlChar*>(s.c_str());
+}
+
+std::string str(const Object& o, const std::string& key) {
+  const auto v = o.get(key);
+  return v.isString() ? v.extract<std::string>() : v.toString();
+}
+
+void write_content(xmlNodePtr node, xmlNsPtr ns, const std::vector<Field>& fields,
+                   const Object& o) {
+  for (const auto& f : fields) {
+    const std::string key = key_of(f);
+    if (f.name[0] == '@') {
+      if (o.has(key)) xmlNewProp(node, X(f.name.substr(1)), X(str(o, key)));
+    } else if (f.name == ".") {
+      if (o.has(key)) xmlNodeAddContent(node, X(str(o, key)));
+    } else if (f.repeated) {
+      if (!o.has(key)) continue;
+      auto arr = o.getArray(key);
+      if (!arr) continue;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        if (f.children.empty()) {
+          const auto v = arr->get(i);
+          xmlNewTextChild(node, ns, X(f.name),
+                          X(v.isString() ? v.extract<std::string>() : v.toString()));
+        } else {
+          xmlNodePtr child = xmlNewChild(node, ns, X(f.name), nullptr);
+          auto item = arr->getObject(i);
+          if (item) write_content(child, ns, f.children, *item);
+        }
+      }
+    } else if (!f.children.empty()) {
+      if (!has_any(f.children, o)) continue;
+      xmlNodePtr child = xmlNewChild(node, ns, X(f.name), nullptr);
+      write_content(child, ns, f.children, o);
+    } else if (o.has(key)) {
+      xmlNewTextChild(node, ns, X(f.name), X(str(o, key)));
+    }
+  }
+}
+
+void collect_columns(const std::vector<Field>& fields, std::vector<ColumnSpec>& out) {
+  for (const auto& f : fields) {
+    if (f.repeated) {
+      out.push_back({key_of(f), f.kind, true});
+    } else if (!f.children.empty()) {
+      collect_columns(f.children, out);
+    } else {
+      out.push_back({key_of(f), f.kind, false});
+    }
+  }
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string strip_zeros(std::string digits) {
+  const auto nz = digits.find_first_not_of('0');
+  return nz == std::string::npos ? "0" : digits.substr(nz);
+}
+
+}  // namespace
+
+Field scalar(std::string name, std::string column, FieldKind kind) {
+  Field f;
+  f.name = std::move(name);
+  f.column = std::move(column);
+  f.kind = kind;
+  return f;
+}
+
+Field group(std::string name, std::vector<Field> children) {
+  Field f;
+  f.name = std::move(name);
+  f.children = std::move(children);
+  return f;
+}
+
+Field repeated(std::string name, std::string column, std::vector<Field> children, FieldKind kind) {
+  Field f;
+  f.name = std::move(name);
+  f.column = std::move(column);
+  f.kind = kind;
+  f.repeated = true;
+  f.children = std::move(children);
+  return f;
+}
+
+std::optional<std::string> normalise(FieldKind kind, const std::string& raw) {
+  if (kind == FieldKind::kText) return raw;
+  std::string s = trim(raw);
+  switch (kind) {
+    case FieldKind::kText:
+      return raw;
+    case FieldKind::kBool:
+      if (s == "true" || s == "1") return std::string("true");
+      if (s == "false" || s == "0") return std::string("false");
+      return std::nullopt;
+    case FieldKind::kInt: {
+      std::string sign;
+      if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+        if (s[0] == '-') sign = "-";
+        s = s.substr(1);
+      }
+      if (!all_digits(s) || s.size() > 19) return std::nullopt;
+      s = strip_zeros(s);
+      return s == "0" ? s : sign + s;
+    }
+    case FieldKind::kDecimal: {
+      std::string sign;
+      if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+        if (s[0] == '-') sign = "-";
+        s = s.substr(1);
+      }
+      const auto dot = s.find('.');
+      std::string ip = dot == std::string::npos ? s : s.substr(0, dot);
+      std::string fp = dot == std::string::npos ? "" : s.substr(dot + 1);
+      if (ip.empty() && fp.empty()) return std::nullopt;
+      if ((!ip.empty() && !all_digits(ip)) || (!fp.empty() && !all_digits(fp))) return std::nullopt;
+      ip = strip_zeros(ip);
+      std::string out = sign + ip + (dot == std::string::npos || fp.empty() ? "" : "." + fp);
+      return out;
+    }
+    case FieldKind::kDate: {
+      if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s.substr(0, 4)) ||
+          !all_digits(s.substr(5, 2)) || !all_digits(s.substr(8, 2)))
+        return std::nullopt;
+      return s;
+    }
+    case FieldKind::kTimestamp: {
+      // A dateTime without a zone is read as UTC: the store keeps instants.
+      std::string t = s;
+      if (t.size() >= 19 && t.find('Z', 19) == std::string::npos &&
+          t.find('+', 19) == std::string::npos && t.find('-', 19) == std::string::npos)
+        t += "Z";
+      std::chrono::system_clock::time_point tp;
+      try {
+        tp = xml::parse_timestamp(t);
+      } catch (const XmlError&) {
+        return std::nullopt;
+      }
+      const auto us =
+          std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
+      std::time_t secs = static_cast<std::time_t>(us / 1000000);
+      long long frac = us % 1000000;
+      if (frac < 0) frac += 1000000, --secs;
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      char buf[40];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+      std::string out = buf;
+      if (frac) {
+        char f[8];
+        std::snprintf(f, sizeof f, ".%06lld", frac);
+        std::string fs = f;
+        while (fs.back() == '0') fs.pop_back();
+        out += fs;
+      }
+      return out + "Z";
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<MappingIssue> read_record(const xml::Document& doc, const std::vector<Field>& fields,
+                                      Record& out) {
+  std::vector<MappingIssue> issues;
+  out.clear();
+  xmlNodePtr root = doc.root();
+  if (!root) {
+    issues.push_back({"/", "empty document"});
+    return issues;
+  }
+  Object obj;
+  Reader{issues}.content(root, fields, obj);
+  for (const auto& [k, v] : obj) {
+    if (v.type() == typeid(Array::Ptr)) {
+      out[k] = stringify(v);
+    } else {
+      out[k] = v.isString() ? v.extract<std::string>() : v.toString();
+    }
+  }
+  return issues;
+}
+
+std::string write_body(const std::string& root, const std::vector<Field>& fields,
+                       const Record& record) {
+  std::vector<ColumnSpec> cols;
+  collect_columns(fields, cols);
+  Object obj;
+  for (const auto& c : cols) {
+    auto it = record.find(c.column);
+    if (it == record.end()) continue;
+    if (c.json) {
+      Poco::JSON::Parser parser;
+      obj.set(c.column, parser.parse(it->second).extract<Array::Ptr>());
+    } else {
+      obj.set(c.column, it->second);
+    }
+  }
+  xmlDocPtr doc = xmlNewDoc(X("1.0"));
+  xmlNodePtr node = xmlNewDocNode(doc, nullptr, X(root), nullptr);
+  xmlDocSetRootElement(doc, node);
+  xmlNsPtr ns = xmlNewNs(node, X(xml::kCanonicalNs), X("c"));
+  xmlSetNs(node, ns);
+  write_content(node, ns, fields, obj);
+  xml::Document owned(doc, root);
+  return owned.to_string();
+}
+
+std::vector<ColumnSpec> columns_of(const std::vector<Field>& fields) {
+  std::vector<ColumnSpec> out;
+  collect_columns(fields, out);
+  return out;
+}
+
+}  // namespace hub::billing
