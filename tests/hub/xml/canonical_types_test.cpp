@@ -64,7 +64,8 @@ const std::vector<std::string> kRequired = {
     "house.upsert",         "premise.upsert", "account.upsert",
     "meter.upsert",         "meter.reading",  "payment.received",
     "payment.unidentified", "charge.issued",  "payment_document.issued",
-    "benefit.recipient",    "ticket.created", "file.received"};
+    "benefit.recipient",    "ticket.created", "ticket.updated",
+    "file.received"};
 
 TEST(CanonicalTypes, TypesYamlListsEveryXsdAndEveryTypeHasADocumentedSample) {
   const auto types = listed_types();
@@ -220,6 +221,18 @@ std::vector<BrokenCase> broken_cases() {
        "<c:text></c:text>", "/c:ticketCreated/c:text", ""},
       {"TicketUnknownChannel", "ticket.created", "<c:channel>phone</c:channel>",
        "<c:channel>pigeon</c:channel>", "/c:ticketCreated/c:channel", ""},
+      {"TicketAttachmentWithoutUri", "ticket.created",
+       "    <c:uri>store://tickets/2026/11/DSP-2026-004512/riser.jpg</c:uri>\n", "",
+       "/c:ticketCreated/c:attachment/c:name", "<c:name>riser.jpg"},
+      // ticket.updated
+      {"TicketUpdateWithoutExternalId", "ticket.updated",
+       "  <c:externalId>DSP-2026-004512</c:externalId>\n", "", "/c:ticketUpdated/c:ticketId",
+       "<c:ticketId>"},
+      {"TicketUpdateStatusLabelNotCode", "ticket.updated", "<c:status>in_progress</c:status>",
+       "<c:status>В работе</c:status>", "/c:ticketUpdated/c:status", ""},
+      {"TicketUpdateChangedAtWithoutTime", "ticket.updated",
+       "<c:changedAt>2026-11-24T08:05:00+03:00</c:changedAt>",
+       "<c:changedAt>2026-11-24</c:changedAt>", "/c:ticketUpdated/c:changedAt", ""},
       // house.upsert
       {"HouseTruncatedFiasGuid", "house.upsert",
        "<c:fiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</c:fiasGuid>",
