@@ -61,10 +61,12 @@ std::vector<Listed> listed_types() {
 
 // The types issue 3 asks for; the set may grow, never shrink.
 const std::vector<std::string> kRequired = {
-    "house.upsert",         "premise.upsert", "account.upsert",
-    "meter.upsert",         "meter.reading",  "payment.received",
-    "payment.unidentified", "charge.issued",  "payment_document.issued",
-    "benefit.recipient",    "ticket.created", "ticket.updated",
+    "house.upsert",         "premise.upsert",     "account.upsert",
+    "meter.upsert",         "meter.reading",      "payment.received",
+    "payment.unidentified", "charge.issued",      "payment_document.issued",
+    "benefit.recipient",    "ticket.created",     "ticket.updated",
+    "receipt.fiscalize",    "receipt.fiscalized", "document.outgoing",
+    "document.status",      "notification.send",  "external.state",
     "file.received"};
 
 TEST(CanonicalTypes, TypesYamlListsEveryXsdAndEveryTypeHasADocumentedSample) {
@@ -233,6 +235,58 @@ std::vector<BrokenCase> broken_cases() {
       {"TicketUpdateChangedAtWithoutTime", "ticket.updated",
        "<c:changedAt>2026-11-24T08:05:00+03:00</c:changedAt>",
        "<c:changedAt>2026-11-24</c:changedAt>", "/c:ticketUpdated/c:changedAt", ""},
+      // receipt.fiscalize
+      {"ReceiptItemsDoNotFitVatRate", "receipt.fiscalize", "<c:rate>vat20</c:rate>",
+       "<c:rate>20%</c:rate>", "/c:receiptFiscalize/c:item[2]/c:vat/c:rate", ""},
+      {"ReceiptQuantityFourDecimals", "receipt.fiscalize", "<c:quantity>1</c:quantity>",
+       "<c:quantity>1.0005</c:quantity>", "/c:receiptFiscalize/c:item[1]/c:quantity", ""},
+      {"ReceiptCustomerWithoutContact", "receipt.fiscalize",
+       "    <c:email>ivanova.mp@example.ru</c:email>\n", "",
+       "/c:receiptFiscalize/c:customer/c:name", "<c:name>Иванова"},
+      {"ReceiptZeroTotal", "receipt.fiscalize", "<c:totalKopecks>152340</c:totalKopecks>",
+       "<c:totalKopecks>0</c:totalKopecks>", "/c:receiptFiscalize/c:totalKopecks", ""},
+      // receipt.fiscalized
+      {"FiscalizedShortFnNumber", "receipt.fiscalized", "<c:fnNumber>9960440300123456</c:fnNumber>",
+       "<c:fnNumber>996044030012345</c:fnNumber>", "/c:receiptFiscalized/c:fiscal/c:fnNumber", ""},
+      {"FiscalizedFpdOverflow", "receipt.fiscalized", "<c:fpd>3326875123</c:fpd>",
+       "<c:fpd>5326875123</c:fpd>", "/c:receiptFiscalized/c:fiscal/c:fpd", ""},
+      {"FiscalizedWithoutOfdStatus", "receipt.fiscalized",
+       "    <c:ofdStatus>accepted</c:ofdStatus>\n", "", "/c:receiptFiscalized/c:fiscal/c:qr",
+       "<c:qr>"},
+      // document.outgoing
+      {"OutgoingBadCounterpartyKpp", "document.outgoing", "<c:kpp>732901001</c:kpp>",
+       "<c:kpp>73290100</c:kpp>", "/c:documentOutgoing/c:counterparty/c:kpp", ""},
+      {"OutgoingNegativeTotal", "document.outgoing", "<c:totalKopecks>1845000</c:totalKopecks>",
+       "<c:totalKopecks>-1845000</c:totalKopecks>", "/c:documentOutgoing/c:totalKopecks", ""},
+      {"OutgoingEdoIdWithoutOperatorPrefix", "document.outgoing",
+       "<c:edoId>2BM-7329011223-732901001-202003040815220654321</c:edoId>",
+       "<c:edoId>7329011223-732901001</c:edoId>", "/c:documentOutgoing/c:counterparty/c:edoId", ""},
+      {"OutgoingUnknownKind", "document.outgoing", "<c:kind>upd</c:kind>", "<c:kind>УПД</c:kind>",
+       "/c:documentOutgoing/c:kind", ""},
+      // document.status
+      {"StatusUnknownCode", "document.status", "<c:status>rejected</c:status>",
+       "<c:status>declined</c:status>", "/c:documentStatus/c:status", ""},
+      {"StatusWithoutTimestamp", "document.status",
+       "  <c:statusAt>2026-12-02T10:14:33+03:00</c:statusAt>\n", "", "/c:documentStatus/c:sentAt",
+       "<c:sentAt>"},
+      // notification.send
+      {"NotificationPhoneNotE164", "notification.send", "<c:phone>+79171234567</c:phone>",
+       "<c:phone>89171234567</c:phone>", "/c:notificationSend/c:recipient/c:phone", ""},
+      {"NotificationUnknownChannel", "notification.send", "<c:channel>sms</c:channel>",
+       "<c:channel>telegram</c:channel>", "/c:notificationSend/c:channel", ""},
+      {"NotificationDuplicateParameter", "notification.send", "<c:parameter name=\"dueDate\">",
+       "<c:parameter name=\"amount\">", "/c:notificationSend/c:parameter[3]",
+       "<c:parameter name=\"amount\">10"},
+      // external.state
+      {"ExternalStateBadTransportGuid", "external.state",
+       "<c:transportGuid>66666666-7777-4888-9999-aaaaaaaaaaaa</c:transportGuid>",
+       "<c:transportGuid>66666666-7777-4888-9999</c:transportGuid>",
+       "/c:externalState/c:result[2]/c:transportGuid", ""},
+      {"ExternalStateResultWithoutOutcome", "external.state",
+       "    <c:updatedAt>2026-11-25T03:39:58+03:00</c:updatedAt>\n", "",
+       "/c:externalState/c:result[1]", "<c:result>"},
+      {"ExternalStateUnknownState", "external.state", "<c:state>done</c:state>",
+       "<c:state>3</c:state>", "/c:externalState/c:state", ""},
       // house.upsert
       {"HouseTruncatedFiasGuid", "house.upsert",
        "<c:fiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</c:fiasGuid>",
