@@ -14,6 +14,7 @@ CREATE TABLE tickets.ticket (
   body            text NOT NULL,   -- the resident's text
   account         text,            -- personal account (ЛС) when identified
   house           text,            -- house id (FIAS GUID or the organisation's house code)
+  premise         text,            -- flat / premise number in the house ("12А")
   applicant_name  text,
   applicant_phone text,
   applicant_email text,

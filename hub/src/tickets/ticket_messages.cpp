@@ -91,6 +91,7 @@ NewTicket read_ticket_created(const std::string& body, const std::string& name) 
   t.account = child_text(root, "account");
   t.external_id = child_text(root, "externalId");
   t.house = child_text(root, "houseFiasGuid");
+  t.premise = child_text(root, "premiseNumber");
   t.submitted_at = timestamp(root, "submittedAt", name);
   if (const auto a = child(root, "applicant")) {
     t.applicant_name = child_text(a, "name");
@@ -107,10 +108,16 @@ TicketUpdate read_ticket_updated(const std::string& body, const std::string& nam
   TicketUpdate u;
   u.channel = required(root, "channel", name);
   u.external_id = required(root, "externalId", name);
+  u.ticket_id = child_text(root, "ticketId");
   if (const auto s = child(root, "status")) u.change.status = content(s);
   if (const auto c = child(root, "comment")) u.change.comment = content(c);
   if (const auto a = child(root, "assignee")) u.change.assignee = content(a);
+  if (const auto i = child(root, "internal")) {
+    const auto v = content(i);
+    u.change.internal = v == "true" || v == "1";
+  }
   u.change.actor = child_text(root, "author");
+  u.change.at = timestamp(root, "changedAt", name);
   u.change.attachments = attachments(root, name);
   return u;
 }

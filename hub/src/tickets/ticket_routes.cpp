@@ -51,6 +51,7 @@ Object::Ptr ticket_json(const TicketModel& m, const Ticket& t, Audience a, bool 
   o->set("assignee", opt(t.assignee));
   o->set("account", opt(t.account));
   o->set("house", opt(t.house));
+  o->set("premise", opt(t.premise));
   o->set("created_at", t.created_at);
   o->set("updated_at", t.updated_at);
   o->set("due_at", opt(t.due_at));
@@ -212,6 +213,7 @@ ApiResponse create(TicketStore& store, ApiRequest& r) {
   t.text = str(b, "text", true);
   t.account = str(b, "account");
   t.house = str(b, "house");
+  t.premise = str(b, "premise");
   t.external_id = str(b, "external_id");
   if (const auto s = str(b, "submitted_at"); !s.empty()) {
     try {

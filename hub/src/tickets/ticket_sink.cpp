@@ -45,7 +45,20 @@ DeliveryResult TicketSink::created(const Envelope& message) {
 
 DeliveryResult TicketSink::updated(const Envelope& message) {
   auto u = read_ticket_updated(message.body, "message " + message.id);
-  const auto id = store_->find_by_channel_id(u.channel, u.external_id);
+  const auto& c = u.change;
+  if (!c.status && !c.comment && !c.assignee && c.attachments.empty()) {
+    return DeliveryResult::rejected("message " + message.id +
+                                    ": ticket.updated carries no status, comment, assignee or "
+                                    "attachment");
+  }
+  // The store's own id when the producer knows it, else the channel's id.
+  std::optional<long long> id;
+  if (!u.ticket_id.empty() && u.ticket_id.find_first_not_of("0123456789") == std::string::npos &&
+      u.ticket_id.size() < 19) {
+    const auto t = store_->get(std::stoll(u.ticket_id));
+    if (t && t->channel == u.channel) id = t->id;
+  }
+  if (!id) id = store_->find_by_channel_id(u.channel, u.external_id);
   if (!id) {
     return DeliveryResult::retry("no ticket yet for " + u.channel + ":" + u.external_id +
                                  " (its ticket.created may not have been applied)");

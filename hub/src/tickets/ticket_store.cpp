@@ -34,7 +34,8 @@ const std::string& ticket_columns() {
       "coalesce(t.applicant_email, ''), t.status, coalesce(t.assignee, ''), " +
       ts("t.submitted_at") + ", " + ts("t.created_at") + ", " + ts("t.updated_at") + ", " +
       ts("t.due_at") + ", " + ts("t.resolved_at") + ", " + ts("t.sla_breached_at") +
-      ", t.created_by, (t.due_at IS NOT NULL AND t.resolved_at IS NULL AND t.due_at < $1)";
+      ", t.created_by, (t.due_at IS NOT NULL AND t.resolved_at IS NULL AND t.due_at < $1), "
+      "coalesce(t.premise, '')";
   return kColumns;
 }
 
@@ -62,6 +63,7 @@ Ticket ticket_from_row(const pqxx::row& r) {
   t.sla_breached_at = r[19].as<std::string>();
   t.created_by = r[20].as<std::string>();
   t.overdue = r[21].as<bool>();
+  t.premise = r[22].as<std::string>();
   return t;
 }
 
@@ -146,16 +148,17 @@ CreateResult TicketStore::create(const NewTicket& in) {
   const auto r = tx.exec_params(
       "INSERT INTO tickets.ticket (channel, external_id, message_id, topic, topic_text, body, "
       "account, house, applicant_name, applicant_phone, applicant_email, status, assignee, "
-      "submitted_at, created_at, updated_at, due_at, created_by) VALUES ($1, NULLIF($2, ''), "
+      "submitted_at, created_at, updated_at, due_at, created_by, premise) VALUES ($1, NULLIF($2, "
+      "''), "
       "NULLIF($3, '')::uuid, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''), NULLIF($9, ''), "
       "NULLIF($10, ''), NULLIF($11, ''), $12, NULLIF($13, ''), NULLIF($14, '')::timestamptz, "
-      "$15::timestamptz, $15::timestamptz, NULLIF($16, '')::timestamptz, $17) "
+      "$15::timestamptz, $15::timestamptz, NULLIF($16, '')::timestamptz, $17, NULLIF($18, '')) "
       "ON CONFLICT DO NOTHING RETURNING id",
       in.channel, in.external_id, in.message_id, topic.code,
       trim(in.topic).empty() ? topic.label : trim(in.topic), in.text, in.account, in.house,
       in.applicant_name, in.applicant_phone, in.applicant_email, model_->initial_status(),
       assignee.value_or(""), in.submitted_at ? xml::format_timestamp(*in.submitted_at) : "",
-      at_text, due ? xml::format_timestamp(*due) : "", actor);
+      at_text, due ? xml::format_timestamp(*due) : "", actor, in.premise);
   if (r.empty()) {
     // Another writer created the same ticket between our look-up and the insert.
     if (auto id = existing()) return {*id, false};
@@ -248,7 +251,7 @@ TicketPage TicketStore::list(const TicketFilter& f) {
                                    now_text);
   for (const auto& r : rows) {
     page.items.push_back(ticket_from_row(r));
-    page.total = r[22].as<long long>();
+    page.total = r[23].as<long long>();
   }
   if (rows.empty() && f.offset > 0) {
     // Past the last page: the window count is not there, count on its own ($1 is always bound).
@@ -262,7 +265,7 @@ TicketPage TicketStore::list(const TicketFilter& f) {
 }
 
 ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
-  const auto at_text = xml::format_timestamp(now());
+  const auto at_text = xml::format_timestamp(ch.at ? *ch.at : now());
   const auto actor = ch.actor.empty() ? std::string("unknown") : ch.actor;
   auto lease = pool_.lease(kLeaseTimeout);
   pqxx::work tx(lease.conn());

@@ -4,10 +4,11 @@
 // XSD at ingress, so these readers only check what the store itself relies on and name the
 // element (XPath) when something it needs is missing.
 //
-//   ticketCreated: channel, topic, text, account?, externalId?, houseFiasGuid?, submittedAt?,
+//   ticketCreated: channel, topic, text, account?, externalId?, houseFiasGuid?, premiseNumber?,
+//                  submittedAt?,
 //                  applicant{name?, phone?, email?}?, attachment{uri, name?, mediaType?, sha256?}*
-//   ticketUpdated: channel, externalId, status?, comment?, assignee?, author?, changedAt?,
-//                  attachment*
+//   ticketUpdated: channel, externalId, ticketId?, status?, comment?, internal?, assignee?,
+//                  author?, changedAt?, attachment*
 
 #include <optional>
 #include <string>
@@ -20,7 +21,8 @@ namespace hub::tickets {
 struct TicketUpdate {
   std::string channel;
   std::string external_id;
-  TicketChange change;  ///< actor = author when given
+  std::string ticket_id;  ///< the store's id when the producer knows it (may be foreign text)
+  TicketChange change;    ///< actor = author when given
 };
 
 /// Reads a ticketCreated body; throws XmlError naming `name` and the element.

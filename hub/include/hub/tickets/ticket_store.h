@@ -36,6 +36,7 @@ struct NewTicket {
   std::string text;         ///< required
   std::string account;
   std::string house;
+  std::string premise;  ///< flat number in the house
   std::string applicant_name, applicant_phone, applicant_email;
   std::optional<std::chrono::system_clock::time_point> submitted_at;
   std::vector<AttachmentRef> attachments;
@@ -62,7 +63,7 @@ struct Ticket {
   long long id = 0;
   std::string channel, external_id, message_id;
   std::string topic, topic_text, text;
-  std::string account, house;
+  std::string account, house, premise;
   std::string applicant_name, applicant_phone, applicant_email;
   std::string status, assignee;
   std::string submitted_at, created_at, updated_at, due_at, resolved_at, sla_breached_at;  ///< ISO
@@ -94,6 +95,8 @@ struct TicketChange {
   std::vector<AttachmentRef> attachments;
   std::string actor;
   std::string message_id;  ///< set: applied at most once per message id
+  /// When it happened at its source (ticket.updated changedAt); default: the store's clock.
+  std::optional<std::chrono::system_clock::time_point> at;
 };
 
 struct ChangeResult {
