@@ -149,6 +149,159 @@ TEST(CanonicalTypes, EachXsdCompilesOnItsOwn) {
   fs::remove_all(dir);
 }
 
+// Additive evolution: every document valid under an earlier publication of version 1 stays valid.
+TEST(CanonicalTypes, EarlierPublishedSamplesStillValidate) {
+  const fs::path dir = hub::testing::source_dir() / "tests" / "hub" / "xml" / "canonical_before";
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".xml") continue;
+    const std::string type = entry.path().stem().string();
+    auto doc = parse_xml_file(entry.path().string());
+    auto issues = registry()->validate(type, doc);
+    EXPECT_TRUE(issues.empty()) << type << ": "
+                                << (issues.empty() ? ""
+                                                   : issues[0].xpath + " " + issues[0].message);
+    ++seen;
+  }
+  EXPECT_GE(seen, 5);
+}
+
+// The smallest valid body of each type: exactly the required elements. Producers may send no
+// less; consumers (billing, tickets, SOAP clients) must cope with no more.
+const std::map<std::string, std::string>& minimal_bodies() {
+  static const std::map<std::string, std::string> m = {
+      {"house.upsert",
+       "<fiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</fiasGuid><address>г. Димитровград, ул. "
+       "Гагарина, д. "
+       "15</address><kind>apartment_building</kind>"},
+      {"premise.upsert",
+       "<houseFiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</houseFiasGuid><number>12А</number>"
+       "<residential>true</residential><totalArea>54.3</totalArea>"},
+      {"account.upsert",
+       "<account>100234</account><houseFiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</"
+       "houseFiasGuid>"
+       "<premise><number>12А</number></premise><area>54.3</area><residents>0</residents>"},
+      {"meter.upsert",
+       "<meterId>CW-1</meterId><serialNumber>0123456</serialNumber><kind>collective</kind>"
+       "<resource>heat</resource><digitCapacity>8</digitCapacity><tariffZones>1</tariffZones>"
+       "<houseFiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</"
+       "houseFiasGuid><installedOn>2020-01-01</installedOn>"},
+      {"meter.reading",
+       "<serialNumber>0123456</serialNumber><account>100234</account><value "
+       "zone=\"total\">1</value>"
+       "<channel>askue</channel><takenAt>2026-11-01T00:00:00Z</takenAt>"},
+      {"payment.received",
+       "<agent><code>post</code></agent><registryRef>r.txt#1</registryRef><paidAt>2026-11-20</"
+       "paidAt>"
+       "<izhku>34АА011432-01</izhku><period>2026-10</period><amountKopecks>1</amountKopecks>"},
+      {"payment.unidentified",
+       "<paymentReceived><agent><code>post</code></agent><registryRef>r.txt#1</registryRef>"
+       "<paidAt>2026-11-20</paidAt><account>9</account><period>2026-10</period><amountKopecks>1</"
+       "amountKopecks>"
+       "</paymentReceived><reason>not_found</reason><checkedAt>2026-11-20T10:00:00Z</checkedAt>"},
+      {"charge.issued",
+       "<account>100234</account><period>2026-10</period><calculationId>r1</calculationId>"
+       "<calculatedAt>2026-11-01T00:00:00Z</calculatedAt><services><service><code>maintenance</"
+       "code>"
+       "<chargedKopecks>0</chargedKopecks><totalKopecks>0</totalKopecks></service></services>"
+       "<totalKopecks>0</totalKopecks>"},
+      {"payment_document.issued",
+       "<documentNumber>1</documentNumber><account>100234</account><period>2026-10</period>"
+       "<issuedOn>2026-11-01</issuedOn><services><service><code>maintenance</"
+       "code><name>Содержание</name>"
+       "<chargedKopecks>100</chargedKopecks><totalKopecks>100</totalKopecks></service></services>"
+       "<totalDueKopecks>100</totalDueKopecks>"},
+      {"benefit.recipient",
+       "<person><lastName>Иванова</lastName><firstName>Мария</firstName></person><account>100234</"
+       "account>"
+       "<category><code>EDK</code></category><periodFrom>2026-10</periodFrom>"
+       "<amountKopecks>50000</amountKopecks>"},
+      {"ticket.created",
+       "<channel>portal</channel><topic>Уборка</topic><text>Не убран подъезд</text>"},
+      {"ticket.updated",
+       "<channel>gis</channel><externalId>a1</externalId><status>cancelled</status>"},
+      {"receipt.fiscalize",
+       "<receiptId>r1</receiptId><operation>sell</operation><company><inn>7302001234</inn>"
+       "<taxSystem>osn</taxSystem><paymentAddress>https://lk.example.ru</paymentAddress></company>"
+       "<customer><phone>+79171234567</phone></customer><item><name>ЖКУ</name><priceKopecks>100</"
+       "priceKopecks>"
+       "<quantity>1</quantity><sumKopecks>100</sumKopecks><paymentMethod>full_payment</"
+       "paymentMethod>"
+       "<paymentObject>service</paymentObject><vat><rate>none</rate></vat></item>"
+       "<payment><type>electronic</type><sumKopecks>100</sumKopecks></payment><totalKopecks>100</"
+       "totalKopecks>"},
+      {"receipt.fiscalized",
+       "<receiptId>r1</receiptId><provider>orangedata</provider><error><code>1001</code>"
+       "<text>Неверный ИНН</text></error>"},
+      {"document.outgoing",
+       "<documentId>d1</documentId><kind>act</kind><number>1</number><date>2026-11-30</date>"
+       "<sender><inn>7302001234</inn></sender><counterparty><inn>732901122345</inn></counterparty>"
+       "<operator>sbis</operator><file><ref>store://edo/1.xml</ref></file>"},
+      {"document.status",
+       "<documentId>d1</documentId><operator>sbis</operator><status>sent</status>"
+       "<statusAt>2026-11-30T10:00:00Z</statusAt>"},
+      {"notification.send",
+       "<notificationId>n1</notificationId><channel>email</channel><recipient><email>a@example.ru</"
+       "email>"
+       "</recipient><template>outage</template>"},
+      {"external.state",
+       "<system>gis_zhkh</system><requestId>7f1e2d3c-4b5a-4697-8877-665544332211</requestId>"
+       "<state>processing</state><checkedAt>2026-11-25T03:40:12Z</checkedAt>"},
+      {"file.received",
+       "<fileName>a.txt</fileName><size>0</size>"
+       "<sha256>e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855</"
+       "sha256><source>inbox</source>"},
+  };
+  return m;
+}
+
+TEST(CanonicalTypes, MinimalBodiesValidate) {
+  auto r = registry();
+  for (const auto& t : listed_types()) {
+    const auto it = minimal_bodies().find(t.type);
+    ASSERT_NE(it, minimal_bodies().end()) << "no minimal body for " << t.type;
+    // The bodies above are written with the canonical namespace as the default one.
+    const std::string xml =
+        "<" + t.root + " xmlns=\"" + kNs + "\">" + it->second + "</" + t.root + ">";
+    auto doc = parse_xml(xml, t.type + "-minimal.xml");
+    auto issues = r->validate(t.type, doc);
+    EXPECT_TRUE(issues.empty()) << t.type << ": "
+                                << (issues.empty() ? ""
+                                                   : issues[0].xpath + " " + issues[0].message);
+  }
+}
+
+// Every body travels in the envelope: wrapped, each sample passes the envelope schema, and its
+// canonical body is still checked strictly.
+TEST(CanonicalTypes, EverySampleValidatesInsideAnEnvelope) {
+  auto r = registry();
+  for (const auto& t : listed_types()) {
+    std::string body = sample(t.type);
+    body = body.substr(body.find("<c:" + t.root));
+    const std::string env =
+        "<e:envelope xmlns:e=\"urn:zhkh-hub:envelope:1\" type=\"" + t.type +
+        "\" schemaVersion=\"1\" occurredAt=\"2026-11-25T00:00:00Z\" idempotencyKey=\"sample:" +
+        t.type + "\"><e:body>" + body + "</e:body></e:envelope>";
+    auto issues = r->validate_envelope(parse_xml(env, t.type + "-envelope.xml"));
+    EXPECT_TRUE(issues.empty()) << t.type << ": "
+                                << (issues.empty() ? ""
+                                                   : issues[0].xpath + " " + issues[0].message);
+  }
+  // A broken body inside the envelope is still found, with the path through the envelope.
+  std::string body = sample("charge.issued");
+  body = body.substr(body.find("<c:chargeIssued"));
+  const auto pos = body.find("<c:period>2026-10</c:period>");
+  ASSERT_NE(pos, std::string::npos);
+  body.replace(pos, 28, "<c:period>10.2026</c:period>");
+  const std::string env =
+      "<e:envelope xmlns:e=\"urn:zhkh-hub:envelope:1\" type=\"charge.issued\" schemaVersion=\"1\" "
+      "occurredAt=\"2026-11-25T00:00:00Z\" idempotencyKey=\"k\"><e:body>" +
+      body + "</e:body></e:envelope>";
+  auto issues = r->validate_envelope(parse_xml(env, "bad-envelope.xml"));
+  ASSERT_FALSE(issues.empty());
+  EXPECT_EQ(issues[0].xpath, "/e:envelope/e:body/c:chargeIssued/c:period");
+}
+
 // One realistic mistake in a sample: `from` is replaced by `to`; the first issue must point at
 // `xpath`, on the line where `at` first occurs in the broken document.
 struct BrokenCase {
