@@ -9,6 +9,10 @@
 #include "hub/api/admin_server.h"
 #include "hub/api/admin_services.h"
 #include "hub/api/token_store.h"
+#include "hub/billing/billing_store.h"
+#include "hub/billing/billing_store_sink.h"
+#include "hub/billing/payment_routes.h"
+#include "hub/billing/unidentified_payments.h"
 #include "hub/core/error.h"
 #include "hub/core/log.h"
 #include "hub/dispatcher/builtin_sinks.h"
@@ -80,6 +84,8 @@ struct HubApp::Parts {
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<router::RouteWatcher> watcher;
   std::unique_ptr<api::AdminServer> api;
+  std::shared_ptr<billing::BillingStore> billing;  // schema billing: target billing_store
+  std::unique_ptr<billing::UnidentifiedPayments> unidentified;  // their API (resolve re-emits)
   std::string admin_token;
   std::atomic<bool> ready{false};
   std::mutex reload_mu;
@@ -138,6 +144,10 @@ void HubApp::start() {
     // Plugins next: routes may name their sinks.
     p.sinks->add("noop", std::make_shared<dispatcher::NoopSink>());
     p.sinks->add("log", std::make_shared<dispatcher::LoggingSink>("log"));
+    // Built-in target billing_store: canonical state in schema billing (hub/billing).
+    p.billing = std::make_shared<billing::BillingStore>(*p.pool);
+    p.sinks->add("billing_store", std::make_shared<billing::BillingStoreSink>(p.billing));
+    p.unidentified = std::make_unique<billing::UnidentifiedPayments>(*p.billing, *p.ingress);
     p.host = std::make_unique<plugin_host::AdapterHost>(c.plugins_dir, *p.pool, *p.ingress);
     // Lets file adapters name a canonical document's type from its root element.
     p.host->set_type_resolver([schemas = p.schemas](const std::string& ns, const std::string& local) {
@@ -269,6 +279,7 @@ void HubApp::start() {
     aopt.host = c.listen_host;
     aopt.port = c.listen_port;
     p.api = std::make_unique<api::AdminServer>(*p.pool, std::move(services), aopt);
+    p.api->add_routes(billing::payment_routes(*p.unidentified));  // payments/unidentified
     p.api->start();
 
     // Sources last: everything that takes their messages is running.

@@ -282,8 +282,9 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   auto lease = pool_.lease();
   pqxx::work tx(lease.conn());
 
-  // Identify the payers of payment.received in one go; payment.unidentified stays as sent.
-  {
+  // Identify the payers of payment.received in one go, after the batch's accounts and payment
+  // documents are written so that they count; payment.unidentified stays as sent.
+  auto identify_payments = [&] {
     std::vector<std::size_t> idx;
     std::vector<PayerRef> payers;
     for (std::size_t k = 0; k < items.size(); ++k) {
@@ -301,13 +302,19 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
       auto& item = items[idx[k]];
       fill_identification(item, messages[item.index], found[k]);
     }
-  }
+  };
 
-  // One statement per table. Within a batch the last message for a natural key wins; the
-  // earlier ones get its result.
+  // One statement per table, payments last. Within a batch the last message for a natural key wins;
+  // the earlier ones get its result.
   std::map<std::string, std::vector<std::size_t>> by_table;
   for (std::size_t k = 0; k < items.size(); ++k) by_table[items[k].spec->table].push_back(k);
-  for (const auto& [table, ks] : by_table) {
+  std::vector<std::string> order;
+  for (const auto& [table, _] : by_table)
+    if (table != "payment") order.push_back(table);
+  if (by_table.count("payment")) order.push_back("payment");
+  for (const auto& table : order) {
+    const auto& ks = by_table[table];
+    if (table == "payment") identify_payments();
     const auto& plan = plans().at(table);
     tx.conn().prepare(plan.upsert_name, plan.upsert_sql);
     tx.conn().prepare(plan.lookup_name, plan.lookup_sql);
@@ -375,32 +382,46 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   return results;
 }
 
-std::optional<Envelope> BillingStore::build(const std::string& type, long long id) {
+std::optional<Record> BillingStore::load_record(pqxx::transaction_base& tx, const std::string& type,
+                                                long long id) {
   const TypeSpec* spec = find_type_spec(type);
   if (!spec) return std::nullopt;
   const auto cols = columns_of(spec->fields);
-  std::string sql = "SELECT t.updated_at::text, t.message_id::text";
+  std::string sql = "SELECT t.id";
   for (const auto& c : cols) sql += ", " + select_expr(c);
   sql += " FROM billing." + spec->table + " t WHERE t.id = $1";
   if (type == "payment.unidentified") sql += " AND t.status = 'unidentified'";
-  auto lease = pool_.lease();
-  pqxx::read_transaction tx(lease.conn());
-  const auto r = tx.exec_params(sql, id);
+  const std::string name = "billing_load_" + spec->type;
+  tx.conn().prepare(name, sql);
+  const auto r = tx.exec_prepared(name, id);
   if (r.empty()) return std::nullopt;
   Record rec;
   for (std::size_t c = 0; c < cols.size(); ++c) {
-    const auto f = r[0][static_cast<int>(c + 2)];
+    const auto f = r[0][static_cast<int>(c + 1)];
     if (!f.is_null()) rec[cols[c].column] = f.as<std::string>();
   }
+  return rec;
+}
+
+std::optional<Envelope> BillingStore::build(const std::string& type, long long id) {
+  const TypeSpec* spec = find_type_spec(type);
+  if (!spec) return std::nullopt;
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  auto rec = load_record(tx, type, id);
+  if (!rec) return std::nullopt;
+  const auto meta = tx.exec_params(
+      "SELECT updated_at::text, message_id::text FROM billing." + spec->table + " WHERE id = $1",
+      id);
   Envelope e;
   e.type = type;
   e.source = "billing_store";
   e.occurred_at = std::chrono::system_clock::now();
-  const auto updated = r[0][0].as<std::string>();
-  e.idempotency_key = "billing:" + spec->table + ":" + std::to_string(id) + ":" + updated;
-  if (!r[0][1].is_null()) e.causation_id = r[0][1].as<std::string>();
+  e.idempotency_key =
+      "billing:" + spec->table + ":" + std::to_string(id) + ":" + meta[0][0].as<std::string>();
+  if (!meta[0][1].is_null()) e.causation_id = meta[0][1].as<std::string>();
   e.headers["billing.id"] = std::to_string(id);
-  e.body = write_body(spec->root, spec->fields, rec);
+  e.body = write_body(spec->root, spec->fields, *rec);
   return e;
 }
 

@@ -45,6 +45,16 @@ inline std::string replace(std::string s, const std::string& from, const std::st
   return s;
 }
 
+/// `s` without the element `<c:name>...</c:name>` (first occurrence).
+inline std::string without(std::string s, const std::string& name) {
+  const auto a = s.find("<c:" + name + ">");
+  const auto close = "</c:" + name + ">";
+  const auto b = s.find(close, a);
+  EXPECT_TRUE(a != std::string::npos && b != std::string::npos) << name;
+  if (a != std::string::npos && b != std::string::npos) s.erase(a, b + close.size() - a);
+  return s;
+}
+
 class BillingTest : public ::testing::Test {
  protected:
   hub::testing::TestDatabase db;

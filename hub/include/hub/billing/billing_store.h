@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hub/billing/account_identifier.h"
+#include "hub/billing/canonical_mapping.h"
 #include "hub/core/envelope.h"
 #include "hub/store/pool.h"
 
@@ -53,6 +54,11 @@ class BillingStore {
   /// there is none. For payments the type picks the form: payment.received, or
   /// payment.unidentified (only while the payment is unidentified).
   std::optional<Envelope> build(const std::string& type, long long id);
+
+  /// The mapped columns of object `id` as `type`'s body holds them, read on `tx`; nullopt when
+  /// there is none. write_body(spec.root, spec.fields, record) makes the body.
+  std::optional<Record> load_record(pqxx::transaction_base& tx, const std::string& type,
+                                    long long id);
 
   /// The id of the object `type`'s natural key (as in the body) names, for lookups by callers.
   std::optional<long long> find_id(const std::string& type, const std::string& body);

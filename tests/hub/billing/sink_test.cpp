@@ -1,0 +1,129 @@
+// The billing_store sink: delivered for good bodies (once or again), rejected naming the XPath for
+// bodies it cannot store, and a batch applied in one transaction with per-message results.
+
+#include <gtest/gtest.h>
+
+#include "billing_fixture.h"
+#include "hub/billing/billing_store_sink.h"
+
+namespace hub::billing {
+namespace {
+
+using Kind = plugin::DeliveryResult::Kind;
+using testing::BillingTest;
+using testing::envelope;
+using testing::replace;
+using testing::sample;
+
+class SinkTest : public BillingTest {
+ protected:
+  BillingStoreSink sink{std::make_shared<BillingStore>(*pool)};
+};
+
+TEST_F(SinkTest, DeliversAndRedeliveryIsHarmless) {
+  const auto m = envelope("account.upsert", sample("account.upsert"), "a");
+  EXPECT_EQ(sink.deliver(m).kind, Kind::kDelivered);
+  EXPECT_EQ(sink.deliver(m).kind, Kind::kDelivered);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 0);
+}
+
+TEST_F(SinkTest, RejectsBodiesItCannotStoreNamingWhere) {
+  auto unknown_element = replace(sample("account.upsert"), "</c:accountUpsert>",
+                                 "<c:favouriteColour>green</c:favouriteColour></c:accountUpsert>");
+  auto r = sink.deliver(envelope("account.upsert", unknown_element, "x1"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  EXPECT_NE(r.reason.find("/c:accountUpsert/c:favouriteColour"), std::string::npos) << r.reason;
+
+  auto bad_value = replace(sample("account.upsert"), "<c:residents>3</c:residents>",
+                           "<c:residents>three</c:residents>");
+  r = sink.deliver(envelope("account.upsert", bad_value, "x2"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  EXPECT_NE(r.reason.find("c:residents"), std::string::npos) << r.reason;
+
+  r = sink.deliver(envelope("account.upsert", "<not-xml", "x3"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  r = sink.deliver(envelope("account.upsert", sample("meter.upsert"), "x4"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  EXPECT_NE(r.reason.find("accountUpsert"), std::string::npos) << r.reason;
+  r = sink.deliver(envelope("ticket.created", sample("ticket.created"), "x5"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 0);
+}
+
+TEST_F(SinkTest, DatabaseRefusingOneRowRejectsOnlyThatMessage) {
+  // Valid canonical XML whose value PostgreSQL cannot hold (a date that does not exist).
+  auto bad_date = replace(sample("account.upsert"), "2019-03-01", "2019-02-30");
+  bad_date = replace(bad_date, "<c:account>100234</c:account>", "<c:account>7</c:account>");
+  const auto results =
+      sink.deliver_batch({envelope("account.upsert", sample("account.upsert"), "a"),
+                          envelope("account.upsert", bad_date, "b")});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].kind, Kind::kDelivered);
+  EXPECT_EQ(results[1].kind, Kind::kRejected);
+  EXPECT_NE(results[1].reason.find("22"), std::string::npos) << results[1].reason;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 1);
+}
+
+TEST_F(SinkTest, BatchAppliesEveryTypeInOneTransactionWithResultsInOrder) {
+  std::vector<Envelope> batch;
+  for (const auto& t : BillingStore::types()) batch.push_back(envelope(t, sample(t), t));
+  // A changed account later in the same batch wins; a broken body in the middle is refused alone.
+  auto changed = replace(sample("account.upsert"), "<c:residents>3</c:residents>",
+                         "<c:residents>4</c:residents>");
+  batch.push_back(envelope(
+      "account.upsert",
+      "<c:accountUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:what/></c:accountUpsert>", "bad"));
+  batch.push_back(envelope("account.upsert", changed, "changed"));
+  const auto results = sink.deliver_batch(batch);
+  ASSERT_EQ(results.size(), batch.size());
+  for (std::size_t i = 0; i + 2 < batch.size(); ++i)
+    EXPECT_EQ(results[i].kind, Kind::kDelivered) << batch[i].type << ": " << results[i].reason;
+  EXPECT_EQ(results[batch.size() - 2].kind, Kind::kRejected);
+  EXPECT_EQ(results.back().kind, Kind::kDelivered);
+  EXPECT_EQ(db.scalar("SELECT residents FROM billing.account"), "4");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 1);
+
+  // The whole batch again: every row is already there, nothing changes.
+  const auto before = db.scalar(
+      "SELECT string_agg(t || ':' || n, ',') FROM (SELECT 'h' t, count(*) n FROM billing.house "
+      "UNION ALL SELECT 'p', count(*) FROM billing.payment UNION ALL SELECT 'r', count(*) FROM "
+      "billing.reading UNION ALL SELECT 'x', count(*) FROM billing.history) s");
+  for (const auto& r : sink.deliver_batch(batch)) EXPECT_NE(r.kind, Kind::kRetry) << r.reason;
+  EXPECT_EQ(db.scalar("SELECT string_agg(t || ':' || n, ',') FROM (SELECT 'h' t, count(*) n FROM "
+                      "billing.house UNION ALL SELECT 'p', count(*) FROM billing.payment UNION ALL "
+                      "SELECT 'r', count(*) FROM billing.reading UNION ALL SELECT 'x', count(*) "
+                      "FROM billing.history) s"),
+            before)
+      << db.scalar("SELECT string_agg(table_name || ' ' || row::text, E'\n') FROM billing.history");
+}
+
+TEST_F(SinkTest, HistoryGrowsOnlyWhenSomethingChanges) {
+  const auto a = sample("account.upsert");
+  ASSERT_TRUE(store.apply(envelope("account.upsert", a, "1")).ok());
+  auto moved = replace(a, "<c:residents>3</c:residents>", "<c:residents>2</c:residents>");
+  auto r = store.apply(envelope("account.upsert", moved, "2"));
+  EXPECT_EQ(r.outcome, ApplyResult::Outcome::kUpdated);
+  r = store.apply(envelope("account.upsert", moved, "3"));
+  EXPECT_EQ(r.outcome, ApplyResult::Outcome::kUnchanged);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history WHERE table_name = 'account'"), 1);
+  EXPECT_EQ(db.scalar("SELECT row->>'residents' FROM billing.history"), "3");
+  EXPECT_EQ(db.scalar("SELECT residents FROM billing.account"), "2");
+
+  // A corrected reading (same meter, moment, channel) keeps the old value in history.
+  const auto reading = sample("meter.reading");
+  ASSERT_TRUE(store.apply(envelope("meter.reading", reading, "r1")).ok());
+  auto corrected = replace(reading, ">312.457<", ">312.5<");
+  EXPECT_EQ(store.apply(envelope("meter.reading", corrected, "r2")).outcome,
+            ApplyResult::Outcome::kUpdated);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.reading"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history WHERE table_name = 'reading'"), 1);
+  // A later reading of the same meter is a new row.
+  auto later = replace(reading, "2026-11-22T18:40:00+03:00", "2026-12-22T18:40:00+03:00");
+  EXPECT_EQ(store.apply(envelope("meter.reading", later, "r3")).outcome,
+            ApplyResult::Outcome::kInserted);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.reading"), 2);
+}
+
+}  // namespace
+}  // namespace hub::billing
