@@ -440,6 +440,22 @@ std::vector<BrokenCase> broken_cases() {
        "/c:externalState/c:result[1]", "<c:result>"},
       {"ExternalStateUnknownState", "external.state", "<c:state>done</c:state>",
        "<c:state>3</c:state>", "/c:externalState/c:state", ""},
+      // identity constraints: a service, a candidate, an object result, a zone appear once
+      {"ChargeServiceTwice", "charge.issued", "<c:code>electricity</c:code>",
+       "<c:code>maintenance</c:code>", "/c:chargeIssued/c:services/c:service[3]",
+       "<c:service>\n      <c:code>maintenance</c:code>\n      <c:name>Электро"},
+      {"DocumentServiceTwice", "payment_document.issued", "<c:code>cold_water</c:code>",
+       "<c:code>electricity</c:code>", "/c:paymentDocumentIssued/c:services/c:service[3]",
+       "<c:service>\n      <c:code>electricity</c:code>\n      <c:name>Электро"},
+      {"ExternalStateSameTransportGuidTwice", "external.state",
+       "<c:transportGuid>66666666-7777-4888-9999-aaaaaaaaaaaa</c:transportGuid>",
+       "<c:transportGuid>11111111-2222-4333-8444-555555555555</c:transportGuid>",
+       "/c:externalState/c:result[2]",
+       "<c:result>\n    <c:transportGuid>11111111-2222-4333-8444-555555555555</c:transportGuid>\n  "
+       "  <c:objectKind>account</c:objectKind>\n    <c:objectRef>100235"},
+      {"MeterInitialValueZoneTwice", "meter.upsert", "<c:initialValue zone=\"night\">",
+       "<c:initialValue zone=\"day\">", "/c:meterUpsert/c:initialValue[2]",
+       "day\">0.0</c:initialValue>\n  <c:remote>"},
       // house.upsert
       {"HouseTruncatedFiasGuid", "house.upsert",
        "<c:fiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</c:fiasGuid>",
