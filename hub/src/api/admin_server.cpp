@@ -856,6 +856,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       const Endpoint* found = nullptr;
       Endpoint added;  // storage when an added route matched
       bool anonymous = false;
+      bool audit_success = true;  // ApiRoute::audit of an added route
       bool path_known = false;
       std::vector<std::string> params;
       if (under_api) {
@@ -877,6 +878,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
             added = as_endpoint(r);
             found = &added;
             anonymous = r.anonymous;
+            audit_success = r.audit;
             match(r.pattern, segs, &params);
             break;
           }
@@ -927,7 +929,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         }
         auto reply = found->fn(*st_, call);
         status = reply.status;
-        if (mutating && !anonymous) audit(call, *found, status, "");
+        if (mutating && !anonymous && (audit_success || status >= 400)) {
+          audit(call, *found, status, "");
+        }
         if (!reply.raw_type.empty()) return send_raw(resp, status, reply.raw, reply.raw_type);
         return send(resp, status, reply.body);
       } catch (const ApiError& e) {

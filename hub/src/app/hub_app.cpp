@@ -21,6 +21,8 @@
 #include "hub/ingress/ingress.h"
 #include "hub/plugin/config.h"
 #include "hub/plugin_host/adapter_host.h"
+#include "hub/queue/canonical_queues.h"
+#include "hub/queue/queue_routes.h"
 #include "hub/router/route_store.h"
 #include "hub/router/router.h"
 #include "hub/scheduler/scheduler.h"
@@ -86,6 +88,7 @@ struct HubApp::Parts {
   std::unique_ptr<api::AdminServer> api;
   std::shared_ptr<billing::BillingStore> billing;  // schema billing: target billing_store
   std::unique_ptr<billing::UnidentifiedPayments> unidentified;  // their API (resolve re-emits)
+  std::unique_ptr<queue::CanonicalQueues> queues;  // canonical queues for billing engines
   std::string admin_token;
   std::atomic<bool> ready{false};
   std::mutex reload_mu;
@@ -140,6 +143,30 @@ void HubApp::start() {
     p.xslt = std::make_shared<xml::StylesheetCache>(c.mappings_dir);
     p.route_store = std::make_unique<router::RouteStore>(*p.pool);
     p.ingress = std::make_unique<ingress::Ingress>(*p.pool, p.schemas, p.router);
+
+    // Canonical queues: every message Ingress journals is also queued, in the same transaction,
+    // for each subscription whose filter it passes (hub/queue/canonical_queues.h).
+    {
+      std::vector<queue::Subscription> subs;
+      for (const auto& q : c.queues) {
+        queue::Subscription s{q.name, q.types, q.sources,
+                              std::chrono::duration_cast<std::chrono::seconds>(
+                                  plugin::parse_duration(q.visibility_timeout)),
+                              q.line};
+        for (const auto& t : s.types) {
+          if (!p.schemas->knows(t)) {
+            throw ConfigError(c.file, q.line, "queues." + q.name + ".types",
+                              "unknown message type '" + t + "'");
+          }
+        }
+        subs.push_back(std::move(s));
+      }
+      queue::validate_subscriptions(subs, c.file);
+      p.queues = std::make_unique<queue::CanonicalQueues>(*p.pool, c.db_conninfo, std::move(subs));
+      p.ingress->set_fan_out([q = p.queues.get()](const Envelope& e, router::RoutingDecision& d) {
+        q->fan_out(e, d);
+      });
+    }
 
     // Plugins next: routes may name their sinks.
     p.sinks->add("noop", std::make_shared<dispatcher::NoopSink>());
@@ -280,6 +307,7 @@ void HubApp::start() {
     aopt.port = c.listen_port;
     p.api = std::make_unique<api::AdminServer>(*p.pool, std::move(services), aopt);
     p.api->add_routes(billing::payment_routes(*p.unidentified));  // payments/unidentified
+    p.api->add_routes(queue::queue_routes(*p.queues, *p.ingress, *p.pool));
     p.api->start();
 
     // Sources last: everything that takes their messages is running.
@@ -307,6 +335,9 @@ void HubApp::stop() {
   p.watcher.reset();
   p.scheduler.reset();
   p.dispatcher.reset();
+  // Nothing submits any more (sources, API and scheduler are stopped): the fan-out can go.
+  if (p.ingress) p.ingress->set_fan_out({});
+  p.queues.reset();
   p.host.reset();
   if (was_ready) log().info("stopped", {{"node", config_.node_id}});
 }

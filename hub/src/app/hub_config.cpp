@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -78,6 +79,53 @@ TargetSettings read_target(const YAML::Node& n, TargetSettings base, const std::
   return base;
 }
 
+// queues: {<name>: {types: [...], sources: [...], visibility_timeout: 60s}}
+std::vector<QueueSettings> read_queues(const YAML::Node& n, const std::string& file) {
+  if (!n.IsMap()) throw ConfigError(file, line_of(n), "queues", "expected a mapping of subscriptions");
+  static const std::regex kName("^[a-z0-9_.-]{1,64}$");
+  std::vector<QueueSettings> out;
+  for (const auto& kv : n) {
+    QueueSettings q;
+    q.name = kv.first.as<std::string>();
+    q.line = line_of(kv.first);
+    const auto key = "queues." + q.name;
+    if (!std::regex_match(q.name, kName)) {
+      throw ConfigError(file, q.line, key,
+                        "subscription names are 1-64 characters of a-z, 0-9, '_', '.', '-'");
+    }
+    if (kv.second.IsNull()) {  // `billing:` alone: every message, default timeout
+      out.push_back(std::move(q));
+      continue;
+    }
+    check_keys(kv.second, {"types", "sources", "visibility_timeout"}, file, key);
+    const auto list = [&](const char* name) {
+      std::vector<std::string> v;
+      const auto node = kv.second[name];
+      if (!node) return v;
+      const auto k = key + "." + name;
+      if (!node.IsSequence()) throw ConfigError(file, line_of(node), k, "expected a list");
+      for (const auto& item : node) {
+        v.push_back(scalar(item, file, k));
+        if (v.back().empty()) throw ConfigError(file, line_of(item), k, "empty entry");
+      }
+      return v;
+    };
+    q.types = list("types");
+    q.sources = list("sources");
+    if (kv.second["visibility_timeout"]) {
+      const auto& vt = kv.second["visibility_timeout"];
+      q.visibility_timeout = duration(vt, file, key + ".visibility_timeout");
+      const auto ms = plugin::parse_duration(q.visibility_timeout);
+      if (ms < std::chrono::seconds(1) || ms > std::chrono::hours(12)) {
+        throw ConfigError(file, line_of(vt), key + ".visibility_timeout",
+                          "must be between 1s and 12h, got " + q.visibility_timeout);
+      }
+    }
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
 std::string default_node_id() {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -134,7 +182,7 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
   if (!root.IsMap()) throw ConfigError(file, 1, "", "expected a mapping at the top level");
   check_keys(root,
              {"node_id", "server", "database", "security", "paths", "logging", "routes_file",
-              "routes_on_start", "dispatcher", "adapters"},
+              "routes_on_start", "dispatcher", "adapters", "queues"},
              file, "");
   c.node_id = root["node_id"] ? scalar(root["node_id"], file, "node_id") : default_node_id();
 
@@ -221,6 +269,7 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
       c.adapters.push_back(std::move(inst));
     }
   }
+  if (auto q = root["queues"]) c.queues = read_queues(q, file);
   return c;
 }
 

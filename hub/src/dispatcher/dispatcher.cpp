@@ -544,7 +544,8 @@ void Dispatcher::refresh_depth() {
     m.set("zhkh_delivery_queue_depth", {{"target", target}}, n);
     if (sinks_->find(target)) {
       ensure_target(target);
-    } else {
+    } else if (target.rfind("queue:", 0) != 0) {
+      // queue:<subscription> rows are pulled by consumers (hub/queue), never pushed by us.
       note_missing_sink(target);
     }
   }

@@ -102,6 +102,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
       router::RoutingDecision decision;
       try {
         decision = router->route(e, body);
+        if (fan_out_) fan_out_(e, decision);
       } catch (const std::exception& err) {
         throw plugin::RejectedInput(describe(i, e) + ": routing failed: " + err.what());
       }

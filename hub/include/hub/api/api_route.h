@@ -68,6 +68,9 @@ struct ApiRoute {
   std::function<ApiResponse(ApiRequest&)> handler;
   bool root = false;       ///< pattern counts from "/" instead of "/api/v1/" (e.g. {"soap"})
   bool anonymous = false;  ///< no token needed (a WSDL that clients fetch before they can log in)
+  /// false: a successful call writes no hub.audit row (refusals still do). For high-rate calls
+  /// that record themselves where they act, e.g. queue pull/ack (hub.delivery.consumer).
+  bool audit = true;
 };
 
 }  // namespace hub::api

@@ -17,6 +17,8 @@
 //     targets: {bank-out: {workers: 1}}
 //   adapters:
 //     inbox: {plugin: file_inbox, path: var/inbox}
+//   queues:                                 # canonical queues for billing engines (hub/queue)
+//     billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 60s}
 //
 // Strings may say "env:NAME" or "file:/path" (secrets) and contain ${VAR}; relative paths are
 // taken from the directory the hub is started in.
@@ -49,6 +51,15 @@ struct AdapterInstance {
   int line = 0;
 };
 
+/// One canonical queue subscription (queues.<name>); see hub/queue/canonical_queues.h.
+struct QueueSettings {
+  std::string name;                  ///< [a-z0-9_.-]+
+  std::vector<std::string> types;    ///< empty = every type
+  std::vector<std::string> sources;  ///< empty = every source
+  std::string visibility_timeout = "60s";
+  int line = 0;
+};
+
 struct HubConfig {
   std::string file;
   std::string node_id;
@@ -68,6 +79,7 @@ struct HubConfig {
   TargetSettings target_defaults;
   std::map<std::string, TargetSettings> targets;
   std::vector<AdapterInstance> adapters;
+  std::vector<QueueSettings> queues;
 };
 
 /// Reads and validates; throws ConfigError(file, line, key, why) for unknown keys, wrong types and

@@ -49,6 +49,12 @@ class Ingress : public plugin::Emitter {
   /// Called at each step; tests use it to crash the process at a chosen point.
   void set_step_hook(std::function<void(Step)> hook) { step_hook_ = std::move(hook); }
 
+  /// Deliveries beyond the routes, decided per valid message right after routing and written in
+  /// the same transaction (canonical queue subscriptions: queue::CanonicalQueues::fan_out). Set
+  /// before the first submit; it must be thread-safe and do no I/O.
+  using FanOut = std::function<void(const Envelope&, router::RoutingDecision&)>;
+  void set_fan_out(FanOut fan_out) { fan_out_ = std::move(fan_out); }
+
  private:
   void step(Step s) {
     if (step_hook_) step_hook_(s);
@@ -58,6 +64,7 @@ class Ingress : public plugin::Emitter {
   std::shared_ptr<const xml::SchemaRegistry> schemas_;
   router::RouterHolder& router_;
   std::function<void(Step)> step_hook_;
+  FanOut fan_out_;
 };
 
 /// One instance's view of Ingress: stamps `source` on envelopes and checkpoints that leave it

@@ -9,6 +9,36 @@
 //
 // This header is the contract the admin API routes (queue_routes) and the SOAP endpoint
 // (hub/soap) use; the implementation lives in hub/src/queue/.
+//
+// How it is built (decisions written down here because they are the contract's fine print):
+// - Storage: a subscription's items are ordinary outbox rows, hub.delivery with target
+//   "queue:<name>" and route "subscription:<name>", written by Ingress in the same transaction
+//   as the message (fan_out(), installed with Ingress::set_fan_out). So an item exists exactly
+//   when its message is journalled, and duplicates by idempotency key queue nothing. The
+//   dispatcher never pushes queue:* targets (it has no sink for them). Every node must declare
+//   the same subscriptions.
+// - Filter: fan_out() queues only messages whose type and source pass the filter; pull() checks
+//   the filter again on what it claimed and marks rows that fail (written by other nodes or
+//   versions, replayed dead letters) state 'filtered' instead of delivering them.
+// - Pull: one UPDATE over SELECT ... FOR UPDATE SKIP LOCKED in (next_attempt_at, id) order
+//   (index delivery_due), so competing consumers get disjoint batches. It sets a fresh random
+//   lease token, lease_until = now + visibility timeout, attempts + 1 (= delivery_count) and
+//   `consumer` (who pulled it: the admin API passes the token name; this replaces the audit row
+//   per pull). A row whose lease expired unacked is visible again: that is redelivery.
+// - Receipt: "<delivery id>.<lease token>" (128 random bits per pull). Ack matches both and
+//   requires the lease still running, so a receipt can never ack a copy re-leased by someone
+//   else, nor a message after its timeout (it is rejected; the message comes again).
+// - Durability: leases and acks are committed with synchronous_commit off (one fsync less per
+//   call). A database crash may forget the last ~0.2 s of them; those messages are delivered
+//   again, which at-least-once allows anyway (a consumer can die at the same point). The items
+//   themselves were committed durably by Ingress. QueueOptions::synchronous_acks turns it on.
+// - Wake-up: one LISTEN connection on zhkh_delivery (Ingress NOTIFYs "queue:<name>" after its
+//   commit) wakes waiting pulls; they also look again every QueueOptions::poll_interval, which
+//   is what brings back expired leases and covers a lost NOTIFY.
+// - Metrics (hub/metrics): zhkh_queue_pulled_total, zhkh_queue_acked_total,
+//   zhkh_queue_redeliveries_total, zhkh_queue_ack_rejected_total, zhkh_queue_filtered_total
+//   (counters) and zhkh_queue_depth, zhkh_queue_in_flight, zhkh_queue_oldest_unacked_seconds
+//   (gauges, refreshed every QueueOptions::stats_interval), all labelled {subscription}.
 
 #include <chrono>
 #include <memory>
@@ -16,6 +46,7 @@
 #include <vector>
 
 #include "hub/core/envelope.h"
+#include "hub/router/router.h"
 #include "hub/store/pool.h"
 
 namespace hub::queue {
@@ -40,10 +71,40 @@ struct AckResult {
   std::vector<std::string> rejected;
 };
 
+/// Tuning beyond the contract's constructor; defaults fit production.
+struct QueueOptions {
+  /// How often a waiting pull looks again without a NOTIFY (expired leases, lost NOTIFY).
+  std::chrono::milliseconds poll_interval{1000};
+  /// How often the depth / in-flight / oldest-age gauges are refreshed; 0 = never (tests).
+  std::chrono::milliseconds stats_interval{5000};
+  /// Commit leases and acks with synchronous_commit on (see "Durability" above).
+  bool synchronous_acks = false;
+  bool listen = true;  ///< LISTEN for wake-ups (off: poll only)
+};
+
+/// One subscription's state, for GET /api/v1/queues and the gauges.
+struct QueueStats {
+  std::string name;
+  long long depth = 0;                ///< unacked items: visible + in flight
+  long long in_flight = 0;            ///< pulled, lease still running
+  double oldest_unacked_seconds = 0;  ///< age of the oldest unacked item; 0 when empty
+};
+
+/// The hub.delivery target of `subscription`'s items: "queue:<name>".
+std::string queue_target(const std::string& subscription);
+/// True when `s`'s filter lets `message` through (empty list = any).
+bool passes_filter(const Subscription& s, const std::string& type, const std::string& source);
+/// Throws ConfigError(file, s.line, "queues.<name>...") for a bad name, duplicate names, a
+/// visibility timeout outside 1 s .. 12 h or empty filter entries.
+void validate_subscriptions(const std::vector<Subscription>& subscriptions,
+                            const std::string& file);
+
 class CanonicalQueues {
  public:
   /// `pool` serves pulls and acks; `conninfo` is for the LISTEN connection.
   CanonicalQueues(store::Pool& pool, std::string conninfo, std::vector<Subscription> subscriptions);
+  CanonicalQueues(store::Pool& pool, std::string conninfo, std::vector<Subscription> subscriptions,
+                  QueueOptions options);
   ~CanonicalQueues();
   CanonicalQueues(const CanonicalQueues&) = delete;
   CanonicalQueues& operator=(const CanonicalQueues&) = delete;
@@ -52,10 +113,26 @@ class CanonicalQueues {
   /// first one. Throws api::NotFound for an unknown subscription.
   std::vector<QueuedMessage> pull(const std::string& subscription, int max,
                                   std::chrono::milliseconds wait);
+  /// The same, recording `consumer` (e.g. the API token's name) on the claimed rows.
+  std::vector<QueuedMessage> pull(const std::string& subscription, int max,
+                                  std::chrono::milliseconds wait, const std::string& consumer);
   /// Acknowledges processed messages by receipt. Throws api::NotFound for an unknown subscription.
   AckResult ack(const std::string& subscription, const std::vector<std::string>& receipts);
 
   const std::vector<Subscription>& subscriptions() const;
+  /// nullptr for an unknown name.
+  const Subscription* find(const std::string& name) const;
+
+  /// Adds one delivery to queue:<name> for every subscription `message` passes, unless a route
+  /// already delivers it there. Ingress calls it (Ingress::set_fan_out) for every valid message
+  /// inside its transaction. Thread-safe, no I/O.
+  void fan_out(const Envelope& message, router::RoutingDecision& decision) const;
+
+  /// Depth, in-flight and oldest age per subscription, read now (also refreshes the gauges).
+  std::vector<QueueStats> stats();
+
+  /// Wakes pulls waiting on `subscription` (what a NOTIFY does).
+  void wake(const std::string& subscription);
 
  private:
   struct Impl;

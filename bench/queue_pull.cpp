@@ -1,0 +1,510 @@
+// Consumer throughput of the canonical queues, as a billing engine sees them, against pg-boss on
+// the same PostgreSQL.
+//
+//   bench_queue_pull [--batches 1,100,1000] [--messages 3000,30000,60000]
+//                    [--pgboss-messages 400,20000,40000] [--lag-messages 200] [--lag-rate 50]
+//                    [--no-pgboss] [--synchronous-acks]
+//
+// Per batch size B: N payment.received messages (the canonical sample, in the envelope) are
+// journalled through Ingress, whose fan-out queues them for subscription `billing`; then one
+// consumer drains the queue over HTTP with keep-alive: POST /api/v1/queues/billing/pull?max=B,
+// parse the JSON (every message and its body, as a billing engine would), POST .../ack with the
+// receipts. msgs/s = N / time to drain. Then pg-boss (bench/node, pinned in package-lock.json)
+// does the same with the same batch size on its own database of the same cluster: send/insert N
+// jobs whose data is the same envelope, then one consumer fetch(B) + complete(ids) until done.
+// ratio = hub / pg-boss. End-to-end lag: one consumer long-polls (wait=10) while messages are
+// submitted one by one at --lag-rate per second; lag = consumer has it - Ingress committed it
+// (Ingress step hook kCommitted). The last output line is one JSON object.
+//
+// PostgreSQL: ZHKH_BENCH_PG (an admin conninfo; fresh databases are created in it), else a
+// private cluster is started with deploy/lib-pg.sh under /tmp and stopped at the end. Node:
+// `node` on PATH with bench/node/node_modules installed (deploy/install-deps.sh runs npm ci).
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hub/api/admin_server.h"
+#include "hub/api/token_store.h"
+#include "hub/core/json_text.h"
+#include "hub/core/log.h"
+#include "hub/ingress/ingress.h"
+#include "hub/queue/canonical_queues.h"
+#include "hub/queue/envelope_json.h"
+#include "hub/queue/queue_routes.h"
+#include "hub/router/router.h"
+#include "hub/store/migrations.h"
+#include "hub/store/pool.h"
+#include "hub/xml/schema_registry.h"
+#include "pg_cluster.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct Options {
+  std::vector<int> batches{1, 100, 1000};
+  std::vector<int> messages{3000, 30000, 60000};
+  std::vector<int> pgboss_messages{400, 20000, 40000};
+  int lag_messages = 200;
+  int lag_rate = 50;
+  bool pgboss = true;
+  bool synchronous_acks = false;
+  fs::path source = HUB_SOURCE_DIR;
+};
+
+std::vector<int> int_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
+  return out;
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string out;
+  for (int x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+  return out;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// A billing engine's HTTP client: one keep-alive connection, bearer token.
+class Consumer {
+ public:
+  Consumer(int port, std::string token)
+      : session_("127.0.0.1", static_cast<Poco::UInt16>(port)), token_(std::move(token)) {
+    session_.setKeepAlive(true);
+    session_.setTimeout(Poco::Timespan(60, 0));
+  }
+
+  struct Message {
+    std::string receipt;
+    std::string idempotency_key;
+    std::size_t body_bytes = 0;
+  };
+
+  /// One pull, fully parsed.
+  std::vector<Message> pull(int max, int wait) {
+    const auto text = post(
+        "/api/v1/queues/billing/pull?max=" + std::to_string(max) + "&wait=" + std::to_string(wait),
+        "");
+    std::vector<Message> out;
+    auto root = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    const auto list = root->getArray("messages");
+    out.reserve(list->size());
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto m = list->getObject(static_cast<unsigned>(i));
+      const auto e = m->getObject("message");
+      Message x;
+      x.receipt = m->getValue<std::string>("receipt");
+      x.idempotency_key = e->getValue<std::string>("idempotency_key");
+      x.body_bytes = e->getValue<std::string>("body").size();
+      if (x.body_bytes == 0) throw std::runtime_error("message without body");
+      out.push_back(std::move(x));
+    }
+    return out;
+  }
+
+  int ack(const std::vector<Message>& batch) {
+    std::string body = "{\"receipts\":[";
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i) body += ',';
+      hub::append_json_string(body, batch[i].receipt);
+    }
+    body += "]}";
+    const auto text = post("/api/v1/queues/billing/ack", body);
+    auto root = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+    return root->getValue<int>("acked");
+  }
+
+ private:
+  std::string post(const std::string& path, const std::string& body) {
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path,
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("Authorization", "Bearer " + token_);
+    req.setKeepAlive(true);
+    req.setContentType("application/json");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    session_.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    auto& in = session_.receiveResponse(resp);
+    std::string text;
+    Poco::StreamCopier::copyToString(in, text);
+    if (resp.getStatus() != 200) {
+      throw std::runtime_error(path + ": HTTP " + std::to_string(resp.getStatus()) + ": " + text);
+    }
+    return text;
+  }
+
+  Poco::Net::HTTPClientSession session_;
+  std::string token_;
+};
+
+struct Rig {
+  std::string body;
+  std::unique_ptr<hub::store::Pool> pool;
+  hub::router::RouterHolder router;
+  std::unique_ptr<hub::ingress::Ingress> ingress;
+  std::unique_ptr<hub::queue::CanonicalQueues> queues;
+  std::unique_ptr<hub::api::AdminServer> api;
+  std::string token;
+};
+
+hub::Envelope payment(const Rig& rig, const std::string& key) {
+  hub::Envelope e;
+  e.type = "payment.received";
+  e.source = "bench";
+  e.idempotency_key = key;
+  e.body = rig.body;
+  return e;
+}
+
+/// Journals `count` messages in Ingress batches of 1000; returns msgs/s.
+double enqueue(Rig& rig, const std::string& prefix, int count) {
+  const auto t0 = Clock::now();
+  for (int start = 0; start < count; start += 1000) {
+    std::vector<hub::Envelope> batch;
+    for (int i = start; i < std::min(count, start + 1000); ++i) {
+      batch.push_back(payment(rig, prefix + "-" + std::to_string(i)));
+    }
+    rig.ingress->submit(std::move(batch));
+  }
+  return count / seconds_since(t0);
+}
+
+/// Drains `count` messages with pull(max = batch) + ack; returns msgs/s.
+double drain(Rig& rig, int batch, int count) {
+  Consumer c(rig.api->port(), rig.token);
+  int done = 0;
+  const auto t0 = Clock::now();
+  while (done < count) {
+    const auto got = c.pull(batch, 0);
+    if (got.empty()) {
+      throw std::runtime_error("queue ran dry after " + std::to_string(done) + " of " +
+                               std::to_string(count));
+    }
+    const int acked = c.ack(got);
+    if (acked != static_cast<int>(got.size())) {
+      throw std::runtime_error("ack took " + std::to_string(acked) + " of " +
+                               std::to_string(got.size()));
+    }
+    done += acked;
+  }
+  return done / seconds_since(t0);
+}
+
+struct PgBossResult {
+  double send_per_s = 0;
+  double consume_per_s = 0;
+};
+
+/// Runs bench/node/pgboss_bench.js for one batch size against database `db`.
+PgBossResult run_pgboss(const Options& o, const std::string& url, int batch, int count) {
+  const auto script = o.source / "bench/node/pgboss_bench.js";
+  const std::string cmd =
+      "cd " + shell_quote((o.source / "bench/node").string()) + " && node " +
+      shell_quote(script.string()) + " --url " + shell_quote(url) + " --payload " +
+      shell_quote((o.source / "schemas/canonical/samples/payment.received.xml").string()) +
+      " --batches " + std::to_string(batch) + " --messages " + std::to_string(count) + " 2>&1";
+  const auto out = run_capture(cmd);
+  std::cout << out.substr(
+      0, out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
+  const auto last =
+      out.substr(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
+  auto root = Poco::JSON::Parser().parse(last).extract<Poco::JSON::Object::Ptr>();
+  const auto r = root->getObject(std::to_string(batch));
+  return {r->getValue<double>("send_per_s"), r->getValue<double>("consume_per_s")};
+}
+
+struct Lag {
+  double p50 = 0, p99 = 0, max = 0;
+};
+
+/// Single submits at `rate`/s while one consumer long-polls; lag = received - committed.
+Lag measure_lag(Rig& rig, int count, int rate) {
+  std::mutex mu;
+  std::map<std::string, Clock::time_point> committed, received;
+  Clock::time_point last_commit;
+  rig.ingress->set_step_hook([&](hub::ingress::Step s) {
+    if (s == hub::ingress::Step::kCommitted) last_commit = Clock::now();
+  });
+  std::atomic<bool> stop{false};
+  std::thread consumer([&] {
+    Consumer c(rig.api->port(), rig.token);
+    std::size_t got_total = 0;
+    while (got_total < static_cast<std::size_t>(count) && !stop) {
+      const auto got = c.pull(100, 2);
+      const auto now = Clock::now();
+      {
+        std::lock_guard lock(mu);
+        for (const auto& m : got) received[m.idempotency_key] = now;
+      }
+      got_total += got.size();
+      if (!got.empty()) c.ack(got);
+    }
+  });
+  const auto interval = std::chrono::microseconds(1000000 / std::max(1, rate));
+  auto next = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    std::this_thread::sleep_until(next);
+    next += interval;
+    const auto key = "lag-" + std::to_string(i);
+    rig.ingress->submit({payment(rig, key)});
+    std::lock_guard lock(mu);
+    committed[key] = last_commit;
+  }
+  const auto deadline = Clock::now() + 30s;
+  for (;;) {
+    {
+      std::lock_guard lock(mu);
+      if (received.size() >= static_cast<std::size_t>(count)) break;
+    }
+    if (Clock::now() > deadline) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  stop = true;
+  consumer.join();
+  rig.ingress->set_step_hook({});
+  std::vector<double> ms;
+  for (const auto& [key, at] : committed) {
+    auto it = received.find(key);
+    if (it == received.end()) throw std::runtime_error("lag: " + key + " never arrived");
+    ms.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const auto pct = [&](double p) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * (ms.size() - 1) + 0.5))];
+  };
+  return {pct(0.50), pct(0.99), ms.back()};
+}
+
+std::string pg_url(const std::string& conninfo, const std::string& db) {
+  // host=127.0.0.1 port=N user=U ... -> postgres://U@127.0.0.1:N/db
+  std::map<std::string, std::string> kv;
+  std::stringstream ss(conninfo);
+  std::string item;
+  while (ss >> item) {
+    const auto eq = item.find('=');
+    if (eq != std::string::npos) kv[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  std::string url = "postgres://" + (kv.count("user") ? kv["user"] : std::string("postgres"));
+  if (kv.count("password")) url += ":" + kv["password"];
+  url += "@" + (kv.count("host") ? kv["host"] : std::string("127.0.0.1")) + ":" +
+         (kv.count("port") ? kv["port"] : std::string("5432")) + "/" + db;
+  return url;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (const char* s = std::getenv("ZHKH_SOURCE_DIR")) o.source = s;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(k + " needs a value");
+      return argv[++i];
+    };
+    try {
+      if (k == "--batches")
+        o.batches = int_list(value());
+      else if (k == "--messages")
+        o.messages = int_list(value());
+      else if (k == "--pgboss-messages")
+        o.pgboss_messages = int_list(value());
+      else if (k == "--lag-messages")
+        o.lag_messages = std::stoi(value());
+      else if (k == "--lag-rate")
+        o.lag_rate = std::stoi(value());
+      else if (k == "--no-pgboss")
+        o.pgboss = false;
+      else if (k == "--synchronous-acks")
+        o.synchronous_acks = true;
+      else
+        throw std::invalid_argument("unknown option " + k);
+    } catch (const std::exception& e) {
+      std::cerr << "bench_queue_pull: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (o.messages.size() != o.batches.size() || o.pgboss_messages.size() != o.batches.size()) {
+    std::cerr << "bench_queue_pull: --batches, --messages and --pgboss-messages need as many "
+                 "entries each\n";
+    return 2;
+  }
+  hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
+  try {
+    std::unique_ptr<TempCluster> cluster;
+    std::string admin;
+    if (const char* env = std::getenv("ZHKH_BENCH_PG"); env && *env) {
+      admin = env;
+    } else {
+      cluster = std::make_unique<TempCluster>(o.source);
+      admin = cluster->conninfo();
+    }
+    const std::string db = "bench_queue_" + std::to_string(::getpid());
+    const std::string boss_db = db + "_pgboss";
+    {
+      pqxx::connection c(admin);
+      pqxx::nontransaction tx(c);
+      tx.exec("CREATE DATABASE " + db);
+      if (o.pgboss) tx.exec("CREATE DATABASE " + boss_db);
+    }
+    const std::string conninfo = with_dbname(admin, db);
+    {
+      pqxx::connection c(conninfo);
+      hub::store::migrate(c);
+    }
+
+    Rig rig;
+    rig.body = read_file(o.source / "schemas/canonical/samples/payment.received.xml");
+    rig.pool = std::make_unique<hub::store::Pool>(conninfo, 8);
+    auto schemas = hub::xml::SchemaRegistry::load(o.source / "schemas/canonical");
+    rig.router.set(hub::router::make_router("", "bench-routes.yaml", nullptr, 1));
+    rig.ingress = std::make_unique<hub::ingress::Ingress>(*rig.pool, schemas, rig.router);
+    hub::queue::Subscription sub;
+    sub.name = "billing";
+    sub.types = {"payment.received"};
+    sub.visibility_timeout = 60s;
+    hub::queue::QueueOptions qopt;
+    qopt.synchronous_acks = o.synchronous_acks;
+    qopt.stats_interval = 0ms;
+    rig.queues =
+        std::make_unique<hub::queue::CanonicalQueues>(*rig.pool, conninfo, std::vector{sub}, qopt);
+    rig.ingress->set_fan_out(
+        [q = rig.queues.get()](const hub::Envelope& e, hub::router::RoutingDecision& d) {
+          q->fan_out(e, d);
+        });
+    rig.token = hub::api::TokenStore(*rig.pool).create("billing-engine", hub::api::Role::kOperator);
+    hub::api::AdminServerOptions aopt;
+    aopt.port = 0;
+    rig.api = std::make_unique<hub::api::AdminServer>(*rig.pool, hub::api::AdminServices{}, aopt);
+    rig.api->add_routes(hub::queue::queue_routes(*rig.queues, *rig.ingress, *rig.pool));
+    rig.api->start();
+
+    // Warm-up: statements prepared, caches filled, one connection to the API.
+    enqueue(rig, "warm", 500);
+    drain(rig, 100, 500);
+
+    std::string envelope_json;
+    {
+      auto e = payment(rig, "size");
+      e.id = "01900000-0000-7000-8000-000000000000";
+      e.correlation_id = e.id;
+      hub::queue::append_envelope_json(envelope_json, e);
+    }
+    std::printf("payload: payment.received sample, %zu-byte body, %zu-byte JSON envelope\n",
+                rig.body.size(), envelope_json.size());
+
+    struct Row {
+      int batch, messages, boss_messages;
+      double enqueue_per_s, hub_per_s, boss_send_per_s = 0, boss_per_s = 0, ratio = 0;
+    };
+    std::vector<Row> rows;
+    double min_ratio = 1e18;
+    for (std::size_t i = 0; i < o.batches.size(); ++i) {
+      Row r{o.batches[i], o.messages[i], o.pgboss_messages[i], 0, 0};
+      {
+        auto lease = rig.pool->lease();
+        pqxx::nontransaction tx(lease.conn());
+        tx.exec("VACUUM ANALYZE hub.delivery");
+      }
+      r.enqueue_per_s = enqueue(rig, "b" + std::to_string(r.batch), r.messages);
+      r.hub_per_s = drain(rig, r.batch, r.messages);
+      std::printf(
+          "hub     batch %4d: pull+ack %8.0f msgs/s over HTTP (%d msgs; enqueued at %.0f/s)\n",
+          r.batch, r.hub_per_s, r.messages, r.enqueue_per_s);
+      std::fflush(stdout);
+      if (o.pgboss) {
+        const auto b = run_pgboss(o, pg_url(admin, boss_db), r.batch, r.boss_messages);
+        r.boss_send_per_s = b.send_per_s;
+        r.boss_per_s = b.consume_per_s;
+        r.ratio = r.hub_per_s / std::max(1.0, r.boss_per_s);
+        min_ratio = std::min(min_ratio, r.ratio);
+        std::printf("ratio   batch %4d: hub / pg-boss = %.2f\n", r.batch, r.ratio);
+        std::fflush(stdout);
+      }
+      rows.push_back(r);
+    }
+
+    const auto lag = measure_lag(rig, o.lag_messages, o.lag_rate);
+    std::printf(
+        "lag: Ingress commit -> consumer has it (long-poll, %d msgs at %d/s): p50 %.2f ms,"
+        " p99 %.2f ms, max %.2f ms\n",
+        o.lag_messages, o.lag_rate, lag.p50, lag.p99, lag.max);
+
+    rig.api->stop();
+    rig.api.reset();
+    rig.queues.reset();
+    rig.ingress.reset();
+    rig.pool.reset();
+    {
+      pqxx::connection c(admin);
+      pqxx::nontransaction tx(c);
+      tx.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+      if (o.pgboss) tx.exec("DROP DATABASE IF EXISTS " + boss_db + " WITH (FORCE)");
+    }
+
+    std::string json = "{";
+    for (const auto& r : rows) {
+      char buf[512];
+      std::snprintf(buf, sizeof buf,
+                    "\"batch_%d\":{\"hub_msgs_per_s\":%.0f,\"pgboss_msgs_per_s\":%.0f,"
+                    "\"ratio_vs_pgboss\":%.2f,\"messages\":%d,\"pgboss_messages\":%d,"
+                    "\"hub_enqueue_msgs_per_s\":%.0f,\"pgboss_send_msgs_per_s\":%.0f},",
+                    r.batch, r.hub_per_s, r.boss_per_s, r.ratio, r.messages, r.boss_messages,
+                    r.enqueue_per_s, r.boss_send_per_s);
+      json += buf;
+    }
+    char tail[512];
+    std::snprintf(tail, sizeof tail,
+                  "\"min_ratio_vs_pgboss\":%.2f,\"lag_ms_p50\":%.2f,\"lag_ms_p99\":%.2f,"
+                  "\"lag_ms_max\":%.2f,\"body_bytes\":%zu,\"envelope_json_bytes\":%zu,"
+                  "\"consumers\":1,\"synchronous_acks\":%s,\"pgboss\":%s}",
+                  o.pgboss ? min_ratio : 0.0, lag.p50, lag.p99, lag.max, rig.body.size(),
+                  envelope_json.size(), o.synchronous_acks ? "true" : "false",
+                  o.pgboss ? "true" : "false");
+    json += tail;
+    std::printf("%s\n", json.c_str());
+    std::fflush(stdout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_queue_pull: %s\n", e.what());
+    return 1;
+  }
+}

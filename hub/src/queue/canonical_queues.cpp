@@ -1,0 +1,503 @@
+#include "hub/queue/canonical_queues.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+#include "hub/api/admin_services.h"
+#include "hub/core/error.h"
+#include "hub/core/log.h"
+#include "hub/dispatcher/dispatcher.h"
+#include "hub/metrics/registry.h"
+#include "hub/store/pg_array.h"
+
+namespace hub::queue {
+
+namespace {
+
+Log& log() {
+  static Log l("queue");
+  return l;
+}
+
+constexpr const char* kTargetPrefix = "queue:";
+constexpr const char* kRoutePrefix = "subscription:";
+constexpr const char* kClaimStatement = "hub_queue_claim";
+constexpr const char* kAckStatement = "hub_queue_ack";
+
+// The dispatcher's claim, for a consumer: the inner SELECT walks delivery_due (target,
+// next_attempt_at, id) in queue order and locks visible rows (pending, lease absent or expired)
+// with SKIP LOCKED, so competing pulls take disjoint sets. The update gives them a fresh lease
+// (owner = this pull's random token), counts the delivery and records the consumer; none of
+// those columns is indexed, so it stays a HOT update. The join returns the whole message: one
+// round trip per pull. $6 is synchronous_commit for the statement's own transaction.
+constexpr const char* kClaimSql = R"SQL(
+UPDATE hub.delivery d
+   SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+       attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
+  FROM hub.message m
+ WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
+                          WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
+                            AND (lease_until IS NULL OR lease_until < now())
+                          ORDER BY next_attempt_at, id
+                          LIMIT $4
+                          FOR UPDATE SKIP LOCKED))
+   AND m.id = d.message_id
+   AND (SELECT set_config('synchronous_commit', $6, true)) IS NOT NULL
+RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
+          (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
+          coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text,
+          coalesce(d.body, m.body)
+)SQL";
+
+// A receipt acks its row only while its own lease runs: the owner must still be the token of
+// the pull that handed it out (a re-leased copy has another token) and lease_until must be in
+// the future (after it, the row may be handed out again at any moment).
+constexpr const char* kAckSql = R"SQL(
+UPDATE hub.delivery d
+   SET state = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL
+  FROM unnest($1::bigint[], $2::text[]) AS r(id, owner)
+ WHERE d.id = r.id AND d.lease_owner = r.owner AND d.target = $3 AND d.state = 'pending'
+   AND d.lease_until > clock_timestamp()
+   AND (SELECT set_config('synchronous_commit', $4, true)) IS NOT NULL
+RETURNING d.id, r.owner
+)SQL";
+
+void prepare(pqxx::connection_base& conn) {
+  // Identical re-definitions are no-ops in libpqxx; pooled connections are prepared lazily.
+  conn.prepare(kClaimStatement, kClaimSql);
+  conn.prepare(kAckStatement, kAckSql);
+}
+
+std::string random_token() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw Error("queue: no randomness for a lease token");
+  static const char* kHex = "0123456789abcdef";
+  std::string out(32, '0');
+  for (std::size_t i = 0; i < sizeof raw; ++i) {
+    out[2 * i] = kHex[raw[i] >> 4];
+    out[2 * i + 1] = kHex[raw[i] & 15];
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_headers(const char* json) {
+  std::map<std::string, std::string> out;
+  if (!json || std::string_view(json) == "{}") return out;
+  try {
+    auto obj = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+    for (const auto& [k, v] : *obj) out[k] = v.isString() ? v.extract<std::string>() : v.toString();
+  } catch (const std::exception&) {
+    // The journal only holds objects Ingress wrote; a surprise must not stop the queue.
+  }
+  return out;
+}
+
+bool listed(const std::vector<std::string>& allowed, const std::string& value) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+/// "<id>.<token>" -> (id, token); false when malformed.
+bool split_receipt(const std::string& receipt, long long& id, std::string& token) {
+  const auto dot = receipt.find('.');
+  if (dot == std::string::npos || dot == 0 || dot > 19 || receipt.size() - dot - 1 != 32) {
+    return false;
+  }
+  id = 0;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (receipt[i] < '0' || receipt[i] > '9') return false;
+    id = id * 10 + (receipt[i] - '0');
+  }
+  token = receipt.substr(dot + 1);
+  return std::all_of(token.begin(), token.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+std::string queue_target(const std::string& subscription) {
+  return kTargetPrefix + subscription;
+}
+
+bool passes_filter(const Subscription& s, const std::string& type, const std::string& source) {
+  return listed(s.types, type) && listed(s.sources, source);
+}
+
+void validate_subscriptions(const std::vector<Subscription>& subscriptions,
+                            const std::string& file) {
+  static const std::regex kName("^[a-z0-9_.-]{1,64}$");
+  std::set<std::string> seen;
+  for (const auto& s : subscriptions) {
+    const std::string key = "queues." + s.name;
+    if (!std::regex_match(s.name, kName)) {
+      throw ConfigError(file, s.line, key,
+                        "subscription names are 1-64 characters of a-z, 0-9, '_', '.', '-'");
+    }
+    if (!seen.insert(s.name).second) {
+      throw ConfigError(file, s.line, key, "subscription declared twice");
+    }
+    if (s.visibility_timeout < std::chrono::seconds(1) ||
+        s.visibility_timeout > std::chrono::hours(12)) {
+      throw ConfigError(file, s.line, key + ".visibility_timeout", "must be between 1s and 12h");
+    }
+    for (const auto& t : s.types) {
+      if (t.empty()) throw ConfigError(file, s.line, key + ".types", "empty message type");
+    }
+    for (const auto& src : s.sources) {
+      if (src.empty()) throw ConfigError(file, s.line, key + ".sources", "empty source name");
+    }
+  }
+}
+
+/// Pulls waiting on one subscription sleep here until a NOTIFY or wake() bumps `seq`.
+struct Waiters {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::uint64_t seq = 0;
+};
+
+struct CanonicalQueues::Impl {
+  Impl(store::Pool& p, std::string c, std::vector<Subscription> s, QueueOptions o)
+      : pool(p), conninfo(std::move(c)), subscriptions(std::move(s)), options(o) {}
+
+  store::Pool& pool;
+  std::string conninfo;
+  std::vector<Subscription> subscriptions;
+  QueueOptions options;
+  std::map<std::string, std::unique_ptr<Waiters>> waiters;  // fixed after construction
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  std::thread listener;
+  std::thread housekeeper;
+
+  const Subscription& require(const std::string& name) const {
+    for (const auto& s : subscriptions) {
+      if (s.name == name) return s;
+    }
+    throw api::NotFound("no queue subscription named '" + name + "'");
+  }
+
+  std::vector<QueuedMessage> claim(const Subscription& s, int max, const std::string& consumer);
+  void run_listener(CanonicalQueues& self);
+  void run_housekeeper(CanonicalQueues& self);
+  void sleep_for(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mu);
+    stop_cv.wait_for(lock, d, [&] { return stopping.load(); });
+  }
+};
+
+CanonicalQueues::CanonicalQueues(store::Pool& pool, std::string conninfo,
+                                 std::vector<Subscription> subscriptions)
+    : CanonicalQueues(pool, std::move(conninfo), std::move(subscriptions), QueueOptions{}) {}
+
+CanonicalQueues::CanonicalQueues(store::Pool& pool, std::string conninfo,
+                                 std::vector<Subscription> subscriptions, QueueOptions options)
+    : impl_(std::make_unique<Impl>(pool, std::move(conninfo), std::move(subscriptions), options)) {
+  validate_subscriptions(impl_->subscriptions, "queues");
+  for (const auto& s : impl_->subscriptions) impl_->waiters[s.name] = std::make_unique<Waiters>();
+  auto& m = metrics::Registry::global();
+  m.describe("zhkh_queue_pulled_total", "Messages handed to consumers by pull, per subscription");
+  m.describe("zhkh_queue_acked_total", "Messages acknowledged by consumers, per subscription");
+  m.describe("zhkh_queue_redeliveries_total",
+             "Pulled messages that had been pulled before and not acked in time");
+  m.describe("zhkh_queue_ack_rejected_total",
+             "Receipts refused by ack: unknown, already acked, expired or re-leased");
+  m.describe("zhkh_queue_filtered_total",
+             "Queued rows dropped at pull because the message fails the subscription filter");
+  m.describe("zhkh_queue_depth", "Unacked messages per subscription (visible + in flight)");
+  m.describe("zhkh_queue_in_flight", "Pulled messages whose visibility timeout still runs");
+  m.describe("zhkh_queue_oldest_unacked_seconds", "Age of the oldest unacked message");
+  if (impl_->subscriptions.empty()) return;
+  if (impl_->options.listen) impl_->listener = std::thread([this] { impl_->run_listener(*this); });
+  if (impl_->options.stats_interval.count() > 0) {
+    impl_->housekeeper = std::thread([this] { impl_->run_housekeeper(*this); });
+  }
+}
+
+CanonicalQueues::~CanonicalQueues() {
+  {
+    std::lock_guard lock(impl_->stop_mu);
+    impl_->stopping = true;
+    impl_->stop_cv.notify_all();
+  }
+  for (auto& [_, w] : impl_->waiters) {
+    std::lock_guard lock(w->mu);
+    ++w->seq;
+    w->cv.notify_all();
+  }
+  if (impl_->listener.joinable()) impl_->listener.join();
+  if (impl_->housekeeper.joinable()) impl_->housekeeper.join();
+}
+
+const std::vector<Subscription>& CanonicalQueues::subscriptions() const {
+  return impl_->subscriptions;
+}
+
+const Subscription* CanonicalQueues::find(const std::string& name) const {
+  for (const auto& s : impl_->subscriptions) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+void CanonicalQueues::fan_out(const Envelope& message, router::RoutingDecision& decision) const {
+  for (const auto& s : impl_->subscriptions) {
+    if (!passes_filter(s, message.type, message.source)) continue;
+    auto target = queue_target(s.name);
+    const bool routed =
+        std::any_of(decision.deliveries.begin(), decision.deliveries.end(),
+                    [&](const router::RoutedDelivery& d) { return d.target == target; });
+    if (routed) continue;  // a route already puts it there (possibly transformed): once is enough
+    decision.deliveries.push_back({kRoutePrefix + s.name, std::move(target), std::nullopt});
+  }
+}
+
+void CanonicalQueues::wake(const std::string& subscription) {
+  auto it = impl_->waiters.find(subscription);
+  if (it == impl_->waiters.end()) return;
+  std::lock_guard lock(it->second->mu);
+  ++it->second->seq;
+  it->second->cv.notify_all();
+}
+
+std::vector<QueuedMessage> CanonicalQueues::pull(const std::string& subscription, int max,
+                                                 std::chrono::milliseconds wait) {
+  return pull(subscription, max, wait, std::string());
+}
+
+std::vector<QueuedMessage> CanonicalQueues::pull(const std::string& subscription, int max,
+                                                 std::chrono::milliseconds wait,
+                                                 const std::string& consumer) {
+  const Subscription& s = impl_->require(subscription);
+  max = std::clamp(max, 1, 1000);
+  Waiters& w = *impl_->waiters.at(s.name);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(w.mu);
+      seen = w.seq;
+    }
+    // Taken before the claim: a NOTIFY that lands between an empty claim and the wait below
+    // has already moved `seq`, so the wait returns at once instead of missing it.
+    auto got = impl_->claim(s, max, consumer);
+    const auto now = std::chrono::steady_clock::now();
+    if (!got.empty() || now >= deadline || impl_->stopping) return got;
+    std::unique_lock lock(w.mu);
+    const auto until = std::min(deadline, now + impl_->options.poll_interval);
+    w.cv.wait_until(lock, until, [&] { return w.seq != seen || impl_->stopping.load(); });
+  }
+}
+
+std::vector<QueuedMessage> CanonicalQueues::Impl::claim(const Subscription& s, int max,
+                                                        const std::string& consumer) {
+  const std::string token = random_token();
+  const std::string target = queue_target(s.name);
+  std::vector<QueuedMessage> out;
+  std::vector<long long> ids;
+  std::vector<std::string> outside;  // claimed rows the filter refuses
+  std::size_t redelivered = 0;
+  auto lease = pool.lease();
+  prepare(lease.conn());
+  {
+    pqxx::nontransaction tx(lease.conn());
+    const auto r = tx.exec_prepared(
+        kClaimStatement, token,
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(s.visibility_timeout).count()),
+        target, max, consumer.empty() ? std::optional<std::string>() : consumer,
+        std::string(options.synchronous_acks ? "on" : "off"));
+    out.reserve(r.size());
+    ids.reserve(r.size());
+    for (const auto& row : r) {
+      const long long id = row[0].as<long long>();
+      const char* type = row[3].c_str();
+      const char* source = row[5].c_str();
+      if (!passes_filter(s, type, source)) {
+        outside.push_back(std::to_string(id));
+        continue;
+      }
+      QueuedMessage q;
+      q.receipt = std::to_string(id) + "." + token;
+      q.delivery_count = row[1].as<int>();
+      if (q.delivery_count > 1) ++redelivered;
+      Envelope& e = q.message;
+      e.id = row[2].c_str();
+      e.type = type;
+      e.schema_version = row[4].as<int>();
+      e.source = source;
+      e.occurred_at = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::microseconds(row[6].as<long long>())));
+      e.correlation_id = row[7].c_str();
+      e.causation_id = row[8].c_str();
+      e.idempotency_key = row[9].c_str();
+      e.headers = parse_headers(row[10].c_str());
+      e.body.assign(row[11].c_str(), row[11].size());
+      ids.push_back(id);
+      out.push_back(std::move(q));
+    }
+    if (!outside.empty()) {
+      tx.exec_params(
+          "UPDATE hub.delivery SET state = 'filtered', lease_owner = NULL, lease_until = NULL,"
+          " last_error = $3 WHERE id = ANY($1::bigint[]) AND lease_owner = $2",
+          store::pg_array_literal(outside), token,
+          "outside the filter of subscription '" + s.name + "'");
+    }
+  }
+  // RETURNING order is unspecified; consumers see the batch oldest first.
+  std::vector<std::size_t> order(out.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+  std::vector<QueuedMessage> sorted;
+  sorted.reserve(out.size());
+  for (auto i : order) sorted.push_back(std::move(out[i]));
+
+  auto& m = metrics::Registry::global();
+  const metrics::Labels l{{"subscription", s.name}};
+  if (!sorted.empty()) m.add("zhkh_queue_pulled_total", l, static_cast<double>(sorted.size()));
+  if (redelivered) m.add("zhkh_queue_redeliveries_total", l, static_cast<double>(redelivered));
+  if (!outside.empty()) {
+    m.add("zhkh_queue_filtered_total", l, static_cast<double>(outside.size()));
+    log().warn("filtered_at_pull", {{"subscription", s.name},
+                                    {"rows", std::to_string(outside.size())},
+                                    {"hint", "rows in queue:" + s.name +
+                                                 " whose message fails the subscription filter"}});
+  }
+  return sorted;
+}
+
+AckResult CanonicalQueues::ack(const std::string& subscription,
+                               const std::vector<std::string>& receipts) {
+  const Subscription& s = impl_->require(subscription);
+  AckResult result;
+  std::vector<std::string> ids, owners;
+  std::vector<const std::string*> candidates;
+  std::unordered_set<std::string> unique;
+  ids.reserve(receipts.size());
+  owners.reserve(receipts.size());
+  for (const auto& r : receipts) {
+    if (!unique.insert(r).second) continue;  // the same receipt twice in one call counts once
+    long long id = 0;
+    std::string token;
+    if (!split_receipt(r, id, token)) {
+      result.rejected.push_back(r);
+      continue;
+    }
+    ids.push_back(std::to_string(id));
+    owners.push_back(std::move(token));
+    candidates.push_back(&r);
+  }
+  if (!ids.empty()) {
+    std::unordered_set<std::string> acked;
+    {
+      auto lease = impl_->pool.lease();
+      prepare(lease.conn());
+      pqxx::nontransaction tx(lease.conn());
+      const auto r = tx.exec_prepared(kAckStatement, store::pg_array_literal(ids),
+                                      store::pg_array_literal(owners), queue_target(s.name),
+                                      std::string(impl_->options.synchronous_acks ? "on" : "off"));
+      for (const auto& row : r) acked.insert(std::string(row[0].c_str()) + "." + row[1].c_str());
+    }
+    for (const auto* r : candidates) {
+      if (acked.count(*r)) {
+        ++result.acked;
+      } else {
+        result.rejected.push_back(*r);
+      }
+    }
+  }
+  auto& m = metrics::Registry::global();
+  const metrics::Labels l{{"subscription", s.name}};
+  if (result.acked) m.add("zhkh_queue_acked_total", l, result.acked);
+  if (!result.rejected.empty()) {
+    m.add("zhkh_queue_ack_rejected_total", l, static_cast<double>(result.rejected.size()));
+  }
+  return result;
+}
+
+std::vector<QueueStats> CanonicalQueues::stats() {
+  std::map<std::string, QueueStats> by_target;
+  std::vector<std::string> targets;
+  for (const auto& s : impl_->subscriptions) {
+    targets.push_back(queue_target(s.name));
+    by_target[targets.back()].name = s.name;
+  }
+  if (!targets.empty()) {
+    auto lease = impl_->pool.lease(std::chrono::seconds(5));
+    pqxx::read_transaction tx(lease.conn());
+    // Walks only the pending rows of these targets (the partial index delivery_due).
+    const auto r = tx.exec_params(
+        "SELECT target, count(*), count(*) FILTER (WHERE lease_until > now()),"
+        " coalesce(extract(epoch FROM now() - min(created_at)), 0)"
+        " FROM hub.delivery WHERE state = 'pending' AND target = ANY($1::text[]) GROUP BY target",
+        store::pg_array_literal(targets));
+    for (const auto& row : r) {
+      auto& q = by_target[row[0].c_str()];
+      q.depth = row[1].as<long long>();
+      q.in_flight = row[2].as<long long>();
+      q.oldest_unacked_seconds = row[3].as<double>();
+    }
+  }
+  std::vector<QueueStats> out;
+  auto& m = metrics::Registry::global();
+  for (const auto& t : targets) {
+    const auto& q = by_target[t];
+    const metrics::Labels l{{"subscription", q.name}};
+    m.set("zhkh_queue_depth", l, static_cast<double>(q.depth));
+    m.set("zhkh_queue_in_flight", l, static_cast<double>(q.in_flight));
+    m.set("zhkh_queue_oldest_unacked_seconds", l, q.oldest_unacked_seconds);
+    out.push_back(q);
+  }
+  return out;
+}
+
+void CanonicalQueues::Impl::run_listener(CanonicalQueues& self) {
+  struct Receiver : pqxx::notification_receiver {
+    Receiver(pqxx::connection_base& c, CanonicalQueues& q)
+        : pqxx::notification_receiver(c, dispatcher::kDeliveryChannel), q_(q) {}
+    void operator()(const std::string& payload, int) override {
+      if (payload.rfind(kTargetPrefix, 0) == 0) q_.wake(payload.substr(std::strlen(kTargetPrefix)));
+    }
+    CanonicalQueues& q_;
+  };
+  while (!stopping) {
+    try {
+      pqxx::connection conn(conninfo);
+      Receiver receiver(conn, self);
+      // Messages may have arrived while nobody listened.
+      for (const auto& s : subscriptions) self.wake(s.name);
+      while (!stopping) conn.await_notification(0, 200000);
+    } catch (const std::exception& e) {
+      if (stopping) break;
+      log().warn("listen_failed", {{"error", e.what()}, {"retry_in_ms", "1000"}});
+      sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+void CanonicalQueues::Impl::run_housekeeper(CanonicalQueues& self) {
+  while (!stopping) {
+    try {
+      self.stats();
+    } catch (const std::exception& e) {
+      log().warn("stats_failed", {{"error", e.what()}});
+    }
+    sleep_for(options.stats_interval);
+  }
+}
+
+}  // namespace hub::queue
