@@ -136,10 +136,19 @@ struct Call {
 };
 
 struct Reply {
+  Reply(int s, Var b) : status(s), body(std::move(b)) {}
+  /// An added route's answer, sent as is with its own content type.
+  static Reply raw_text(int s, std::string text, std::string type) {
+    Reply r(s, Var());
+    r.raw = std::move(text);
+    r.raw_type = std::move(type);
+    return r;
+  }
+
   int status = 200;
   Var body;
-  std::string raw;           // an added route's body, sent as is with raw_type
-  std::string raw_type;
+  std::string raw;
+  std::string raw_type;  // empty: body is JSON
 };
 
 using HandlerFn = std::function<Reply(State&, Call&)>;
@@ -635,7 +644,7 @@ Endpoint as_endpoint(const ApiRoute& route) {
             r.object = c.object;
             auto resp = route.handler(r);
             c.object = r.object;
-            return Reply{resp.status, Var(), std::move(resp.body), std::move(resp.content_type)};
+            return Reply::raw_text(resp.status, std::move(resp.body), std::move(resp.content_type));
           }};
 }
 
