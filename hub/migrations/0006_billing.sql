@@ -375,3 +375,117 @@ CREATE TRIGGER payment_document_history BEFORE UPDATE ON billing.payment_documen
   WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();
 CREATE TRIGGER benefit_history BEFORE UPDATE ON billing.benefit FOR EACH ROW
   WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();
+
+-- Receipts the cloud cash register service fiscalised (receipt.fiscalized), by our receipt id.
+CREATE TABLE billing.fiscal_receipt (
+  id             bigserial PRIMARY KEY,
+  nkey           text NOT NULL UNIQUE,
+  receipt_id     text NOT NULL,
+  provider       text,
+  provider_id    text,
+  fn_number      text,
+  fd_number      bigint,
+  fpd            bigint,
+  registered_at  timestamptz,
+  kkt_reg_number text,
+  shift_number   bigint,
+  receipt_number bigint,
+  total_kopecks  bigint,
+  fns_site       text,
+  ofd_status     text,
+  qr             text,
+  error_code     text,
+  error_text     text,
+  message_id     uuid,
+  created_at     timestamptz NOT NULL DEFAULT now(),
+  updated_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX fiscal_receipt_fiscal ON billing.fiscal_receipt (fn_number, fd_number);
+
+-- EDO documents: what was sent (document.outgoing) and where it stands (document.status), one row
+-- per documentId; status changes are kept in billing.history.
+CREATE TABLE billing.edo_document (
+  id                            bigserial PRIMARY KEY,
+  nkey                          text NOT NULL UNIQUE,
+  document_id                   text NOT NULL,
+  kind                          text,
+  doc_function                  text,
+  format_version                text,
+  number                        text,
+  doc_date                      date,
+  sender_inn                    text,
+  sender_kpp                    text,
+  sender_name                   text,
+  sender_edo_id                 text,
+  counterparty_inn              text,
+  counterparty_kpp              text,
+  counterparty_name             text,
+  counterparty_edo_id           text,
+  operator                      text,
+  file_ref                      text,
+  file_name                     text,
+  file_media_type               text,
+  file_size                     bigint,
+  file_sha256                   text,
+  signature_ref                 text,
+  signature_name                text,
+  signature_media_type          text,
+  signature_size                bigint,
+  signature_sha256              text,
+  recipient_signature_required  boolean,
+  total_kopecks                 bigint,
+  vat_kopecks                   bigint,
+  account                       text,
+  period                        text,
+  comment                       text,
+  -- from document.status
+  operator_document_id          text,
+  status_kind                   text,
+  status_counterparty_inn       text,
+  status_counterparty_kpp       text,
+  status_counterparty_name      text,
+  status_counterparty_edo_id    text,
+  status                        text,
+  operator_status               text,
+  status_at                     timestamptz,
+  sent_at                       timestamptz,
+  delivered_at                  timestamptz,
+  status_comment                text,
+  status_error_code             text,
+  status_error_text             text,
+  status_file_ref               text,
+  status_file_name              text,
+  status_file_media_type        text,
+  status_file_size              bigint,
+  status_file_sha256            text,
+  message_id                    uuid,
+  created_at                    timestamptz NOT NULL DEFAULT now(),
+  updated_at                    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX edo_document_status ON billing.edo_document (status, status_at);
+
+-- external.state as the adapter reported it (by system + requestId); the results also set the
+-- named objects' GIS ids and errors (ext_* columns above).
+CREATE TABLE billing.external_state (
+  id                  bigserial PRIMARY KEY,
+  nkey                text NOT NULL UNIQUE,
+  system              text NOT NULL,
+  operation           text,
+  request_id          text NOT NULL,
+  external_message_id text,
+  state               text,
+  checked_at          timestamptz,
+  error_code          text,
+  error_text          text,
+  results             jsonb,
+  message_id          uuid,
+  created_at          timestamptz NOT NULL DEFAULT now(),
+  updated_at          timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TRIGGER fiscal_receipt_history BEFORE UPDATE ON billing.fiscal_receipt FOR EACH ROW
+  WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();
+CREATE TRIGGER edo_document_history BEFORE UPDATE ON billing.edo_document FOR EACH ROW
+  WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();
+CREATE TRIGGER external_state_history BEFORE UPDATE ON billing.external_state FOR EACH ROW
+  WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();

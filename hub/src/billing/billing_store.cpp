@@ -51,7 +51,18 @@ const std::vector<ColumnSpec>& payment_extras() {
   return cols;
 }
 
-/// One billing table: its columns and the upsert statement over them.
+// External ids the hub learns from external.state: an upsert from an engine that does not know
+// them yet keeps them.
+bool keeps_old_value(const std::string& table, const std::string& column) {
+  static const std::set<std::string> kept = {
+      "house.gis_house_guid",     "house.gis_unique_number",
+      "account.gis_account_guid", "meter.gis_root_guid",
+      "meter.gis_number",         "payment_document.gis_payment_document_guid",
+      "premise.gis_premises_guid"};
+  return kept.count(table + "." + column) > 0;
+}
+
+/// One message type's upsert: the columns it writes and the statement over them.
 struct TablePlan {
   std::string table;
   std::vector<ColumnSpec> columns;  // every column an upsert writes, nkey/message_id excluded
@@ -73,6 +84,8 @@ std::string make_upsert(const std::string& table, const std::vector<ColumnSpec>&
     alias += ", " + c.column;
     if (payment && c.column == "source_key") continue;  // the first message's key stays
     std::string value = "EXCLUDED." + c.column;
+    if (keeps_old_value(table, c.column))
+      value = "coalesce(EXCLUDED." + c.column + ", t." + c.column + ")";
     // An operator's resolution outlives re-deliveries of the messages it answered.
     if (payment && c.column == "status")
       value = "CASE WHEN t.resolved_at IS NOT NULL THEN 'resolved' ELSE EXCLUDED.status END";
@@ -96,11 +109,14 @@ std::string make_upsert(const std::string& table, const std::vector<ColumnSpec>&
   return sql;
 }
 
+// Per message type. A type writes its own columns only, so two types sharing a table (document
+// .outgoing / document.status) leave each other's columns alone; payment types also write how the
+// payment was identified.
 const std::map<std::string, TablePlan>& plans() {
   static const std::map<std::string, TablePlan> out = [] {
-    std::map<std::string, std::vector<ColumnSpec>> cols;
+    std::map<std::string, TablePlan> plans;
     for (const auto& spec : type_specs()) {
-      auto& v = cols[spec.table];
+      std::vector<ColumnSpec> v;
       auto add = [&](const ColumnSpec& c) {
         for (const auto& x : v)
           if (x.column == c.column) return;
@@ -108,20 +124,22 @@ const std::map<std::string, TablePlan>& plans() {
       };
       for (const auto& c : columns_of(spec.fields)) add(c);
       for (const auto& c : spec.derived) add(c);
-      if (spec.table == "payment")
+      if (spec.table == "payment") {
+        for (const auto& c : columns_of(find_type_spec("payment.unidentified")->fields)) add(c);
         for (const auto& c : payment_extras()) add(c);
-    }
-    std::map<std::string, TablePlan> plans;
-    for (auto& [table, c] : cols) {
+      }
       TablePlan p;
-      p.table = table;
-      p.columns = c;
-      p.upsert_name = "billing_upsert_" + table;
-      p.upsert_sql = make_upsert(table, c);
-      p.lookup_name = "billing_lookup_" + table;
-      p.lookup_sql = "SELECT id, nkey, " + std::string(table == "payment" ? "status" : "''::text") +
-                     " FROM billing." + table + " WHERE nkey = ANY($1::text[])";
-      plans[table] = std::move(p);
+      const std::string tag = spec.type.substr(0, spec.type.find('.')) + "_" +
+                              spec.type.substr(spec.type.find('.') + 1);
+      p.table = spec.table;
+      p.columns = v;
+      p.upsert_name = "billing_upsert_" + tag;
+      p.upsert_sql = make_upsert(spec.table, v);
+      p.lookup_name = "billing_lookup_" + spec.table;
+      p.lookup_sql = "SELECT id, nkey, " +
+                     std::string(spec.table == "payment" ? "status" : "''::text") +
+                     " FROM billing." + spec.table + " WHERE nkey = ANY($1::text[])";
+      plans[spec.type] = std::move(p);
     }
     return plans;
   }();
@@ -199,6 +217,43 @@ void fill_identification(Item& item, const Envelope& m, const Identification& id
     if (!id.reason_text.empty()) r["reason_text"] = id.reason_text.substr(0, 255);
     r["checked_at"] = now_utc();
     if (!id.candidates.empty()) r["candidates"] = candidates_json(id.candidates);
+  }
+}
+
+// What external.state's results set on the objects they name: the external id and unique number
+// for a success, the first error otherwise (a success clears an earlier error).
+struct ExternalTarget {
+  const char* kind;
+  const char* table;
+  const char* ref;     // the column objectRef names
+  const char* guid;    // set from externalGuid
+  const char* number;  // set from uniqueNumber, or nullptr
+};
+constexpr ExternalTarget kExternalTargets[] = {
+    {"house", "house", "fias_guid", "gis_house_guid", "gis_unique_number"},
+    {"premise", "premise", "fias_guid", "gis_premises_guid", "gis_unique_number"},
+    {"account", "account", "number", "gis_account_guid", nullptr},
+    {"meter", "meter", "meter_id", "gis_root_guid", "gis_number"},
+    {"payment_document", "payment_document", "document_number", "gis_payment_document_guid",
+     nullptr},
+};
+
+void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  const auto id_array = store::pg_array_literal(ids);
+  for (const auto& t : kExternalTargets) {
+    const std::string name = std::string("billing_external_") + t.kind;
+    std::string sets = std::string(t.guid) + " = coalesce(r->>'externalGuid', o." + t.guid + ")";
+    if (t.number)
+      sets += std::string(", ") + t.number + " = coalesce(r->>'uniqueNumber', o." + t.number + ")";
+    sets +=
+        ", ext_error_code = r#>>'{error,0,code}', ext_error_text = r#>>'{error,0,text}',"
+        " ext_state_at = coalesce((r->>'updatedAt')::timestamptz, s.checked_at)";
+    tx.conn().prepare(name, std::string("UPDATE billing.") + t.table + " o SET " + sets +
+                                " FROM billing.external_state s,"
+                                " jsonb_array_elements(s.results) r"
+                                " WHERE s.id = ANY($1::bigint[]) AND r->>'objectKind' = '" +
+                                t.kind + "' AND o." + t.ref + " = r->>'objectRef'");
+    tx.exec_prepared(name, id_array);
   }
 }
 
@@ -304,18 +359,22 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     }
   };
 
-  // One statement per table, payments last. Within a batch the last message for a natural key wins;
-  // the earlier ones get its result.
-  std::map<std::string, std::vector<std::size_t>> by_table;
-  for (std::size_t k = 0; k < items.size(); ++k) by_table[items[k].spec->table].push_back(k);
+  // One statement per type, payments last, external.state after the objects it names. Within a
+  // batch the last message for a natural key wins; the earlier ones get its result.
+  std::map<std::string, std::vector<std::size_t>> by_type;
+  for (std::size_t k = 0; k < items.size(); ++k) by_type[items[k].spec->type].push_back(k);
   std::vector<std::string> order;
-  for (const auto& [table, _] : by_table)
-    if (table != "payment") order.push_back(table);
-  if (by_table.count("payment")) order.push_back("payment");
-  for (const auto& table : order) {
-    const auto& ks = by_table[table];
-    if (table == "payment") identify_payments();
-    const auto& plan = plans().at(table);
+  for (const auto& [type, _] : by_type)
+    if (!is_payment_type(type) && type != "external.state") order.push_back(type);
+  for (const char* t : {"payment.received", "payment.unidentified", "external.state"})
+    if (by_type.count(t)) order.push_back(t);
+  bool identified = false;
+  std::vector<std::string> states_changed;
+  for (const auto& type : order) {
+    const auto& ks = by_type[type];
+    if (is_payment_type(type) && !identified) identify_payments(), identified = true;
+    const auto& plan = plans().at(type);
+    const auto& table = plan.table;
     tx.conn().prepare(plan.upsert_name, plan.upsert_sql);
     tx.conn().prepare(plan.lookup_name, plan.lookup_sql);
     std::map<std::string, std::size_t> last;  // nkey -> item
@@ -374,9 +433,11 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
         res.error = "row for natural key vanished during the upsert";
       }
       if (last[nkey] != k && res.ok()) res.outcome = ApplyResult::Outcome::kUnchanged;
-      if (res.payment_status.empty()) res.payment_status.clear();
     }
+    if (type == "external.state")
+      for (const auto& [nkey, row] : done) states_changed.push_back(std::to_string(row.id));
   }
+  if (!states_changed.empty()) apply_external_results(tx, states_changed);
 
   tx.commit();
   return results;

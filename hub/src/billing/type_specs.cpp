@@ -48,6 +48,13 @@ std::vector<Field> file_ref(const std::string& p) {
           scalar("sha256", p + "sha256")};
 }
 
+// c:EdoParticipant (c:Party + edoId) with a column prefix.
+std::vector<Field> edo_participant(const std::string& p) {
+  auto f = party(p);
+  f.push_back(scalar("edoId", p + "edo_id"));
+  return f;
+}
+
 std::vector<Field> payment_received_fields() {
   return {
       group("agent", {scalar("code", "agent_code"), scalar("name", "agent_name"),
@@ -325,6 +332,99 @@ std::vector<TypeSpec> build_specs() {
                                                        get(r, "person_middle_name")) +
                                            "|" + get(r, "person_birth_date"));
                            }});
+  }
+  {
+    std::vector<Field> f = {
+        scalar("receiptId", "receipt_id"),
+        scalar("provider", "provider"),
+        scalar("providerId", "provider_id"),
+        group("fiscal",
+              {scalar("fnNumber", "fn_number"), scalar("fdNumber", "fd_number", I),
+               scalar("fpd", "fpd", I), scalar("registeredAt", "registered_at", Ts),
+               scalar("kktRegNumber", "kkt_reg_number"), scalar("shiftNumber", "shift_number", I),
+               scalar("receiptNumber", "receipt_number", I),
+               scalar("totalKopecks", "total_kopecks", I), scalar("fnsSite", "fns_site"),
+               scalar("ofdStatus", "ofd_status"), scalar("qr", "qr")}),
+        group("error", {scalar("code", "error_code"), scalar("text", "error_text")}),
+    };
+    out.push_back(TypeSpec{"receipt.fiscalized",
+                           "receiptFiscalized",
+                           "fiscal_receipt",
+                           f,
+                           {"receipt_id"},
+                           {},
+                           nullptr});
+  }
+
+  // document.outgoing and document.status share the EDO document's row (by documentId); what
+  // only the status says has its own columns, so neither message erases the other's.
+  {
+    std::vector<Field> f = {
+        scalar("documentId", "document_id"),
+        scalar("kind", "kind"),
+        scalar("function", "doc_function"),
+        scalar("formatVersion", "format_version"),
+        scalar("number", "number"),
+        scalar("date", "doc_date", Dt),
+        group("sender", edo_participant("sender_")),
+        group("counterparty", edo_participant("counterparty_")),
+        scalar("operator", "operator"),
+        group("file", file_ref("file_")),
+        group("signature", file_ref("signature_")),
+        scalar("recipientSignatureRequired", "recipient_signature_required", B),
+        scalar("totalKopecks", "total_kopecks", I),
+        scalar("vatKopecks", "vat_kopecks", I),
+        scalar("account", "account"),
+        scalar("period", "period"),
+        scalar("comment", "comment"),
+    };
+    out.push_back(TypeSpec{
+        "document.outgoing", "documentOutgoing", "edo_document", f, {"document_id"}, {}, nullptr});
+  }
+  {
+    std::vector<Field> f = {
+        scalar("documentId", "document_id"),
+        scalar("operator", "operator"),
+        scalar("operatorDocumentId", "operator_document_id"),
+        scalar("kind", "status_kind"),
+        group("counterparty", edo_participant("status_counterparty_")),
+        scalar("status", "status"),
+        scalar("operatorStatus", "operator_status"),
+        scalar("statusAt", "status_at", Ts),
+        scalar("sentAt", "sent_at", Ts),
+        scalar("deliveredAt", "delivered_at", Ts),
+        scalar("comment", "status_comment"),
+        group("error", {scalar("code", "status_error_code"), scalar("text", "status_error_text")}),
+        group("file", file_ref("status_file_")),
+    };
+    out.push_back(TypeSpec{
+        "document.status", "documentStatus", "edo_document", f, {"document_id"}, {}, nullptr});
+  }
+
+  // external.state: kept as sent (by system + requestId); its per-object results then set the
+  // objects' external ids and errors (billing_store.cpp).
+  {
+    std::vector<Field> f = {
+        scalar("system", "system"),
+        scalar("operation", "operation"),
+        scalar("requestId", "request_id"),
+        scalar("externalMessageId", "external_message_id"),
+        scalar("state", "state"),
+        scalar("checkedAt", "checked_at", Ts),
+        group("error", {scalar("code", "error_code"), scalar("text", "error_text")}),
+        repeated(
+            "result", "results",
+            {scalar("transportGuid", ""), scalar("objectKind", ""), scalar("objectRef", ""),
+             scalar("externalGuid", ""), scalar("uniqueNumber", ""), scalar("updatedAt", "", Ts),
+             repeated("error", "", {scalar("code", ""), scalar("text", "")})}),
+    };
+    out.push_back(TypeSpec{"external.state",
+                           "externalState",
+                           "external_state",
+                           f,
+                           {"system", "request_id"},
+                           {},
+                           nullptr});
   }
   return out;
 }
