@@ -51,10 +51,14 @@ struct Options {
   }
 };
 
-const std::set<std::string> kValueOptions = {"url",    "token", "token-file",    "type",
-                                             "source", "since", "limit",         "offset",
-                                             "target", "role",  "correlation-id"};
-const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help"};
+const std::set<std::string> kValueOptions = {
+    "url", "token", "token-file", "type", "source", "since", "limit", "offset", "target", "role",
+    "correlation-id",
+    // tickets
+    "status", "topic", "house", "account", "assignee", "channel", "comment"};
+const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
+                                            // tickets
+                                            "overdue", "internal"};
 const std::set<std::string> kCommonOptions = {"url", "token", "token-file", "help"};
 
 Options parse_options(const std::vector<std::string>& args, std::size_t from) {
@@ -583,6 +587,137 @@ int tokens_revoke(Ctx& c) {
   return kExitOk;
 }
 
+// ---- tickets (hub/tickets; API in hub/src/tickets/ticket_routes.cpp) ------------------------
+
+std::string json_body(const std::vector<std::pair<std::string, Var>>& fields) {
+  Object::Ptr body = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [k, v] : fields) {
+    if (!v.isEmpty()) body->set(k, v);
+  }
+  std::ostringstream s;
+  Poco::JSON::Stringifier::stringify(body, s);
+  return s.str();
+}
+
+int tickets_list(Ctx& c) {
+  const auto v =
+      c.call("GET", "/api/v1/tickets" + query_string({{"status", c.opt.value("status")},
+                                                      {"topic", c.opt.value("topic")},
+                                                      {"house", c.opt.value("house")},
+                                                      {"account", c.opt.value("account")},
+                                                      {"assignee", c.opt.value("assignee")},
+                                                      {"channel", c.opt.value("channel")},
+                                                      {"overdue", c.opt.has("overdue") ? "1" : ""},
+                                                      {"limit", c.opt.value("limit")},
+                                                      {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  const auto list = items_of(v);
+  for (const auto& item : *list) {
+    auto o = item.extract<Object::Ptr>();
+    rows.push_back({field(o, "id"), short_time(field(o, "created_at")), field(o, "status_label"),
+                    field(o, "topic_label"), field(o, "channel"), field(o, "assignee"),
+                    short_time(field(o, "due_at")), field(o, "overdue") == "true" ? "OVERDUE" : "",
+                    field(o, "house")});
+  }
+  if (rows.empty()) {
+    c.out << "no tickets\n";
+    return kExitOk;
+  }
+  print_table(c.out,
+              {"ID", "CREATED (UTC)", "STATUS", "TOPIC", "CHANNEL", "ASSIGNEE", "DUE (UTC)", "SLA",
+               "HOUSE"},
+              rows);
+  const auto total = field(v.extract<Object::Ptr>(), "total");
+  if (total != std::to_string(rows.size())) {
+    c.out << rows.size() << " of " << total << " (--limit, --offset for more)\n";
+  }
+  return kExitOk;
+}
+
+int tickets_show(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/tickets/" + url_encode(c.opt.positional[0]));
+  if (c.raw()) return kExitOk;
+  auto t = v.extract<Object::Ptr>();
+  auto a = t->getObject("applicant");
+  std::string next;
+  if (auto n = t->getArray("allowed_transitions")) {
+    for (const auto& item : *n) {
+      auto o = item.extract<Object::Ptr>();
+      next += (next.empty() ? "" : ", ") + field(o, "status") + " (" + field(o, "label") + ")";
+    }
+  }
+  const std::vector<std::pair<std::string, std::string>> kv = {
+      {"ticket", field(t, "id")},
+      {"status", field(t, "status") + " — " + field(t, "status_label") +
+                     " (resident: " + field(t, "resident_status_label") + ")"},
+      {"next", next.empty() ? "-" : next},
+      {"topic", field(t, "topic") + " — " + field(t, "topic_label") + " (\"" +
+                    field(t, "topic_text") + "\")"},
+      {"channel", field(t, "channel") +
+                      (field(t, "external_id").empty() ? "" : " " + field(t, "external_id"))},
+      {"account", field(t, "account")},
+      {"house",
+       field(t, "house") + (field(t, "premise").empty() ? "" : ", premise " + field(t, "premise"))},
+      {"applicant", a ? field(a, "name") + " " + field(a, "phone") + " " + field(a, "email") : ""},
+      {"assignee", field(t, "assignee")},
+      {"created", field(t, "created_at") + " by " + field(t, "created_by")},
+      {"due", field(t, "due_at") + (field(t, "overdue") == "true" ? "  OVERDUE" : "")},
+  };
+  for (const auto& [k, val] : kv) {
+    c.out << k << ':' << std::string(11 - std::min<std::size_t>(10, k.size()), ' ') << val << '\n';
+  }
+  c.out << "\n" << field(t, "text") << "\n";
+  if (auto atts = t->getArray("attachments"); atts && atts->size() > 0) {
+    c.out << "\nattachments:\n";
+    for (const auto& item : *atts) {
+      auto o = item.extract<Object::Ptr>();
+      c.out << "  " << field(o, "uri")
+            << (field(o, "name").empty() ? "" : "  (" + field(o, "name") + ")") << '\n';
+    }
+  }
+  c.out << "\nhistory:\n";
+  std::vector<std::vector<std::string>> rows;
+  if (auto evs = t->getArray("events")) {
+    for (const auto& item : *evs) {
+      auto e = item.extract<Object::Ptr>();
+      std::string change;
+      if (e->has("to")) {
+        change = (e->has("from") ? field(e, "from_label") + " → " : "") + field(e, "to_label");
+      }
+      if (e->has("assignee")) change = "→ " + field(e, "assignee");
+      rows.push_back({short_time(field(e, "at")), field(e, "kind"), change, field(e, "actor"),
+                      (field(e, "internal") == "true" ? "[internal] " : "") + field(e, "text")});
+    }
+  }
+  print_table(c.out, {"AT (UTC)", "EVENT", "CHANGE", "BY", "TEXT"}, rows);
+  return kExitOk;
+}
+
+int tickets_transition(Ctx& c) {
+  const auto& id = c.opt.positional[0];
+  const auto v = c.call(
+      "POST", "/api/v1/tickets/" + url_encode(id) + "/transition",
+      json_body(
+          {{"to", c.opt.positional[1]},
+           {"comment", c.opt.value("comment").empty() ? Var() : Var(c.opt.value("comment"))}}));
+  if (c.raw()) return kExitOk;
+  auto t = v.extract<Object::Ptr>();
+  c.out << "ticket " << id << " is now " << field(t, "status") << " (" << field(t, "status_label")
+        << ")\n";
+  return kExitOk;
+}
+
+int tickets_comment(Ctx& c) {
+  const auto& id = c.opt.positional[0];
+  c.call("POST", "/api/v1/tickets/" + url_encode(id) + "/comments",
+         json_body({{"text", c.opt.positional[1]}, {"internal", c.opt.has("internal")}}));
+  if (c.raw()) return kExitOk;
+  c.out << (c.opt.has("internal") ? "internal comment" : "comment") << " added to ticket " << id
+        << "\n";
+  return kExitOk;
+}
+
 struct Command {
   std::string group;
   std::string verb;
@@ -671,6 +806,36 @@ const std::vector<Command>& commands() {
        "create a token; printed once (admin)",
        tokens_create},
       {"tokens", "revoke", {"NAME"}, {}, "NAME", "revoke a token (admin)", tokens_revoke},
+      {"tickets",
+       "list",
+       {},
+       {"status", "topic", "house", "account", "assignee", "channel", "overdue", "limit", "offset",
+        "json"},
+       "[--status S] [--topic T] [--house H] [--account A] [--assignee X] [--channel C] "
+       "[--overdue] [--limit N] [--offset N] [--json]",
+       "tickets, newest first, with status, topic, assignee and SLA deadline",
+       tickets_list},
+      {"tickets",
+       "show",
+       {"ID"},
+       {"json"},
+       "ID [--json]",
+       "one ticket with its allowed transitions, attachments and history",
+       tickets_show},
+      {"tickets",
+       "transition",
+       {"ID", "TO"},
+       {"comment", "json"},
+       "ID TO [--comment C]",
+       "move a ticket to status TO (operator); refused moves name the allowed ones",
+       tickets_transition},
+      {"tickets",
+       "comment",
+       {"ID", "TEXT"},
+       {"internal", "json"},
+       "ID TEXT [--internal]",
+       "add a comment (--internal: staff only) (operator)",
+       tickets_comment},
   };
   return kCommands;
 }

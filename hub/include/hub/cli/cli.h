@@ -8,6 +8,9 @@
 //   zhkh-hub adapters list | adapters describe NAME
 //   zhkh-hub routes show | routes history | routes apply FILE [--dry-run]
 //   zhkh-hub tokens list | tokens create NAME --role admin|operator|viewer | tokens revoke NAME
+//   zhkh-hub tickets list [--status S --topic T --house H --account A --assignee X --channel C
+//                          --overdue] | tickets show ID | tickets transition ID TO [--comment C]
+//                          | tickets comment ID TEXT [--internal]
 // Common options: --url (default $ZHKH_HUB_URL, else http://127.0.0.1:8480); the token from
 // --token, else --token-file, else $ZHKH_HUB_TOKEN, else ./var/admin.token; --json on list and
 // show commands prints the API's JSON unchanged; --help everywhere.
