@@ -195,6 +195,7 @@ std::vector<api::ApiRoute> SoapEndpoint::routes() {
   post_route.name = "soap";
   post_route.role = api::Role::kOperator;
   post_route.root = true;
+  post_route.audit = false;  // see the header: successes are recorded where they act
   post_route.handler = [this](api::ApiRequest& req) { return post(req); };
   r.push_back(std::move(post_route));
   return r;
@@ -339,7 +340,18 @@ std::string SoapEndpoint::submit(xmlNodePtr op, api::ApiRequest& request) {
       }
     }
   }
-  if (e.source.empty()) e.source = options_.default_source;
+  if (e.source.empty()) {
+    e.source = request.who.name;
+  } else if (e.source != request.who.name && request.who.role < api::Role::kAdmin) {
+    SoapFault f;
+    const std::string path = envelope_path + "/@source";
+    const std::string why = "token '" + request.who.name +
+                            "' may only submit messages as source '" + request.who.name +
+                            "', not '" + e.source + "'";
+    f.reason = "line " + std::to_string(line_of(in_soap)) + ": " + path + ": " + why;
+    f.issues.push_back({line_of(in_soap), path, why});
+    throw SoapFaultError(std::move(f));
+  }
 
   plugin::EmitResult result;
   try {
@@ -384,7 +396,7 @@ std::string SoapEndpoint::pull(xmlNodePtr op, api::ApiRequest& request) {
   if (!queues_.pull) fault("Server", "no canonical queues on this node");
   std::vector<queue::QueuedMessage> batch;
   try {
-    batch = queues_.pull(subscription, max, std::chrono::seconds(wait));
+    batch = queues_.pull(subscription, max, std::chrono::seconds(wait), request.who.name);
   } catch (const api::NotFound& e) {
     fault("Client", e.what());
   }

@@ -42,14 +42,13 @@ TEST(SoapSubmit, JournalsThroughIngressAndAnswersTheMessageId) {
   EXPECT_EQ(f.db.scalar("SELECT type || '|' || source || '|' || idempotency_key || '|' || "
                         "(headers->>'channel') FROM hub.message WHERE id = '" +
                         id + "'"),
-            "payment.received|partner|partner:pay:1|soap");
+            "payment.received|partner-operator|partner:pay:1|soap");
   EXPECT_NE(f.db.scalar("SELECT body FROM hub.message WHERE id = '" + id + "'").find("152340"),
             std::string::npos);
   // Routed like anything else that comes in.
   EXPECT_EQ(f.db.scalar("SELECT target FROM hub.delivery WHERE message_id = '" + id + "'"), "noop");
-  // Audited as the partner's token, naming the message.
-  EXPECT_EQ(f.db.scalar("SELECT actor || '|' || object FROM hub.audit WHERE action = 'api.soap'"),
-            "partner-operator|" + id);
+  // A success is recorded by the journal (source = the token's name), not in hub.audit.
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM hub.audit WHERE action = 'api.soap'"), "0");
 }
 
 TEST(SoapSubmit, ADuplicateIdempotencyKeyAnswersTheExistingId) {
@@ -87,6 +86,36 @@ TEST(SoapSubmit, AnInvalidBodyIsAClientFaultNamingTheXPathAndLine) {
   EXPECT_NE(xpath(r.body, "string(//s:FaultDetail/s:issue[1])").find("amountKopecks"),
             std::string::npos);
   EXPECT_EQ(f.db.scalar("SELECT count(*) FROM hub.message"), "0");
+  // Faults are audited, as the caller.
+  EXPECT_EQ(f.db.scalar("SELECT actor || '|' || (details->>'status') FROM hub.audit "
+                        "WHERE action = 'api.soap'"),
+            "partner-operator|500");
+}
+
+TEST(SoapSubmit, TheSourceIsTheCallerUnlessAnAdminNamesAnother) {
+  SoapFixture f;
+  const auto as = [&](const std::string& key, const std::string& source) {
+    return soap_request("<s:SubmitRequest>" +
+                        envelope(key, sample_body("payment.received"), "payment.received", source) +
+                        "</s:SubmitRequest>");
+  };
+  auto r = f.call(kSubmit, as("k-pose", "sber"));
+  EXPECT_EQ(faultcode(r.body), "soapenv:Client") << r.body;
+  EXPECT_NE(faultstring(r.body).find("e:envelope/@source"), std::string::npos)
+      << faultstring(r.body);
+  EXPECT_NE(faultstring(r.body).find("may only submit messages as source 'partner-operator'"),
+            std::string::npos);
+  r = f.call(kSubmit, as("k-admin", "sber"), f.admin);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(f.db.scalar("SELECT source FROM hub.message WHERE idempotency_key = 'k-admin'"),
+            "sber");
+  // No source at all: the token's name.
+  std::string none = as("k-none", "x");
+  none.replace(none.find(" source=\"x\""), 11, "");
+  r = f.call(kSubmit, none);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(f.db.scalar("SELECT source FROM hub.message WHERE idempotency_key = 'k-none'"),
+            "partner-operator");
 }
 
 TEST(SoapSubmit, EnvelopeProblemsAreClientFaultsWithTheirPlace) {

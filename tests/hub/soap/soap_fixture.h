@@ -84,9 +84,11 @@ inline std::string soap_request(const std::string& payload) {
 }
 
 inline std::string envelope(const std::string& key, const std::string& body,
-                            const std::string& type = "payment.received") {
+                            const std::string& type = "payment.received",
+                            const std::string& source = "partner-operator") {
   return "<e:envelope xmlns:e=\"urn:zhkh-hub:envelope:1\" type=\"" + type +
-         "\" schemaVersion=\"1\" source=\"partner\" occurredAt=\"2026-11-20T10:00:00Z\" "
+         "\" schemaVersion=\"1\" source=\"" + source +
+         "\" occurredAt=\"2026-11-20T10:00:00Z\" "
          "idempotencyKey=\"" +
          key + "\">\n<e:header name=\"channel\">soap</e:header>\n<e:body>" + body +
          "</e:body>\n</e:envelope>";
@@ -113,6 +115,7 @@ class SoapFixture {
     pool = db.make_pool(8);
     api::TokenStore tokens(*pool);
     operator_ = tokens.create("partner-operator", api::Role::kOperator);
+    admin = tokens.create("partner-admin", api::Role::kAdmin);
     viewer = tokens.create("partner-viewer", api::Role::kViewer);
     const auto src = hub::testing::source_dir();
     schemas = xml::SchemaRegistry::load(src / "schemas/canonical");
@@ -122,7 +125,20 @@ class SoapFixture {
         config, std::make_shared<xml::StylesheetCache>(src / "mappings"), 1));
     ingress = std::make_unique<ingress::Ingress>(*pool, schemas, router);
     SoapQueues bound;
-    (void)with_queues;
+    if (with_queues) {
+      queue::QueueOptions qo;
+      qo.poll_interval = std::chrono::milliseconds(200);
+      qo.stats_interval = std::chrono::milliseconds(0);
+      queue::Subscription billing;
+      billing.name = "billing";
+      billing.types = {"payment.received"};
+      billing.visibility_timeout = std::chrono::seconds(2);
+      queues = std::make_unique<queue::CanonicalQueues>(
+          *pool, db.conninfo(), std::vector<queue::Subscription>{billing}, qo);
+      ingress->set_fan_out(
+          [q = queues.get()](const Envelope& e, router::RoutingDecision& d) { q->fan_out(e, d); });
+      bound = SoapQueues::over(*queues);
+    }
     endpoint = std::make_unique<SoapEndpoint>(ServiceDescription::load(src / "schemas/canonical"),
                                               *ingress, schemas, *pool, bound);
     api::AdminServerOptions o;
@@ -154,7 +170,7 @@ class SoapFixture {
   std::unique_ptr<queue::CanonicalQueues> queues;
   std::unique_ptr<SoapEndpoint> endpoint;
   std::unique_ptr<api::AdminServer> server;
-  std::string operator_, viewer;
+  std::string operator_, viewer, admin;
 };
 
 }  // namespace hub::soap::testsupport

@@ -10,6 +10,11 @@
 // not validate — the faultstring names the line and XPath of the first problem, the detail lists
 // every issue), Server for what may pass (database, queues). Authentication and role refusals
 // happen before the endpoint runs and are the admin API's JSON 401/403.
+//
+// As with POST /api/v1/messages (hub/queue/queue_routes.h), a submitted message's source is the
+// caller: an envelope without one gets the token's name, and only an admin token may name
+// another (a partner cannot pose as a bank adapter). Successful calls write no hub.audit row
+// (they are recorded in hub.message.source and hub.delivery.consumer); faults are audited.
 
 #include <chrono>
 #include <cstddef>
@@ -31,8 +36,10 @@ namespace hub::soap {
 /// The canonical queues as the endpoint uses them. Unbound members make Pull / Ack answer a
 /// Server fault ("no canonical queues on this node").
 struct SoapQueues {
+  /// `consumer` is the caller's token name, recorded on the claimed rows.
   std::function<std::vector<queue::QueuedMessage>(const std::string& subscription, int max,
-                                                  std::chrono::milliseconds wait)>
+                                                  std::chrono::milliseconds wait,
+                                                  const std::string& consumer)>
       pull;
   std::function<queue::AckResult(const std::string& subscription,
                                  const std::vector<std::string>& receipts)>
@@ -41,9 +48,8 @@ struct SoapQueues {
   /// Binds both to `queues`, which must outlive the endpoint.
   static SoapQueues over(queue::CanonicalQueues& queues) {
     SoapQueues q;
-    q.pull = [&queues](const std::string& s, int max, std::chrono::milliseconds wait) {
-      return queues.pull(s, max, wait);
-    };
+    q.pull = [&queues](const std::string& s, int max, std::chrono::milliseconds wait,
+                       const std::string& consumer) { return queues.pull(s, max, wait, consumer); };
     q.ack = [&queues](const std::string& s, const std::vector<std::string>& receipts) {
       return queues.ack(s, receipts);
     };
@@ -52,8 +58,6 @@ struct SoapQueues {
 };
 
 struct SoapEndpointOptions {
-  /// Source stamped on submitted envelopes that name none.
-  std::string default_source = "soap";
   /// The endpoint URL written into the WSDL; empty = "http://<Host header>/soap".
   std::string public_url;
   std::size_t max_request_bytes = 4u << 20;
