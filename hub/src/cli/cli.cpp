@@ -718,6 +718,77 @@ int tickets_comment(Ctx& c) {
   return kExitOk;
 }
 
+// ---- payments (hub/billing; API in hub/src/billing/payment_routes.cpp) ------------------------
+
+std::string rubles(const std::string& kopecks) {
+  if (kopecks.empty()) return "";
+  const long long k = std::atoll(kopecks.c_str());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", k / 100, k % 100);
+  return buf;
+}
+
+int payments_unidentified(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/payments/unidentified" +
+                                   query_string({{"limit", c.opt.value("limit")},
+                                                 {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : *items_of(v)) {
+    auto o = item.extract<Object::Ptr>();
+    auto payer = o->getObject("payer");
+    std::string named;
+    for (const char* k : {"account", "els", "izhku", "ipd"}) {
+      if (payer && !field(payer, k).empty()) {
+        named = std::string(k == std::string("account") ? "ЛС" : k == std::string("els") ? "ЕЛС"
+                            : k == std::string("izhku") ? "ИЖКУ" : "ИПД") +
+                " " + field(payer, k);
+        break;
+      }
+    }
+    if (payer && !field(payer, "name").empty()) named += " / " + field(payer, "name");
+    std::string candidates;
+    if (auto list = o->getArray("candidates")) {
+      for (const auto& cand : *list) {
+        auto co = cand.extract<Object::Ptr>();
+        candidates += (candidates.empty() ? "" : ", ") + field(co, "account") + " (" +
+                      field(co, "score") + ")";
+      }
+    }
+    auto agent = o->getObject("agent");
+    rows.push_back({field(o, "id"), short_time(field(o, "received_at")),
+                    agent ? field(agent, "code") : "", field(o, "paid_on"),
+                    rubles(field(o, "amount_kopecks")), named, field(o, "reason"), candidates});
+  }
+  if (rows.empty()) {
+    c.out << "no unidentified payments\n";
+    return kExitOk;
+  }
+  print_table(c.out,
+              {"ID", "RECEIVED (UTC)", "AGENT", "PAID ON", "AMOUNT", "PAYER", "REASON",
+               "CANDIDATES"},
+              rows);
+  return kExitOk;
+}
+
+int payments_resolve(Ctx& c) {
+  const auto account = c.opt.value("account");
+  if (account.empty()) throw UsageError("payments resolve needs --account NUMBER");
+  Object::Ptr body = new Object;
+  body->set("account", account);
+  std::ostringstream s;
+  Poco::JSON::Stringifier::stringify(body, s);
+  const auto& id = c.opt.positional[0];
+  const auto v =
+      c.call("POST", "/api/v1/payments/unidentified/" + url_encode(id) + "/resolve", s.str());
+  if (c.raw()) return kExitOk;
+  auto o = v.extract<Object::Ptr>();
+  c.out << "payment " << id << " resolved to account " << account << "; payment.received "
+        << (field(o, "duplicate") == "true" ? "was already re-emitted" : "re-emitted")
+        << " (key " << field(o, "idempotency_key") << ")\n";
+  return kExitOk;
+}
+
 struct Command {
   std::string group;
   std::string verb;
@@ -806,6 +877,20 @@ const std::vector<Command>& commands() {
        "create a token; printed once (admin)",
        tokens_create},
       {"tokens", "revoke", {"NAME"}, {}, "NAME", "revoke a token (admin)", tokens_revoke},
+      {"payments",
+       "unidentified",
+       {},
+       {"limit", "offset", "json"},
+       "[--limit N] [--offset N] [--json]",
+       "payments the billing store could not identify, oldest first, with candidates",
+       payments_unidentified},
+      {"payments",
+       "resolve",
+       {"ID"},
+       {"account", "json"},
+       "ID --account NUMBER",
+       "assign an account to an unidentified payment and re-emit it (operator)",
+       payments_resolve},
       {"tickets",
        "list",
        {},

@@ -11,6 +11,7 @@
 //   zhkh-hub tickets list [--status S --topic T --house H --account A --assignee X --channel C
 //                          --overdue] | tickets show ID | tickets transition ID TO [--comment C]
 //                          | tickets comment ID TEXT [--internal]
+//   zhkh-hub payments unidentified [--limit N] [--offset N] | payments resolve ID --account N
 // Common options: --url (default $ZHKH_HUB_URL, else http://127.0.0.1:8480); the token from
 // --token, else --token-file, else $ZHKH_HUB_TOKEN, else ./var/admin.token; --json on list and
 // show commands prints the API's JSON unchanged; --help everywhere.
