@@ -26,6 +26,7 @@
 #include "hub/router/route_store.h"
 #include "hub/router/router.h"
 #include "hub/scheduler/scheduler.h"
+#include "hub/soap/soap_endpoint.h"
 #include "hub/store/migrations.h"
 #include "hub/store/pool.h"
 #include "hub/xml/envelope_xml.h"
@@ -89,6 +90,7 @@ struct HubApp::Parts {
   std::shared_ptr<billing::BillingStore> billing;  // schema billing: target billing_store
   std::unique_ptr<billing::UnidentifiedPayments> unidentified;  // their API (resolve re-emits)
   std::unique_ptr<queue::CanonicalQueues> queues;  // canonical queues for billing engines
+  std::unique_ptr<soap::SoapEndpoint> soap;        // /soap for SOAP-only partners (hub/soap)
   std::string admin_token;
   std::atomic<bool> ready{false};
   std::mutex reload_mu;
@@ -308,6 +310,12 @@ void HubApp::start() {
     p.api = std::make_unique<api::AdminServer>(*p.pool, std::move(services), aopt);
     p.api->add_routes(billing::payment_routes(*p.unidentified));  // payments/unidentified
     p.api->add_routes(queue::queue_routes(*p.queues, *p.ingress, *p.pool));
+    // SOAP 1.1 at /soap: Submit into Ingress, Pull/Ack on the same queues; the WSDL is built
+    // from the schema directory now, so it lists whatever types.yaml lists.
+    p.soap = std::make_unique<soap::SoapEndpoint>(soap::ServiceDescription::load(c.schemas_dir),
+                                                  *p.ingress, p.schemas, *p.pool,
+                                                  soap::SoapQueues::over(*p.queues));
+    p.api->add_routes(p.soap->routes());
     p.api->start();
 
     // Sources last: everything that takes their messages is running.
@@ -332,6 +340,7 @@ void HubApp::stop() {
   if (p.scheduler) p.scheduler->stop();
   if (p.dispatcher) p.dispatcher->stop();
   p.api.reset();
+  p.soap.reset();  // its routes are gone with the server; it refers to the queues
   p.watcher.reset();
   p.scheduler.reset();
   p.dispatcher.reset();
