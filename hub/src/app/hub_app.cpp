@@ -29,6 +29,10 @@
 #include "hub/soap/soap_endpoint.h"
 #include "hub/store/migrations.h"
 #include "hub/store/pool.h"
+#include "hub/tickets/sla_monitor.h"
+#include "hub/tickets/ticket_routes.h"
+#include "hub/tickets/ticket_sink.h"
+#include "hub/tickets/ticket_store.h"
 #include "hub/xml/envelope_xml.h"
 #include "hub/xml/schema_registry.h"
 #include "hub/xml/xslt.h"
@@ -90,6 +94,9 @@ struct HubApp::Parts {
   std::shared_ptr<billing::BillingStore> billing;  // schema billing: target billing_store
   std::unique_ptr<billing::UnidentifiedPayments> unidentified;  // their API (resolve re-emits)
   std::unique_ptr<queue::CanonicalQueues> queues;  // canonical queues for billing engines
+  // Schema tickets: target ticket_store, its API and the SLA breach recorder (hub/tickets).
+  std::shared_ptr<tickets::TicketStore> ticket_store;
+  std::unique_ptr<tickets::SlaMonitor> sla_monitor;
   std::unique_ptr<soap::SoapEndpoint> soap;        // /soap for SOAP-only partners (hub/soap)
   std::string admin_token;
   std::atomic<bool> ready{false};
@@ -177,6 +184,16 @@ void HubApp::start() {
     p.billing = std::make_shared<billing::BillingStore>(*p.pool);
     p.sinks->add("billing_store", std::make_shared<billing::BillingStoreSink>(p.billing));
     p.unidentified = std::make_unique<billing::UnidentifiedPayments>(*p.billing, *p.ingress);
+    // Built-in target ticket_store: residents' requests under the organisation's model from
+    // tickets.config (hub/tickets); a bad model stops the start naming its file, line and key.
+    if (!c.tickets_config.empty()) {
+      auto model = std::make_shared<const tickets::TicketModel>(
+          tickets::TicketModel::load(c.tickets_config));
+      p.ticket_store = std::make_shared<tickets::TicketStore>(*p.pool, std::move(model));
+      p.sinks->add("ticket_store", std::make_shared<tickets::TicketSink>(p.ticket_store));
+      p.sla_monitor = std::make_unique<tickets::SlaMonitor>(
+          p.ticket_store, plugin::parse_duration(c.tickets_sla_check));
+    }
     p.host = std::make_unique<plugin_host::AdapterHost>(c.plugins_dir, *p.pool, *p.ingress);
     // Lets file adapters name a canonical document's type from its root element.
     p.host->set_type_resolver([schemas = p.schemas](const std::string& ns, const std::string& local) {
@@ -310,6 +327,7 @@ void HubApp::start() {
     p.api = std::make_unique<api::AdminServer>(*p.pool, std::move(services), aopt);
     p.api->add_routes(billing::payment_routes(*p.unidentified));  // payments/unidentified
     p.api->add_routes(queue::queue_routes(*p.queues, *p.ingress, *p.pool));
+    if (p.ticket_store) p.api->add_routes(tickets::ticket_routes(p.ticket_store));
     // SOAP 1.1 at /soap: Submit into Ingress, Pull/Ack on the same queues; the WSDL is built
     // from the schema directory now, so it lists whatever types.yaml lists.
     p.soap = std::make_unique<soap::SoapEndpoint>(soap::ServiceDescription::load(c.schemas_dir),
@@ -317,6 +335,7 @@ void HubApp::start() {
                                                   soap::SoapQueues::over(*p.queues));
     p.api->add_routes(p.soap->routes());
     p.api->start();
+    if (p.sla_monitor) p.sla_monitor->start();
 
     // Sources last: everything that takes their messages is running.
     p.host->start_all();
@@ -339,6 +358,7 @@ void HubApp::stop() {
   if (p.watcher) p.watcher->stop();
   if (p.scheduler) p.scheduler->stop();
   if (p.dispatcher) p.dispatcher->stop();
+  if (p.sla_monitor) p.sla_monitor->stop();
   p.api.reset();
   p.soap.reset();  // its routes are gone with the server; it refers to the queues
   p.watcher.reset();

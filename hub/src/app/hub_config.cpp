@@ -182,7 +182,7 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
   if (!root.IsMap()) throw ConfigError(file, 1, "", "expected a mapping at the top level");
   check_keys(root,
              {"node_id", "server", "database", "security", "paths", "logging", "routes_file",
-              "routes_on_start", "dispatcher", "adapters", "queues"},
+              "routes_on_start", "dispatcher", "adapters", "queues", "tickets"},
              file, "");
   c.node_id = root["node_id"] ? scalar(root["node_id"], file, "node_id") : default_node_id();
 
@@ -270,6 +270,16 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
     }
   }
   if (auto q = root["queues"]) c.queues = read_queues(q, file);
+  // The model file itself (statuses, SLA, assignment) is validated at start, naming its own lines.
+  if (auto t = root["tickets"]) {
+    check_keys(t, {"config", "sla_check"}, file, "tickets");
+    if (!t["config"]) {
+      throw ConfigError(file, line_of(t), "tickets.config",
+                        "required: the ticket model file, e.g. deploy/tickets.yaml");
+    }
+    c.tickets_config = scalar(t["config"], file, "tickets.config");
+    if (t["sla_check"]) c.tickets_sla_check = duration(t["sla_check"], file, "tickets.sla_check");
+  }
   return c;
 }
 

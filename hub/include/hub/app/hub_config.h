@@ -19,6 +19,9 @@
 //     inbox: {plugin: file_inbox, path: var/inbox}
 //   queues:                                 # canonical queues for billing engines (hub/queue)
 //     billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 60s}
+//   tickets:                                # ticket store and target ticket_store (hub/tickets)
+//     config: deploy/tickets.yaml           # the organisation's status model, SLA, assignment
+//     sla_check: 1m                         # how often SLA breaches are recorded
 //
 // Strings may say "env:NAME" or "file:/path" (secrets) and contain ${VAR}; relative paths are
 // taken from the directory the hub is started in.
@@ -80,6 +83,8 @@ struct HubConfig {
   std::map<std::string, TargetSettings> targets;
   std::vector<AdapterInstance> adapters;
   std::vector<QueueSettings> queues;
+  std::string tickets_config;  ///< tickets.config; empty = no ticket store, no ticket API
+  std::string tickets_sla_check = "1m";
 };
 
 /// Reads and validates; throws ConfigError(file, line, key, why) for unknown keys, wrong types and
