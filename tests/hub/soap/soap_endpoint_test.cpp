@@ -236,5 +236,30 @@ TEST(SoapAuth, WsdlIsAnonymousButOperationsNeedAnOperatorToken) {
   EXPECT_EQ(f.call(kSubmit, body).status, 200);
 }
 
+TEST(SoapAuth, AHostHeaderThatWouldBreakTheWsdlIsRefused) {
+  SoapFixture f;
+  // The WSDL names the endpoint by the Host the client used; markup there is not echoed.
+  const auto r = http(f.port(), "GET", "/soap?wsdl", {{"Host", "evil\"><x y=\""}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.body.find("<x"), std::string::npos);
+  const auto named = http(f.port(), "GET", "/soap?wsdl", {{"Host", "hub.example:8480"}});
+  EXPECT_EQ(xpath(named.body, "string(//soap:address/@location)"), "http://hub.example:8480/soap");
+  EXPECT_EQ(xpath(named.body, "string(//xs:import[1]/@schemaLocation)"),
+            "http://hub.example:8480/soap?xsd=envelope.xsd");
+}
+
+TEST(SoapMetrics, OperationsAreCountedByOutcome) {
+  SoapFixture f;
+  ASSERT_EQ(f.call(kSubmit, submit_request("k-metrics", sample_body("payment.received"))).status,
+            200);
+  f.call(kSubmit, soap_request("<s:SubmitRequest/>"));
+  const auto m = http(f.port(), "GET", "/metrics");
+  EXPECT_NE(m.body.find("zhkh_soap_requests_total{operation=\"Submit\",outcome=\"ok\"}"),
+            std::string::npos)
+      << m.body.substr(0, 2000);
+  EXPECT_NE(m.body.find("zhkh_soap_requests_total{operation=\"Submit\",outcome=\"Client\"}"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace hub::soap
