@@ -32,22 +32,27 @@ SELECT DISTINCT v.ord, v.kind, a.id, a.number, a.els FROM v
 constexpr const char* kFallbackStatement = "billing_identify_fallback";
 // Address candidates: by the account's own address line, or by its house's.
 constexpr const char* kFallbackSql = R"SQL(
-WITH v(ord, house_no, flat) AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[]))
-SELECT v.ord, a.id, a.number, coalesce(a.els, ''), coalesce(a.payer_surname, ''),
+WITH v(ord, house_no, flat) AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[])),
+c AS (
+  SELECT v.ord, a.id FROM v JOIN billing.account a
+      ON a.address_house_no = v.house_no AND a.premise_key = v.flat WHERE v.flat <> ''
+  UNION
+  SELECT v.ord, a.id FROM v JOIN billing.account a
+      ON a.address_house_no = v.house_no WHERE v.flat = ''
+  UNION
+  SELECT v.ord, a.id FROM v JOIN billing.house h ON h.house_no = v.house_no
+    JOIN billing.account a ON a.house_fias_guid = h.fias_guid AND a.premise_key = v.flat
+   WHERE v.flat <> ''
+  UNION
+  SELECT v.ord, a.id FROM v JOIN billing.house h ON h.house_no = v.house_no
+    JOIN billing.account a ON a.house_fias_guid = h.fias_guid WHERE v.flat = ''
+)
+SELECT c.ord, a.id, a.number, coalesce(a.els, ''), coalesce(a.payer_surname, ''),
        concat_ws(' ', a.payer_last_name, a.payer_first_name, a.payer_middle_name, a.payer_org_name),
        coalesce(nullif(a.address_street, ''), h.street_key, ''),
        coalesce(a.address, h.address, ''), coalesce(a.premise_key, '')
-  FROM v JOIN billing.account a ON a.address_house_no = v.house_no
-         AND (v.flat = '' OR a.premise_key = v.flat)
+  FROM c JOIN billing.account a ON a.id = c.id
   LEFT JOIN billing.house h ON h.fias_guid = a.house_fias_guid
-UNION
-SELECT v.ord, a.id, a.number, coalesce(a.els, ''), coalesce(a.payer_surname, ''),
-       concat_ws(' ', a.payer_last_name, a.payer_first_name, a.payer_middle_name, a.payer_org_name),
-       coalesce(nullif(a.address_street, ''), h.street_key, ''),
-       coalesce(a.address, h.address, ''), coalesce(a.premise_key, '')
-  FROM v JOIN billing.house h ON h.house_no = v.house_no
-  JOIN billing.account a ON a.house_fias_guid = h.fias_guid
-         AND (v.flat = '' OR a.premise_key = v.flat)
 )SQL";
 
 // The ЕЛС an ИЖКУ or ИПД starts with: everything before the first dash.

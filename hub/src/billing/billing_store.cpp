@@ -381,8 +381,9 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     for (auto k : ks) last[items[k].nkey] = k;
     std::vector<std::string> arrays(plan.columns.size() + 2, "{");
     bool first = true;
-    for (auto k : ks) {
-      if (last[items[k].nkey] != k) continue;
+    // Rows go in natural-key order: two workers upserting overlapping batches then lock rows in
+    // the same order and cannot deadlock.
+    for (const auto& [nkey_, k] : last) {
       const auto& item = items[k];
       auto add = [&](std::size_t col, const std::optional<std::string>& v) {
         if (!first) arrays[col] += ',';
