@@ -257,6 +257,28 @@ void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::s
   }
 }
 
+// Readings a payer handed over with a payment become meter readings of the identified account
+// (channel bank, taken on the payment date), with the natural key a meter.reading of the same
+// meter, moment and channel has; a reading already there is left as it is.
+constexpr const char* kPaymentReadingsStatement = "billing_payment_readings";
+constexpr const char* kPaymentReadingsSql = R"SQL(
+INSERT INTO billing.reading (nkey, message_id, meter_key, meter_id, account, zone_values, channel,
+                             taken_at)
+SELECT DISTINCT ON (1) (r->>'meterId') || E'\x1f' || to_char(p.paid_on, 'YYYY-MM-DD') ||
+       'T00:00:00Z' || E'\x1f' || 'bank',
+       p.message_id, r->>'meterId', r->>'meterId', a.number, r->'value', 'bank',
+       p.paid_on::timestamp AT TIME ZONE 'UTC'
+  FROM billing.payment p JOIN billing.account a ON a.id = p.account_id,
+       jsonb_array_elements(p.readings) r
+ WHERE p.id = ANY($1::bigint[]) AND p.readings IS NOT NULL AND r ? 'meterId'
+ON CONFLICT (nkey) DO NOTHING
+)SQL";
+
+void record_payment_readings(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
+  tx.conn().prepare(kPaymentReadingsStatement, kPaymentReadingsSql);
+  tx.exec_prepared(kPaymentReadingsStatement, store::pg_array_literal(ids));
+}
+
 }  // namespace
 
 const char* to_string(ApplyResult::Outcome o) {
@@ -369,7 +391,7 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   for (const char* t : {"payment.received", "payment.unidentified", "external.state"})
     if (by_type.count(t)) order.push_back(t);
   bool identified = false;
-  std::vector<std::string> states_changed;
+  std::vector<std::string> states_changed, paid_changed;
   for (const auto& type : order) {
     const auto& ks = by_type[type];
     if (is_payment_type(type) && !identified) identify_payments(), identified = true;
@@ -437,8 +459,12 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     }
     if (type == "external.state")
       for (const auto& [nkey, row] : done) states_changed.push_back(std::to_string(row.id));
+    if (is_payment_type(type))
+      for (const auto& [nkey, row] : done)
+        if (row.status != "unidentified") paid_changed.push_back(std::to_string(row.id));
   }
   if (!states_changed.empty()) apply_external_results(tx, states_changed);
+  if (!paid_changed.empty()) record_payment_readings(tx, paid_changed);
 
   tx.commit();
   return results;

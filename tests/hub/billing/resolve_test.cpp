@@ -111,6 +111,10 @@ TEST_F(ResolveTest, OperatorResolutionReemitsPaymentReceivedThroughIngress) {
                       "a.id = p.account_id"),
             "100234");
   EXPECT_TRUE(payments.list().empty());
+  // The two-zone reading handed over with the payment is now the account's meter reading.
+  EXPECT_EQ(db.scalar("SELECT account || ' ' || channel || ' ' || jsonb_array_length(zone_values) "
+                      "FROM billing.reading WHERE meter_id = 'E-100234-1'"),
+            "100234 bank 2");
 
   // A second resolution is refused; the original delivered again does not undo the resolution.
   try {
