@@ -21,6 +21,7 @@
 // `node` on PATH with bench/node/node_modules installed (deploy/install-deps.sh runs npm ci).
 
 #include <Poco/JSON/Array.h>
+#include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -51,6 +52,7 @@
 #include "hub/core/json_text.h"
 #include "hub/core/log.h"
 #include "hub/ingress/ingress.h"
+#include "hub/metrics/registry.h"
 #include "hub/queue/canonical_queues.h"
 #include "hub/queue/envelope_json.h"
 #include "hub/queue/queue_routes.h"
@@ -103,6 +105,50 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+/// Reads a pull response in one streaming pass (Poco's JSON parser with its own handler):
+/// every token is parsed and every string unescaped, as with a document parse, but no tree of
+/// Dynamic::Var is built; the consumer keeps per message what it needs (receipt, key, body).
+class PullHandler : public Poco::JSON::Handler {
+ public:
+  struct Message {
+    std::string receipt;
+    std::string idempotency_key;
+    std::size_t body_bytes = 0;
+  };
+  std::vector<Message> messages;
+
+  void reset() override {
+    messages.clear();
+    depth_ = 0;
+  }
+  void startObject() override {
+    // depth 1: the response; 2: one queued message; 3: its envelope; 4: headers
+    if (++depth_ == 2) messages.emplace_back();
+  }
+  void endObject() override { --depth_; }
+  void startArray() override {}
+  void endArray() override {}
+  void key(const std::string& k) override { key_ = k; }
+  void null() override {}
+  void value(int) override {}
+  void value(unsigned) override {}
+  void value(Poco::Int64) override {}
+  void value(Poco::UInt64) override {}
+  void value(double) override {}
+  void value(bool) override {}
+  void value(const std::string& v) override {
+    if (messages.empty()) return;
+    auto& m = messages.back();
+    if (depth_ == 2 && key_ == "receipt") m.receipt = v;
+    if (depth_ == 3 && key_ == "idempotency_key") m.idempotency_key = v;
+    if (depth_ == 3 && key_ == "body") m.body_bytes = v.size();
+  }
+
+ private:
+  int depth_ = 0;
+  std::string key_;
+};
+
 /// A billing engine's HTTP client: one keep-alive connection, bearer token.
 class Consumer {
  public:
@@ -112,33 +158,26 @@ class Consumer {
     session_.setTimeout(Poco::Timespan(60, 0));
   }
 
-  struct Message {
-    std::string receipt;
-    std::string idempotency_key;
-    std::size_t body_bytes = 0;
-  };
+  using Message = PullHandler::Message;
 
   /// One pull, fully parsed.
   std::vector<Message> pull(int max, int wait) {
     const auto text = post(
         "/api/v1/queues/billing/pull?max=" + std::to_string(max) + "&wait=" + std::to_string(wait),
         "");
-    std::vector<Message> out;
-    auto root = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
-    const auto list = root->getArray("messages");
-    out.reserve(list->size());
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const auto m = list->getObject(static_cast<unsigned>(i));
-      const auto e = m->getObject("message");
-      Message x;
-      x.receipt = m->getValue<std::string>("receipt");
-      x.idempotency_key = e->getValue<std::string>("idempotency_key");
-      x.body_bytes = e->getValue<std::string>("body").size();
-      if (x.body_bytes == 0) throw std::runtime_error("message without body");
-      out.push_back(std::move(x));
+    const auto tparse = Clock::now();
+    Poco::JSON::Parser parser(handler_);
+    parser.parse(text);
+    std::vector<Message> out = std::move(handler_->messages);
+    handler_->messages.clear();
+    parse_s += std::chrono::duration<double>(Clock::now() - tparse).count();
+    for (const auto& m : out) {
+      if (m.body_bytes == 0 || m.receipt.empty()) throw std::runtime_error("incomplete message");
     }
     return out;
   }
+
+  double parse_s = 0;  ///< time spent parsing pull responses
 
   int ack(const std::vector<Message>& batch) {
     std::string body = "{\"receipts\":[";
@@ -173,6 +212,7 @@ class Consumer {
 
   Poco::Net::HTTPClientSession session_;
   std::string token_;
+  Poco::SharedPtr<PullHandler> handler_ = new PullHandler;
 };
 
 struct Rig {
@@ -207,25 +247,48 @@ double enqueue(Rig& rig, const std::string& prefix, int count) {
   return count / seconds_since(t0);
 }
 
+/// Seconds the admin API spent in `endpoint` so far (its latency histogram's sum).
+double server_seconds(const std::string& endpoint) {
+  const auto text = hub::metrics::Registry::global().render();
+  const auto key = "zhkh_api_request_seconds_sum{endpoint=\"" + endpoint + "\"} ";
+  const auto at = text.find(key);
+  return at == std::string::npos ? 0.0 : std::atof(text.c_str() + at + key.size());
+}
+
 /// Drains `count` messages with pull(max = batch) + ack; returns msgs/s.
 double drain(Rig& rig, int batch, int count) {
+  const double server_pull0 = server_seconds("queue.pull");
+  const double server_ack0 = server_seconds("queue.ack");
   Consumer c(rig.api->port(), rig.token);
   int done = 0;
   const auto t0 = Clock::now();
+  double pull_s = 0, ack_s = 0;
   while (done < count) {
+    const auto tp = Clock::now();
     const auto got = c.pull(batch, 0);
+    pull_s += seconds_since(tp);
     if (got.empty()) {
       throw std::runtime_error("queue ran dry after " + std::to_string(done) + " of " +
                                std::to_string(count));
     }
+    const auto ta = Clock::now();
     const int acked = c.ack(got);
+    ack_s += seconds_since(ta);
     if (acked != static_cast<int>(got.size())) {
       throw std::runtime_error("ack took " + std::to_string(acked) + " of " +
                                std::to_string(got.size()));
     }
     done += acked;
   }
-  return done / seconds_since(t0);
+  const double total = seconds_since(t0);
+  const double server_pull = server_seconds("queue.pull") - server_pull0;
+  const double server_ack = server_seconds("queue.ack") - server_ack0;
+  std::printf(
+      "  per message: pull %.1f us (server %.1f, client JSON parse %.1f), ack %.1f us"
+      " (server %.1f)\n",
+      1e6 * pull_s / done, 1e6 * server_pull / done, 1e6 * c.parse_s / done, 1e6 * ack_s / done,
+      1e6 * server_ack / done);
+  return done / total;
 }
 
 struct PgBossResult {

@@ -6,3 +6,9 @@
 -- billing engine consumed the message, in place of an audit row per pull. Not indexed, so the
 -- pull's update stays a HOT update.
 ALTER TABLE hub.delivery ADD COLUMN IF NOT EXISTS consumer text;
+
+-- Room for a HOT version of EVERY row of a page. Queues and the dispatcher claim in FIFO order,
+-- so one claim leases all rows of the pages it touches; at fillfactor 70 only ~40% of them found
+-- room on their page, the rest became non-HOT updates with three index inserts each (measured
+-- for a pull of 1000: 4,800 -> 2,800 WAL records, 15 -> 11 ms). Costs ~40% more heap pages.
+ALTER TABLE hub.delivery SET (fillfactor = 50);

@@ -40,38 +40,42 @@ constexpr const char* kAckStatement = "hub_queue_ack";
 // next_attempt_at, id) in queue order and locks visible rows (pending, lease absent or expired)
 // with SKIP LOCKED, so competing pulls take disjoint sets. The update gives them a fresh lease
 // (owner = this pull's random token), counts the delivery and records the consumer; none of
-// those columns is indexed, so it stays a HOT update. The join returns the whole message: one
-// round trip per pull. $6 is synchronous_commit for the statement's own transaction.
+// those columns is indexed, so it stays a HOT update. The message is joined after the update
+// (a CTE) rather than in UPDATE ... FROM: the update then carries narrow rows, which measured
+// 25 -> 16 ms for 1000 payments. One round trip per pull. $6 is synchronous_commit for the
+// statement's own transaction.
 constexpr const char* kClaimSql = R"SQL(
-UPDATE hub.delivery d
-   SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
-       attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
-  FROM hub.message m
- WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
-                          WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
-                            AND (lease_until IS NULL OR lease_until < now())
-                          ORDER BY next_attempt_at, id
-                          LIMIT $4
-                          FOR UPDATE SKIP LOCKED))
-   AND m.id = d.message_id
-   AND (SELECT set_config('synchronous_commit', $6, true)) IS NOT NULL
-RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
-          (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
-          coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text,
-          coalesce(d.body, m.body)
+WITH claimed AS (
+  UPDATE hub.delivery d
+     SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+         attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
+   WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
+                            WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
+                              AND (lease_until IS NULL OR lease_until < now())
+                            ORDER BY next_attempt_at, id
+                            LIMIT $4
+                            FOR UPDATE SKIP LOCKED))
+     AND (SELECT set_config('synchronous_commit', $6, true)) IS NOT NULL
+  RETURNING d.id, d.attempts, d.message_id, d.body
+)
+SELECT c.id, c.attempts, m.id::text, m.type, m.schema_version, m.source,
+       (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
+       coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text, coalesce(c.body, m.body)
+  FROM claimed c JOIN hub.message m ON m.id = c.message_id
 )SQL";
 
 // A receipt acks its row only while its own lease runs: the owner must still be the token of
 // the pull that handed it out (a re-leased copy has another token) and lease_until must be in
-// the future (after it, the row may be handed out again at any moment).
+// the future (after it, the row may be handed out again at any moment). One statement per
+// token (one per pull acked; usually one): `id = ANY` with a constant owner is a plain
+// primary-key walk, measured 6.6 ms for 1000 rows against 17 ms for an unnest join on pairs.
 constexpr const char* kAckSql = R"SQL(
 UPDATE hub.delivery d
    SET state = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL
-  FROM unnest($1::bigint[], $2::text[]) AS r(id, owner)
- WHERE d.id = r.id AND d.lease_owner = r.owner AND d.target = $3 AND d.state = 'pending'
+ WHERE d.id = ANY ($1::bigint[]) AND d.lease_owner = $2 AND d.target = $3 AND d.state = 'pending'
    AND d.lease_until > clock_timestamp()
    AND (SELECT set_config('synchronous_commit', $4, true)) IS NOT NULL
-RETURNING d.id, r.owner
+RETURNING d.id
 )SQL";
 
 void prepare(pqxx::connection_base& conn) {
@@ -384,11 +388,10 @@ AckResult CanonicalQueues::ack(const std::string& subscription,
                                const std::vector<std::string>& receipts) {
   const Subscription& s = impl_->require(subscription);
   AckResult result;
-  std::vector<std::string> ids, owners;
+  // Receipts by lease token: one statement per pull being acked.
+  std::map<std::string, std::vector<std::string>> by_token;
   std::vector<const std::string*> candidates;
   std::unordered_set<std::string> unique;
-  ids.reserve(receipts.size());
-  owners.reserve(receipts.size());
   for (const auto& r : receipts) {
     if (!unique.insert(r).second) continue;  // the same receipt twice in one call counts once
     long long id = 0;
@@ -397,20 +400,22 @@ AckResult CanonicalQueues::ack(const std::string& subscription,
       result.rejected.push_back(r);
       continue;
     }
-    ids.push_back(std::to_string(id));
-    owners.push_back(std::move(token));
+    by_token[token].push_back(std::to_string(id));
     candidates.push_back(&r);
   }
-  if (!ids.empty()) {
+  if (!candidates.empty()) {
     std::unordered_set<std::string> acked;
     {
       auto lease = impl_->pool.lease();
       prepare(lease.conn());
       pqxx::nontransaction tx(lease.conn());
-      const auto r = tx.exec_prepared(kAckStatement, store::pg_array_literal(ids),
-                                      store::pg_array_literal(owners), queue_target(s.name),
-                                      std::string(impl_->options.synchronous_acks ? "on" : "off"));
-      for (const auto& row : r) acked.insert(std::string(row[0].c_str()) + "." + row[1].c_str());
+      const auto target = queue_target(s.name);
+      const std::string sync = impl_->options.synchronous_acks ? "on" : "off";
+      for (const auto& [token, ids] : by_token) {
+        const auto r =
+            tx.exec_prepared(kAckStatement, store::pg_array_literal(ids), token, target, sync);
+        for (const auto& row : r) acked.insert(std::string(row[0].c_str()) + "." + token);
+      }
     }
     for (const auto* r : candidates) {
       if (acked.count(*r)) {
