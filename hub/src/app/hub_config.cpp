@@ -187,7 +187,7 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
   c.node_id = root["node_id"] ? scalar(root["node_id"], file, "node_id") : default_node_id();
 
   if (auto s = root["server"]) {
-    check_keys(s, {"listen"}, file, "server");
+    check_keys(s, {"listen", "soap_url"}, file, "server");
     if (s["listen"]) {
       const auto listen = scalar(s["listen"], file, "server.listen");
       const auto colon = listen.rfind(':');
@@ -199,6 +199,17 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
         c.listen_port = std::stoi(listen.substr(colon + 1));
       } catch (const std::exception&) {
         throw ConfigError(file, line_of(s["listen"]), "server.listen", "bad port in '" + listen + "'");
+      }
+    }
+    if (s["soap_url"]) {
+      c.soap_url = scalar(s["soap_url"], file, "server.soap_url");
+      // Written into the WSDL as an attribute and the base of every schema location.
+      const bool scheme =
+          c.soap_url.rfind("http://", 0) == 0 || c.soap_url.rfind("https://", 0) == 0;
+      if (!scheme || c.soap_url.find_first_of("\"<>&?# ") != std::string::npos) {
+        throw ConfigError(file, line_of(s["soap_url"]), "server.soap_url",
+                          "expected an http(s) URL without query, fragment or markup, got '" +
+                              c.soap_url + "'");
       }
     }
   }

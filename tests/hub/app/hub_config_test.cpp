@@ -59,6 +59,17 @@ adapters:
   EXPECT_EQ(cfg.routes_on_start, "if_empty");
 }
 
+TEST(HubConfig, SoapUrlIsAnHttpUrlWithoutMarkup) {
+  const auto cfg = load_hub_config(
+      write_config("database: {conninfo: x}\nserver: {soap_url: \"https://hub.example/soap\"}\n"));
+  EXPECT_EQ(cfg.soap_url, "https://hub.example/soap");
+  EXPECT_EQ(load_hub_config(write_config("database: {conninfo: x}\n")).soap_url, "");
+  expect_error("database: {conninfo: x}\nserver:\n  soap_url: 'http://h/soap\"><x'\n", 3,
+               "server.soap_url", "http(s) URL");
+  expect_error("database: {conninfo: x}\nserver:\n  soap_url: ftp://h/soap\n", 3,
+               "server.soap_url", "http(s) URL");
+}
+
 TEST(HubConfig, ErrorsNameFileLineAndKey) {
   expect_error("database: {conninfo: x}\nsevrer: {}\n", 2, "sevrer", "unknown key");
   expect_error("server: {}\n", 1, "database", "missing");

@@ -248,6 +248,16 @@ TEST(SoapAuth, AHostHeaderThatWouldBreakTheWsdlIsRefused) {
             "http://hub.example:8480/soap?xsd=envelope.xsd");
 }
 
+TEST(SoapAuth, AConfiguredPublicUrlIsWhatTheWsdlNames) {
+  SoapEndpointOptions o;
+  o.public_url = "https://hub.example/soap";  // a TLS proxy in front of the hub
+  SoapFixture f(false, o);
+  const auto r = http(f.port(), "GET", "/soap?wsdl");
+  EXPECT_EQ(xpath(r.body, "string(//soap:address/@location)"), "https://hub.example/soap");
+  EXPECT_EQ(xpath(r.body, "string(//xs:import[2]/@schemaLocation)"),
+            "https://hub.example/soap?xsd=canonical");
+}
+
 TEST(SoapMetrics, OperationsAreCountedByOutcome) {
   SoapFixture f;
   ASSERT_EQ(f.call(kSubmit, submit_request("k-metrics", sample_body("payment.received"))).status,

@@ -111,7 +111,7 @@ inline std::string xpath(const std::string& doc_text, const std::string& expr) {
 
 class SoapFixture {
  public:
-  explicit SoapFixture(bool with_queues = false) {
+  explicit SoapFixture(bool with_queues = false, SoapEndpointOptions options = {}) {
     pool = db.make_pool(8);
     api::TokenStore tokens(*pool);
     operator_ = tokens.create("partner-operator", api::Role::kOperator);
@@ -140,7 +140,7 @@ class SoapFixture {
       bound = SoapQueues::over(*queues);
     }
     endpoint = std::make_unique<SoapEndpoint>(ServiceDescription::load(src / "schemas/canonical"),
-                                              *ingress, schemas, *pool, bound);
+                                              *ingress, schemas, *pool, bound, options);
     api::AdminServerOptions o;
     o.host = "127.0.0.1";
     o.port = 0;

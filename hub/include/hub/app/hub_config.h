@@ -5,6 +5,8 @@
 //
 //   node_id: hub-1                         # default: <hostname>-<pid>
 //   server:   {listen: "127.0.0.1:8480"}
+//             # soap_url: "https://hub.example/soap"  the SOAP endpoint as partners reach it (a
+//             # proxy in front); default: http://<Host of the request>/soap, in the WSDL
 //   database: {conninfo: "env:ZHKH_DB", pool_size: 8}
 //   security: {admin_token: "env:ZHKH_ADMIN_TOKEN", token_file: var/admin.token}
 //   paths:    {schemas: schemas/canonical, mappings: mappings, plugins: build/plugins}
@@ -68,6 +70,7 @@ struct HubConfig {
   std::string node_id;
   std::string listen_host = "127.0.0.1";
   int listen_port = 8480;
+  std::string soap_url;  ///< server.soap_url; empty = from the request's Host (hub/soap)
   std::string db_conninfo;
   int pool_size = 8;
   std::string admin_token;  ///< preset bootstrap token (resolved secret); empty = generate
