@@ -258,6 +258,19 @@ TEST(SoapAuth, AConfiguredPublicUrlIsWhatTheWsdlNames) {
             "https://hub.example/soap?xsd=canonical");
 }
 
+TEST(SoapProtocol, ARequestOverTheSizeLimitIsRefusedBeforeParsing) {
+  SoapEndpointOptions o;
+  o.max_request_bytes = 1024;
+  SoapFixture f(false, o);
+  const auto body = submit_request("k-big", sample_body("payment.received"));
+  ASSERT_GT(body.size(), 1024u);
+  const auto r = f.call(kSubmit, body);
+  EXPECT_EQ(faultcode(r.body), "soapenv:Client") << r.body;
+  EXPECT_NE(faultstring(r.body).find("exceeds the limit of 1024"), std::string::npos)
+      << faultstring(r.body);
+  EXPECT_EQ(f.db.scalar("SELECT count(*) FROM hub.message"), "0");
+}
+
 TEST(SoapMetrics, OperationsAreCountedByOutcome) {
   SoapFixture f;
   ASSERT_EQ(f.call(kSubmit, submit_request("k-metrics", sample_body("payment.received"))).status,
