@@ -52,11 +52,17 @@ CREATE TABLE tickets.ticket_event (
   internal    boolean NOT NULL DEFAULT false,  -- staff-only (not shown to residents)
   actor       text NOT NULL,        -- token name, adapter instance, 'rule' or 'sla'
   message_id  uuid,                 -- the ticket.updated message that caused it, if any
-  at          timestamptz NOT NULL DEFAULT now()
+  at          timestamptz NOT NULL DEFAULT now(),
+  -- Outbox towards the channels: staff changes (no message_id) are published as ticket.updated.
+  published_at  timestamptz,
+  publish_error text                -- Ingress refused it; kept for the operator, not retried
 );
 CREATE INDEX ticket_event_ticket ON tickets.ticket_event (ticket_id, id);
 -- A redelivered ticket.updated finds its events and applies nothing twice.
 CREATE INDEX ticket_event_message ON tickets.ticket_event (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX ticket_event_unpublished ON tickets.ticket_event (id)
+  WHERE published_at IS NULL AND message_id IS NULL
+    AND kind IN ('status_changed', 'comment', 'assigned', 'attachment_added') AND actor <> 'rule';
 
 -- Attachments are references (URI in the channel, file store or GIS attachment GUID), never bytes.
 CREATE TABLE tickets.attachment (

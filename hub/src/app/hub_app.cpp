@@ -30,6 +30,7 @@
 #include "hub/store/migrations.h"
 #include "hub/store/pool.h"
 #include "hub/tickets/sla_monitor.h"
+#include "hub/tickets/ticket_publisher.h"
 #include "hub/tickets/ticket_routes.h"
 #include "hub/tickets/ticket_sink.h"
 #include "hub/tickets/ticket_store.h"
@@ -97,6 +98,7 @@ struct HubApp::Parts {
   // Schema tickets: target ticket_store, its API and the SLA breach recorder (hub/tickets).
   std::shared_ptr<tickets::TicketStore> ticket_store;
   std::unique_ptr<tickets::SlaMonitor> sla_monitor;
+  std::unique_ptr<tickets::TicketPublisher> ticket_publisher;  // staff changes → channels
   std::unique_ptr<soap::SoapEndpoint> soap;        // /soap for SOAP-only partners (hub/soap)
   std::string admin_token;
   std::atomic<bool> ready{false};
@@ -193,6 +195,9 @@ void HubApp::start() {
       p.sinks->add("ticket_store", std::make_shared<tickets::TicketSink>(p.ticket_store));
       p.sla_monitor = std::make_unique<tickets::SlaMonitor>(
           p.ticket_store, plugin::parse_duration(c.tickets_sla_check));
+      // Staff changes go out as ticket.updated through Ingress, for routes to the channels.
+      p.ticket_publisher = std::make_unique<tickets::TicketPublisher>(*p.pool, *p.ingress);
+      p.ticket_store->set_on_change([pub = p.ticket_publisher.get()] { pub->wake(); });
     }
     p.host = std::make_unique<plugin_host::AdapterHost>(c.plugins_dir, *p.pool, *p.ingress);
     // Lets file adapters name a canonical document's type from its root element.
@@ -338,6 +343,7 @@ void HubApp::start() {
     p.api->add_routes(p.soap->routes());
     p.api->start();
     if (p.sla_monitor) p.sla_monitor->start();
+    if (p.ticket_publisher) p.ticket_publisher->start();
 
     // Sources last: everything that takes their messages is running.
     p.host->start_all();
@@ -361,6 +367,7 @@ void HubApp::stop() {
   if (p.scheduler) p.scheduler->stop();
   if (p.dispatcher) p.dispatcher->stop();
   if (p.sla_monitor) p.sla_monitor->stop();
+  if (p.ticket_publisher) p.ticket_publisher->stop();
   p.api.reset();
   p.soap.reset();  // its routes are gone with the server; it refers to the queues
   p.watcher.reset();

@@ -3,6 +3,7 @@
 #include <pqxx/except>
 
 #include "hub/tickets/ticket_messages.h"
+#include "hub/tickets/ticket_publisher.h"
 
 namespace hub::tickets {
 
@@ -44,6 +45,8 @@ DeliveryResult TicketSink::created(const Envelope& message) {
 }
 
 DeliveryResult TicketSink::updated(const Envelope& message) {
+  // The store's own changes, published for the channels (TicketPublisher): already applied.
+  if (message.source == kTicketStoreSource) return DeliveryResult::delivered();
   auto u = read_ticket_updated(message.body, "message " + message.id);
   const auto& c = u.change;
   if (!c.status && !c.comment && !c.assignee && c.attachments.empty()) {

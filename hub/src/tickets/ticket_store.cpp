@@ -102,6 +102,12 @@ void add_attachments(pqxx::work& tx, long long ticket, const std::vector<Attachm
   }
 }
 
+// c:Channel of schemas/canonical/common.xsd: a ticket's channel must be one, or its
+// ticket.updated could not be published.
+const std::vector<std::string> kChannels = {
+    "gis", "portal", "mobile", "email",         "phone", "operator", "marketplace",
+    "sms", "file",   "bank",   "payment_agent", "askue", "other"};
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
@@ -119,6 +125,9 @@ system_clock::time_point TicketStore::now() const {
 
 CreateResult TicketStore::create(const NewTicket& in) {
   if (trim(in.channel).empty()) throw InvalidTicket("a ticket needs a channel");
+  if (std::find(kChannels.begin(), kChannels.end(), in.channel) == kChannels.end()) {
+    throw InvalidTicket("unknown channel '" + in.channel + "' (known: " + join(kChannels) + ")");
+  }
   if (trim(in.text).empty()) throw InvalidTicket("a ticket needs a text");
   const auto& topic = model_->resolve_topic(in.topic);
   const auto at = now();
@@ -171,7 +180,11 @@ CreateResult TicketStore::create(const NewTicket& in) {
   if (assignee) {
     insert_event(tx, id, "assigned", "", "", *assignee, "", false, "rule", "", at_text);
   }
-  add_attachments(tx, id, in.attachments, actor, "", at_text, events);
+  add_attachments(tx, id, in.attachments, actor, in.message_id, at_text, events);
+  // What came with the ticket is not a change to tell the channels about (TicketPublisher).
+  tx.exec_params(
+      "UPDATE tickets.ticket_event SET published_at = $2::timestamptz WHERE ticket_id = $1", id,
+      at_text);
   tx.commit();
   return {id, true};
 }
@@ -338,6 +351,7 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
   add_attachments(tx, id, ch.attachments, actor, ch.message_id, at_text, result.event_ids);
   tx.commit();
   result.applied = !result.event_ids.empty();
+  if (result.applied && ch.message_id.empty() && on_change_) on_change_();
   return result;
 }
 

@@ -105,6 +105,24 @@ TEST_F(TicketHubApp, RunningNodeServesTicketsAndRoutesMayNameTheTarget) {
   r = http(port, "GET", "/api/v1/tickets?overdue=1", hub.admin_token());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"sla_breached_at\":\"20"), std::string::npos) << r.body;
+
+  // A staff transition goes out as ticket.updated (source ticket_store) through Ingress; the
+  // route sends it back to ticket_store too, which takes it without applying it twice.
+  r = http(port, "POST", "/api/v1/tickets/" + std::to_string(id) + "/transition",
+           hub.admin_token(), R"({"to": "in_progress", "comment": "электрик выехал"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto sent = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (db_.scalar("SELECT count(*) FROM hub.delivery d JOIN hub.message m ON m.id = "
+                    "d.message_id WHERE m.source = 'ticket_store' AND d.state = 'delivered'") !=
+             "1" &&
+         std::chrono::steady_clock::now() < sent) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM hub.delivery d JOIN hub.message m ON m.id = "
+                       "d.message_id WHERE m.source = 'ticket_store' AND d.state = 'delivered'"),
+            "1");
+  EXPECT_EQ(db_.scalar("SELECT count(*) FROM tickets.ticket_event WHERE kind = 'status_changed'"),
+            "1");
   hub.stop();
 }
 

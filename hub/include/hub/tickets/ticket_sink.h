@@ -1,7 +1,8 @@
 #pragma once
 // The built-in delivery target `ticket_store`: applies ticket.created and ticket.updated messages
 // to the TicketStore. Results, never throws:
-//   delivered — created (or found: the same appeal again), changed, or a redelivered update;
+//   delivered — created (or found: the same appeal again), changed, a redelivered update, or
+//               the store's own change published for the channels (source ticket_store);
 //   rejected  — another message type, a body the readers refuse, a transition the model refuses
 //               (the reason names what is allowed), invalid content;
 //   retry     — the ticket of an update is not there yet (its ticket.created may still be on its

@@ -141,7 +141,7 @@ class TicketStore {
 
   /// Creates a ticket in the initial status with its topic resolved, SLA deadline and assignee
   /// from the rules; or returns the existing one for the same (channel, external id) or message.
-  /// Throws InvalidTicket for a missing channel or text.
+  /// Throws InvalidTicket for a missing text or a channel that is not a canonical c:Channel.
   CreateResult create(const NewTicket& ticket);
 
   /// The ticket with events and attachments; nullopt when there is none.
@@ -164,12 +164,17 @@ class TicketStore {
   /// many were recorded.
   int record_sla_breaches();
 
+  /// Called after a staff change (one without a message id) was committed, e.g.
+  /// TicketPublisher::wake. Set before use; must not throw.
+  void set_on_change(std::function<void()> fn) { on_change_ = std::move(fn); }
+
  private:
   std::chrono::system_clock::time_point now() const;
 
   store::Pool& pool_;
   std::shared_ptr<const TicketModel> model_;
   Clock clock_;
+  std::function<void()> on_change_;
 };
 
 }  // namespace hub::tickets
