@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hub/billing/account_identifier.h"
 #include "hub/xml/envelope_xml.h"
 
 namespace hub::tickets {
@@ -123,7 +124,34 @@ system_clock::time_point TicketStore::now() const {
   return clock_ ? clock_() : system_clock::now();
 }
 
-CreateResult TicketStore::create(const NewTicket& in) {
+void TicketStore::identify_account(NewTicket& t) {
+  // The account as every adapter identifies it (hub/billing); its house and premise let the
+  // assignment rules by house apply to a call that only gave the ЛС. The ticket is kept as given
+  // when billing does not know the account or cannot be asked.
+  try {
+    billing::AccountIdentifier identifier(pool_);
+    billing::PayerRef ref;
+    ref.account = t.account;
+    ref.name = t.applicant_name;
+    const auto found = identifier.identify(ref);
+    if (!found.identified() || found.method != "account") return;
+    auto lease = pool_.lease(kLeaseTimeout);
+    pqxx::read_transaction tx(lease.conn());
+    const auto r = tx.exec_params(
+        "SELECT coalesce(house_fias_guid, ''), coalesce(premise_number, '') FROM billing.account "
+        "WHERE id = $1",
+        found.account_id);
+    if (r.empty()) return;
+    if (t.house.empty()) t.house = r[0][0].as<std::string>();
+    if (t.premise.empty()) t.premise = r[0][1].as<std::string>();
+  } catch (const std::exception&) {
+    // No billing state (a hub without schema billing data) or a lookup failure: not fatal.
+  }
+}
+
+CreateResult TicketStore::create(const NewTicket& given) {
+  NewTicket in = given;
+  if (!in.account.empty() && (in.house.empty() || in.premise.empty())) identify_account(in);
   if (trim(in.channel).empty()) throw InvalidTicket("a ticket needs a channel");
   if (std::find(kChannels.begin(), kChannels.end(), in.channel) == kChannels.end()) {
     throw InvalidTicket("unknown channel '" + in.channel + "' (known: " + join(kChannels) + ")");

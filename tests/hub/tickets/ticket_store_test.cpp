@@ -295,3 +295,46 @@ TEST_F(TicketStoreTest, ListFiltersAndPages) {
 
 }  // namespace
 }  // namespace hub::tickets
+
+namespace hub::tickets {
+namespace {
+
+TEST(TicketStoreBilling, AccountKnownToBillingGivesHouseAndPremiseForAssignment) {
+  testsupport::TicketFixture f;
+  f.db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number) VALUES "
+      "('test:100777', '100777', '5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69', '45')");
+  const auto model = std::make_shared<TicketModel>(TicketModel::parse(R"(statuses:
+  - {code: new, staff: Новая, initial: true}
+  - {code: closed, staff: Закрыта, terminal: true}
+transitions: {new: [closed]}
+default_topic: other
+topics: [{code: other}]
+assignment:
+  - {house: [5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69], assignee: Участок 2}
+)",
+                                                                      "houses.yaml"));
+  TicketStore store(*f.pool, model);
+  NewTicket t;
+  t.channel = "phone";
+  t.text = "Шумят соседи";
+  t.account = "100777";
+  auto got = store.get(store.create(t).id);
+  EXPECT_EQ(got->house, "5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69");
+  EXPECT_EQ(got->premise, "45");
+  EXPECT_EQ(got->assignee, "Участок 2");
+  // What the caller said wins over billing; an account billing does not know changes nothing.
+  t.house = "other-house";
+  got = store.get(store.create(t).id);
+  EXPECT_EQ(got->house, "other-house");
+  EXPECT_EQ(got->premise, "45");
+  EXPECT_EQ(got->assignee, "");
+  t.house = "";
+  t.account = "999";
+  got = store.get(store.create(t).id);
+  EXPECT_EQ(got->house, "");
+  EXPECT_EQ(got->account, "999");
+}
+
+}  // namespace
+}  // namespace hub::tickets

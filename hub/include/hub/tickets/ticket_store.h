@@ -141,6 +141,8 @@ class TicketStore {
 
   /// Creates a ticket in the initial status with its topic resolved, SLA deadline and assignee
   /// from the rules; or returns the existing one for the same (channel, external id) or message.
+  /// An account that billing identifies (AccountIdentifier, by ЛС) gives the house and premise
+  /// when the channel did not name them.
   /// Throws InvalidTicket for a missing text or a channel that is not a canonical c:Channel.
   CreateResult create(const NewTicket& ticket);
 
@@ -170,6 +172,8 @@ class TicketStore {
 
  private:
   std::chrono::system_clock::time_point now() const;
+  /// Fills house and premise from billing when the account identifies exactly one.
+  void identify_account(NewTicket& ticket);
 
   store::Pool& pool_;
   std::shared_ptr<const TicketModel> model_;
