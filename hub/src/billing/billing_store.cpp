@@ -513,19 +513,4 @@ std::optional<Envelope> BillingStore::build(const std::string& type, long long i
   return e;
 }
 
-std::optional<long long> BillingStore::find_id(const std::string& type, const std::string& body) {
-  const TypeSpec* spec = find_type_spec(type);
-  if (!spec) return std::nullopt;
-  const auto doc = xml::parse_xml(body, type);
-  Record rec;
-  if (!read_record(doc, spec->fields, rec).empty()) return std::nullopt;
-  if (spec->derive) spec->derive(rec);
-  auto lease = pool_.lease();
-  pqxx::read_transaction tx(lease.conn());
-  const auto r = tx.exec_params("SELECT id FROM billing." + spec->table + " WHERE nkey = $1",
-                                natural_key(*spec, rec));
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<long long>();
-}
-
 }  // namespace hub::billing

@@ -60,9 +60,6 @@ class BillingStore {
   std::optional<Record> load_record(pqxx::transaction_base& tx, const std::string& type,
                                     long long id);
 
-  /// The id of the object `type`'s natural key (as in the body) names, for lookups by callers.
-  std::optional<long long> find_id(const std::string& type, const std::string& body);
-
   AccountIdentifier& identifier() { return identifier_; }
   store::Pool& pool() { return pool_; }
 
