@@ -328,6 +328,11 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
   const auto current_assignee = cur[0][1].as<std::string>();
   bool comment_used = false;
 
+  if (ch.must_move && ch.status && *ch.status == from) {
+    throw TransitionRefused(from, from, model_->allowed_from(from),
+                            "ticket " + std::to_string(id) + " is already '" + from +
+                                "' (allowed: " + join(model_->allowed_from(from)) + ")");
+  }
   if (ch.status && *ch.status != from) {
     const auto& to = *ch.status;
     const auto& allowed = model_->allowed_from(from);
@@ -389,17 +394,7 @@ ChangeResult TicketStore::transition(long long id, const std::string& to,
   ch.status = to;
   if (!trim(comment).empty()) ch.comment = comment;
   ch.actor = actor;
-  {
-    // Moving to the status it is already in is refused here (the API asked for a transition);
-    // change() treats it as a no-op so that channels may re-send a status.
-    auto t = get(id);
-    if (!t) throw TicketNotFound("no ticket " + std::to_string(id));
-    if (t->status == to) {
-      throw TransitionRefused(t->status, to, model_->allowed_from(t->status),
-                              "ticket " + std::to_string(id) + " is already '" + to +
-                                  "' (allowed: " + join(model_->allowed_from(t->status)) + ")");
-    }
-  }
+  ch.must_move = true;  // an operator asked for a transition: "already there" is a refusal
   return change(id, ch);
 }
 

@@ -95,6 +95,9 @@ struct TicketChange {
   std::vector<AttachmentRef> attachments;
   std::string actor;
   std::string message_id;  ///< set: applied at most once per message id
+  /// true: a status equal to the current one is refused (TransitionRefused); false: channels may
+  /// re-send a status, which is then no change.
+  bool must_move = false;
   /// When it happened at its source (ticket.updated changedAt); default: the store's clock.
   std::optional<std::chrono::system_clock::time_point> at;
 };
