@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hub/billing/account_identifier.h"
+#include "hub/metrics/registry.h"
 #include "hub/xml/envelope_xml.h"
 
 namespace hub::tickets {
@@ -109,6 +110,11 @@ const std::vector<std::string> kChannels = {
     "gis", "portal", "mobile", "email",         "phone", "operator", "marketplace",
     "sms", "file",   "bank",   "payment_agent", "askue", "other"};
 
+[[noreturn]] void refuse(const TransitionRefused& e) {
+  metrics::Registry::global().add("zhkh_tickets_transitions_refused_total");
+  throw e;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
@@ -118,7 +124,15 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 TicketStore::TicketStore(store::Pool& pool, std::shared_ptr<const TicketModel> model, Clock clock)
-    : pool_(pool), model_(std::move(model)), clock_(std::move(clock)) {}
+    : pool_(pool), model_(std::move(model)), clock_(std::move(clock)) {
+  auto& m = metrics::Registry::global();
+  m.describe("zhkh_tickets_created_total", "Tickets created, by channel and topic");
+  m.describe("zhkh_tickets_transitions_total", "Status changes applied, by target status");
+  m.describe("zhkh_tickets_transitions_refused_total",
+             "Status changes the model refused (API 409, sink rejections)");
+  m.describe("zhkh_tickets_sla_breaches_total", "SLA deadlines passed on open tickets");
+  m.describe("zhkh_tickets_overdue", "Open tickets past their SLA deadline (SLA monitor)");
+}
 
 system_clock::time_point TicketStore::now() const {
   return clock_ ? clock_() : system_clock::now();
@@ -214,6 +228,8 @@ CreateResult TicketStore::create(const NewTicket& given) {
       "UPDATE tickets.ticket_event SET published_at = $2::timestamptz WHERE ticket_id = $1", id,
       at_text);
   tx.commit();
+  metrics::Registry::global().add("zhkh_tickets_created_total",
+                                  {{"channel", in.channel}, {"topic", topic.code}});
   return {id, true};
 }
 
@@ -329,17 +345,17 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
   bool comment_used = false;
 
   if (ch.must_move && ch.status && *ch.status == from) {
-    throw TransitionRefused(from, from, model_->allowed_from(from),
-                            "ticket " + std::to_string(id) + " is already '" + from +
-                                "' (allowed: " + join(model_->allowed_from(from)) + ")");
+    refuse(TransitionRefused(from, from, model_->allowed_from(from),
+                             "ticket " + std::to_string(id) + " is already '" + from +
+                                 "' (allowed: " + join(model_->allowed_from(from)) + ")"));
   }
   if (ch.status && *ch.status != from) {
     const auto& to = *ch.status;
     const auto& allowed = model_->allowed_from(from);
     if (!model_->status(to)) {
-      throw TransitionRefused(from, to, allowed,
-                              "unknown status '" + to + "' (from '" + from +
-                                  "' the model allows: " + join(allowed) + ")");
+      refuse(TransitionRefused(from, to, allowed,
+                               "unknown status '" + to + "' (from '" + from +
+                                   "' the model allows: " + join(allowed) + ")"));
     }
     if (!model_->allows(from, to)) {
       const auto* fs = model_->status(from);
@@ -352,7 +368,7 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
       } else {
         why += " (allowed: " + join(allowed) + ")";
       }
-      throw TransitionRefused(from, to, allowed, why);
+      refuse(TransitionRefused(from, to, allowed, why));
     }
     const bool resolved = model_->is_resolved(to);
     tx.exec_params(
@@ -362,6 +378,7 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
     const auto body = ch.comment ? trim(*ch.comment) : std::string();
     result.event_ids.push_back(insert_event(tx, id, "status_changed", from, to, "", body,
                                             ch.internal, actor, ch.message_id, at_text));
+    metrics::Registry::global().add("zhkh_tickets_transitions_total", {{"to", to}});
     comment_used = true;
   }
   if (ch.assignee && *ch.assignee != current_assignee) {
@@ -430,7 +447,16 @@ int TicketStore::record_sla_breaches() {
           std::string("to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')") +
           ", 'sla', $1::timestamptz FROM breached RETURNING id",
       at_text);
+  const auto overdue =
+      tx.exec_params1(
+            "SELECT count(*) FROM tickets.ticket WHERE resolved_at IS NULL AND due_at < "
+            "$1::timestamptz",
+            at_text)[0]
+          .as<double>();
   tx.commit();
+  auto& m = metrics::Registry::global();
+  if (!r.empty()) m.add("zhkh_tickets_sla_breaches_total", {}, static_cast<double>(r.size()));
+  m.set("zhkh_tickets_overdue", {}, overdue);
   return static_cast<int>(r.size());
 }
 

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "hub/core/uuid.h"
+#include "hub/metrics/registry.h"
 #include "ticket_fixture.h"
 
 namespace hub::tickets {
@@ -141,6 +143,8 @@ TEST_F(TicketStoreTest, AllowedTransitionsAreRecordedWithHistory) {
 
 TEST_F(TicketStoreTest, RefusedTransitionsNameTheAllowedOnesAndChangeNothing) {
   const auto id = f.store->create(f.phone_ticket("Авария", "T-2")).id;
+  const auto refused_before =
+      metrics::Registry::global().value("zhkh_tickets_transitions_refused_total");
   try {
     f.store->transition(id, "closed", "", "op");
     FAIL() << "new → closed was allowed";
@@ -164,9 +168,36 @@ TEST_F(TicketStoreTest, RefusedTransitionsNameTheAllowedOnesAndChangeNothing) {
   }
   const auto t = f.store->get(id);
   EXPECT_EQ(t->status, "rejected");
+  EXPECT_EQ(metrics::Registry::global().value("zhkh_tickets_transitions_refused_total"),
+            refused_before + 4);
   EXPECT_EQ(f.db.scalar("SELECT count(*) FROM tickets.ticket_event WHERE kind = 'status_changed'"),
             "1");
   EXPECT_THROW(f.store->transition(999999, "in_progress", "", "op"), TicketNotFound);
+}
+
+TEST_F(TicketStoreTest, ConcurrentTransitionsAreCheckedOneAfterTheOther) {
+  // From new both moves are allowed; after either one the other is not (in_progress does not
+  // lead to rejected, rejected is terminal). The row lock makes exactly one of them win.
+  for (int round = 0; round < 5; ++round) {
+    const auto id = f.store->create(f.phone_ticket("Авария", "RACE-" + std::to_string(round))).id;
+    std::atomic<int> ok{0}, refused{0};
+    auto move = [&](const std::string& to) {
+      try {
+        f.store->transition(id, to, "", "op-" + to);
+        ++ok;
+      } catch (const TransitionRefused&) {
+        ++refused;
+      }
+    };
+    std::thread a(move, "in_progress"), b(move, "rejected");
+    a.join();
+    b.join();
+    EXPECT_EQ(ok, 1);
+    EXPECT_EQ(refused, 1);
+    EXPECT_EQ(f.db.scalar("SELECT count(*) FROM tickets.ticket_event WHERE ticket_id = " +
+                          std::to_string(id) + " AND kind = 'status_changed'"),
+              "1");
+  }
 }
 
 TEST_F(TicketStoreTest, CommentsAndAssignment) {
@@ -235,8 +266,11 @@ TEST_F(TicketStoreTest, OverdueFilterAndSlaBreachRecordedOnce) {
   EXPECT_EQ(page.items[0].id, urgent);
   EXPECT_TRUE(page.items[0].overdue);
   EXPECT_FALSE(f.store->get(ordinary)->overdue);
+  const auto breaches = metrics::Registry::global().value("zhkh_tickets_sla_breaches_total");
   EXPECT_EQ(f.store->record_sla_breaches(), 1);
   EXPECT_EQ(f.store->record_sla_breaches(), 0);  // once per ticket
+  EXPECT_EQ(metrics::Registry::global().value("zhkh_tickets_sla_breaches_total"), breaches + 1);
+  EXPECT_EQ(metrics::Registry::global().value("zhkh_tickets_overdue"), 1);
   auto t = f.store->get(urgent);
   EXPECT_EQ(t->sla_breached_at, "2026-12-07T08:01:00.000Z");
   EXPECT_EQ(t->events.back().kind, "sla_breached");
