@@ -70,40 +70,58 @@ struct TablePlan {
   std::string lookup_name, lookup_sql;
 };
 
+// Expressions are written over {old} (the stored row) and {new} (the incoming values).
+std::string over(std::string expr, const std::string& old_alias, const std::string& new_alias) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"{old}.", old_alias + "."},
+                                 {"{new}.", new_alias + "."}}) {
+    for (auto at = expr.find(from); at != std::string::npos; at = expr.find(from, at + to.size()))
+      expr.replace(at, from.size(), to);
+  }
+  return expr;
+}
+
+// INSERT ... ON CONFLICT (nkey) DO UPDATE only where something differs. Incoming rows identical to
+// the stored ones are filtered out before the insert: ON CONFLICT would lock (and dirty) every
+// conflicting row even when its WHERE then refuses the update, which is what a re-sent registry
+// is made of.
 std::string make_upsert(const std::string& table, const std::vector<ColumnSpec>& cols) {
   const bool payment = table == "payment";
-  std::string names = "nkey, message_id", selects = "v.nkey, v.message_id::uuid", unnest, alias;
+  std::string names = "nkey, message_id", casts = "v.nkey, v.message_id::uuid AS message_id";
+  std::string selects = "n.nkey, n.message_id", unnest = "$1::text[], $2::text[]";
+  std::string alias = "nkey, message_id";
   std::string sets = "message_id = EXCLUDED.message_id", old_tuple, new_tuple;
-  unnest = "$1::text[], $2::text[]";
-  alias = "nkey, message_id";
   int p = 3;
   for (const auto& c : cols) {
     names += ", " + c.column;
-    selects += ", v." + c.column + "::" + sql_type(c);
+    casts += ", v." + c.column + "::" + sql_type(c) + " AS " + c.column;
+    selects += ", n." + c.column;
     unnest += ", $" + std::to_string(p++) + "::text[]";
     alias += ", " + c.column;
     if (payment && c.column == "source_key") continue;  // the first message's key stays
-    std::string value = "EXCLUDED." + c.column;
+    std::string value = "{new}." + c.column;
     if (keeps_old_value(table, c.column))
-      value = "coalesce(EXCLUDED." + c.column + ", t." + c.column + ")";
+      value = "coalesce({new}." + c.column + ", {old}." + c.column + ")";
     // An operator's resolution outlives re-deliveries of the messages it answered.
     if (payment && c.column == "status")
-      value = "CASE WHEN t.resolved_at IS NOT NULL THEN 'resolved' ELSE EXCLUDED.status END";
+      value = "CASE WHEN {old}.resolved_at IS NOT NULL THEN 'resolved' ELSE {new}.status END";
     if (payment && c.column == "ident_method")
-      value = "CASE WHEN t.resolved_at IS NOT NULL THEN 'operator' ELSE EXCLUDED.ident_method END";
-    sets += ", " + c.column + " = " + value;
+      value = "CASE WHEN {old}.resolved_at IS NOT NULL THEN 'operator' ELSE {new}.ident_method END";
+    sets += ", " + c.column + " = " + over(value, "t", "EXCLUDED");
     // When the store last looked, and under which message, is no change by itself: an identical
     // re-delivery of an unidentified payment must not grow its history.
     if (payment && (c.column == "checked_at" || c.column == "payment_message_id")) continue;
-    old_tuple += (old_tuple.empty() ? "" : ", ") + std::string("t.") + c.column;
+    old_tuple += (old_tuple.empty() ? "" : ", ") + std::string("{old}.") + c.column;
     new_tuple += (new_tuple.empty() ? "" : ", ") + value;
   }
-  std::string sql = "INSERT INTO billing." + table + " AS t (" + names + ")\nSELECT " + selects +
-                    "\n  FROM unnest(" + unnest + ") AS v(" + alias + ")\nON CONFLICT (nkey) DO " +
-                    "UPDATE SET " + sets + "\n WHERE ROW(" + old_tuple + ") IS DISTINCT FROM ROW(" +
-                    new_tuple + ")";
+  std::string changed = "ROW(" + old_tuple + ") IS DISTINCT FROM ROW(" + new_tuple + ")";
   // A payment that has an account never loses it to a later message that found none.
-  if (payment) sql += "\n   AND (EXCLUDED.account_id IS NOT NULL OR t.account_id IS NULL)";
+  if (payment) changed += " AND ({new}.account_id IS NOT NULL OR {old}.account_id IS NULL)";
+  std::string sql = "INSERT INTO billing." + table + " AS t (" + names + ")\nSELECT " + selects +
+                    "\n  FROM (SELECT " + casts + " FROM unnest(" + unnest + ") AS v(" + alias +
+                    ")) n\n WHERE NOT EXISTS (SELECT 1 FROM billing." + table +
+                    " x WHERE x.nkey = n.nkey AND NOT (" + over(changed, "x", "n") +
+                    "))\nON CONFLICT (nkey) DO UPDATE SET " + sets + "\n WHERE " +
+                    over(changed, "t", "EXCLUDED");
   sql +=
       "\nRETURNING t.id, t.nkey, (t.xmax = 0), " + std::string(payment ? "t.status" : "''::text");
   return sql;
