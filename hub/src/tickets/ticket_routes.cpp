@@ -97,7 +97,11 @@ Object::Ptr ticket_json(const TicketModel& m, const Ticket& t, Audience a, bool 
     }
     if (!e.assignee.empty()) x->set("assignee", e.assignee);
     if (!e.body.empty()) x->set("text", e.body);
-    if (a == Audience::kStaff) x->set("internal", e.internal);
+    if (a == Audience::kStaff) {
+      x->set("internal", e.internal);
+      if (!e.published_at.empty()) x->set("published_at", e.published_at);
+      if (!e.publish_error.empty()) x->set("publish_error", e.publish_error);
+    }
     if (!e.message_id.empty()) x->set("message_id", e.message_id);
     events->add(x);
   }

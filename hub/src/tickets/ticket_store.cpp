@@ -255,7 +255,9 @@ std::optional<Ticket> TicketStore::get(long long id) {
   for (const auto& e :
        tx.exec_params("SELECT id, kind, from_status, to_status, assignee, body, internal, actor, "
                       "message_id::text, " +
-                          ts("at") + " FROM tickets.ticket_event WHERE ticket_id = $1 ORDER BY id",
+                          ts("at") + ", " + ts("published_at") +
+                          ", coalesce(publish_error, '') FROM tickets.ticket_event "
+                          "WHERE ticket_id = $1 ORDER BY id",
                       id)) {
     TicketEvent ev;
     ev.id = e[0].as<long long>();
@@ -268,6 +270,13 @@ std::optional<Ticket> TicketStore::get(long long id) {
     ev.actor = e[7].as<std::string>();
     ev.message_id = text_or_empty(e[8]);
     ev.at = e[9].as<std::string>();
+    // What a ticket arrived with is marked "published" at its own time (nothing to send); a
+    // staff change is published later, by TicketPublisher.
+    const auto published = e[10].as<std::string>();
+    if (ev.message_id.empty() && ev.actor != "rule" && published != ev.at) {
+      ev.published_at = published;
+    }
+    ev.publish_error = e[11].as<std::string>();
     t.events.push_back(std::move(ev));
   }
   for (const auto& a : tx.exec_params(

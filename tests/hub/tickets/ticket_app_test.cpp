@@ -108,8 +108,8 @@ TEST_F(TicketHubApp, RunningNodeServesTicketsAndRoutesMayNameTheTarget) {
 
   // A staff transition goes out as ticket.updated (source ticket_store) through Ingress; the
   // route sends it back to ticket_store too, which takes it without applying it twice.
-  r = http(port, "POST", "/api/v1/tickets/" + std::to_string(id) + "/transition",
-           hub.admin_token(), R"({"to": "in_progress", "comment": "электрик выехал"})");
+  r = http(port, "POST", "/api/v1/tickets/" + std::to_string(id) + "/transition", hub.admin_token(),
+           R"({"to": "in_progress", "comment": "электрик выехал"})");
   ASSERT_EQ(r.status, 200) << r.body;
   const auto sent = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (db_.scalar("SELECT count(*) FROM hub.delivery d JOIN hub.message m ON m.id = "

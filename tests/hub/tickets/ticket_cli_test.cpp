@@ -99,6 +99,10 @@ TEST_F(TicketCli, TransitionCommentAndShow) {
   r = run({"tickets", "comment", id, "Жилец конфликтный", "--internal"}, f.admin.operator_);
   ASSERT_EQ(r.code, 0) << r.err;
 
+  r = run({"tickets", "assign", id, "Кровельщик Петров"}, f.admin.operator_);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "ticket " + id + " assigned to Кровельщик Петров\n");
+
   // A viewer may look but not change.
   r = run({"tickets", "comment", id, "x"}, f.admin.viewer);
   EXPECT_EQ(r.code, cli::kExitAuth) << r.err;
@@ -113,6 +117,7 @@ TEST_F(TicketCli, TransitionCommentAndShow) {
   EXPECT_NE(r.out.find("кровельщики выехали"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("[internal] Жилец конфликтный"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Обращение из ГИС ЖКХ"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("assignee:   Кровельщик Петров"), std::string::npos) << r.out;
 
   r = run({"tickets", "show", "99999"}, f.admin.viewer);
   EXPECT_EQ(r.code, cli::kExitFailed);

@@ -69,6 +69,14 @@ TEST_F(TicketPublisherTest, StaffChangesBecomeValidTicketUpdatedOnce) {
   EXPECT_EQ(publisher_->publish_pending(), 4);
   EXPECT_EQ(publisher_->publish_pending(), 0);
   EXPECT_EQ(published("count(*)"), "4");
+  // The history shows which changes went out: the four staff ones, not the ticket's arrival.
+  std::vector<std::string> sent;
+  const auto after = f.store->get(id);
+  for (const auto& e : after->events) {
+    if (!e.published_at.empty()) sent.push_back(e.kind);
+  }
+  EXPECT_EQ(sent, (std::vector<std::string>{"status_changed", "comment", "assigned",
+                                            "attachment_added"}));
 
   // Read back through the same reader the ticket_store sink uses.
   const auto body = [&](int n) {
@@ -124,6 +132,7 @@ TEST_F(TicketPublisherTest, RefusedBodyIsMarkedNotRetried) {
       "SELECT publish_error FROM tickets.ticket_event WHERE ticket_id = 500 AND kind = "
       "'status_changed'");
   EXPECT_NE(error.find("channel"), std::string::npos) << error;
+  EXPECT_EQ(f.store->get(500)->events.back().publish_error, error);
 }
 
 TEST_F(TicketPublisherTest, BackgroundLoopWakesOnAChange) {

@@ -76,6 +76,11 @@ TEST_F(TicketApi, OperatorCreatesFromTheCallCentreIdempotently) {
                               "AND actor = 'ops-operator' AND object = 'ticket:" +
                               std::to_string(id) + "'"),
             "2");
+  // Channels are the canonical ones (else the ticket's updates could not be published).
+  r = post("/api/v1/tickets", R"({"channel": "website", "text": "x"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("unknown channel 'website'"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/api/v1/tickets", R"({"topic": "x"})").status, 400);  // no text
   // The operator console default channel.
   const auto other = create(R"({"topic": "Квитанция", "text": "Не пришла квитанция"})");
   EXPECT_EQ(s(json(get("/api/v1/tickets/" + std::to_string(other))), "channel"), "operator");

@@ -10,7 +10,7 @@
 //   zhkh-hub tokens list | tokens create NAME --role admin|operator|viewer | tokens revoke NAME
 //   zhkh-hub tickets list [--status S --topic T --house H --account A --assignee X --channel C
 //                          --overdue] | tickets show ID | tickets transition ID TO [--comment C]
-//                          | tickets comment ID TEXT [--internal]
+//                          | tickets comment ID TEXT [--internal] | tickets assign ID ASSIGNEE
 //   zhkh-hub payments unidentified [--limit N] [--offset N] | payments resolve ID --account N
 // Common options: --url (default $ZHKH_HUB_URL, else http://127.0.0.1:8480); the token from
 // --token, else --token-file, else $ZHKH_HUB_TOKEN, else ./var/admin.token; --json on list and

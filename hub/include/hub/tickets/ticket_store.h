@@ -56,7 +56,9 @@ struct TicketEvent {
   bool internal = false;
   std::string actor;
   std::string message_id;
-  std::string at;  ///< ISO 8601 UTC
+  std::string at;             ///< ISO 8601 UTC
+  std::string published_at;   ///< a staff change sent to the channels as ticket.updated
+  std::string publish_error;  ///< Ingress refused that ticket.updated
 };
 
 struct Ticket {
