@@ -729,9 +729,9 @@ std::string rubles(const std::string& kopecks) {
 }
 
 int payments_unidentified(Ctx& c) {
-  const auto v = c.call(
-      "GET", "/api/v1/payments/unidentified" + query_string({{"limit", c.opt.value("limit")},
-                                                             {"offset", c.opt.value("offset")}}));
+  const auto v = c.call("GET", "/api/v1/payments/unidentified" +
+                                   query_string({{"limit", c.opt.value("limit")},
+                                                 {"offset", c.opt.value("offset")}}));
   if (c.raw()) return kExitOk;
   std::vector<std::vector<std::string>> rows;
   for (const auto& item : *items_of(v)) {
@@ -740,10 +740,8 @@ int payments_unidentified(Ctx& c) {
     std::string named;
     for (const char* k : {"account", "els", "izhku", "ipd"}) {
       if (payer && !field(payer, k).empty()) {
-        named = std::string(k == std::string("account") ? "ЛС"
-                            : k == std::string("els")   ? "ЕЛС"
-                            : k == std::string("izhku") ? "ИЖКУ"
-                                                        : "ИПД") +
+        named = std::string(k == std::string("account") ? "ЛС" : k == std::string("els") ? "ЕЛС"
+                            : k == std::string("izhku") ? "ИЖКУ" : "ИПД") +
                 " " + field(payer, k);
         break;
       }
@@ -766,10 +764,10 @@ int payments_unidentified(Ctx& c) {
     c.out << "no unidentified payments\n";
     return kExitOk;
   }
-  print_table(
-      c.out,
-      {"ID", "RECEIVED (UTC)", "AGENT", "PAID ON", "AMOUNT", "PAYER", "REASON", "CANDIDATES"},
-      rows);
+  print_table(c.out,
+              {"ID", "RECEIVED (UTC)", "AGENT", "PAID ON", "AMOUNT", "PAYER", "REASON",
+               "CANDIDATES"},
+              rows);
   return kExitOk;
 }
 
@@ -786,8 +784,8 @@ int payments_resolve(Ctx& c) {
   if (c.raw()) return kExitOk;
   auto o = v.extract<Object::Ptr>();
   c.out << "payment " << id << " resolved to account " << account << "; payment.received "
-        << (field(o, "duplicate") == "true" ? "was already re-emitted" : "re-emitted") << " (key "
-        << field(o, "idempotency_key") << ")\n";
+        << (field(o, "duplicate") == "true" ? "was already re-emitted" : "re-emitted")
+        << " (key " << field(o, "idempotency_key") << ")\n";
   return kExitOk;
 }
 
