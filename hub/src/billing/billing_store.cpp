@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 
+#include "hub/billing/invariants.h"
 #include "hub/billing/type_specs.h"
 #include "hub/core/error.h"
 #include "hub/core/json_text.h"
@@ -358,7 +359,8 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
       continue;
     }
     Item item{i, spec, {}, {}};
-    const auto issues = read_record(doc, spec->fields, item.record);
+    auto issues = read_record(doc, spec->fields, item.record);
+    if (issues.empty()) issues = check_invariants(m.type, item.record);
     if (!issues.empty()) {
       res.error = issues[0].xpath + ": " + issues[0].message;
       if (issues.size() > 1) res.error += " (and " + std::to_string(issues.size() - 1) + " more)";

@@ -291,7 +291,7 @@ std::vector<TypeSpec> build_specs() {
                            "paymentDocumentIssued",
                            "payment_document",
                            f,
-                           {"account", "document_number"},
+                           {"account", "period", "document_number"},
                            {},
                            nullptr});
   }

@@ -159,3 +159,38 @@ TEST_F(SinkTest, ConcurrentOverlappingBatchesNeitherDeadlockNorDuplicate) {
 
 }  // namespace
 }  // namespace hub::billing
+
+namespace hub::billing {
+namespace {
+
+// What the XSDs leave to billing ("checked by billing, not here") is refused naming the element.
+TEST_F(SinkTest, RefusesBodiesThatBreakTheBillingInvariants) {
+  struct Case {
+    std::string type, from, to, xpath;
+  };
+  const std::vector<Case> cases = {
+      {"payment.received", "<c:amountKopecks>50000</c:amountKopecks>",
+       "<c:amountKopecks>40000</c:amountKopecks>", "/c:paymentReceived/c:services"},
+      {"charge.issued", "<c:totalKopecks>262439</c:totalKopecks>",
+       "<c:totalKopecks>262440</c:totalKopecks>", "/c:chargeIssued/c:totalKopecks"},
+      {"charge.issued", "<c:totalKopecks>154755</c:totalKopecks>",
+       "<c:totalKopecks>154756</c:totalKopecks>",
+       "/c:chargeIssued/c:services/c:service[1]/c:totalKopecks"},
+      {"house.upsert", "<c:residentialArea>5210.4</c:residentialArea>",
+       "<c:residentialArea>7000</c:residentialArea>", "/c:houseUpsert/c:residentialArea"},
+      {"meter.upsert", "<c:commissionedOn>2021-04-15</c:commissionedOn>",
+       "<c:commissionedOn>2021-04-01</c:commissionedOn>", "/c:meterUpsert/c:commissionedOn"},
+  };
+  for (const auto& c : cases) {
+    const auto body = replace(sample(c.type), c.from, c.to);
+    const auto r = sink.deliver(envelope(c.type, body, "bad:" + c.xpath));
+    EXPECT_EQ(r.kind, Kind::kRejected) << c.type << " " << c.xpath;
+    EXPECT_EQ(r.reason.rfind(c.xpath + ":", 0), 0u) << r.reason;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment") + count("SELECT count(*) FROM "
+                                                                  "billing.charge"),
+            0);
+}
+
+}  // namespace
+}  // namespace hub::billing
