@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -35,6 +36,7 @@ constexpr const char* kTargetPrefix = "queue:";
 constexpr const char* kRoutePrefix = "subscription:";
 constexpr const char* kClaimStatement = "hub_queue_claim";
 constexpr const char* kAckStatement = "hub_queue_ack";
+constexpr const char* kAckClaimStatement = "hub_queue_ack_claim";
 
 // The dispatcher's claim, for a consumer: the inner SELECT walks delivery_due (target,
 // next_attempt_at, id) in queue order and locks visible rows (pending, lease absent or expired)
@@ -78,10 +80,46 @@ UPDATE hub.delivery d
 RETURNING d.id
 )SQL";
 
+// Ack and the next pull in one statement (pull with receipts to ack first): half the round
+// trips of a consumer's loop. The two updates cannot meet on a row: the ack takes rows whose
+// lease is still running (by clock_timestamp(), which is later than now()), the claim only rows
+// whose lease had ended by now(). Acked rows come back with attempts = 0 and nulls; claimed
+// rows have attempts >= 1. $7/$8: the ids and the lease token to ack.
+constexpr const char* kAckClaimSql = R"SQL(
+WITH acked AS (
+  UPDATE hub.delivery d
+     SET state = 'delivered', delivered_at = now(), lease_owner = NULL, lease_until = NULL
+   WHERE d.id = ANY ($7::bigint[]) AND d.lease_owner = $8 AND d.target = $3 AND d.state = 'pending'
+     AND d.lease_until > clock_timestamp()
+  RETURNING d.id
+), claimed AS (
+  UPDATE hub.delivery d
+     SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond',
+         attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
+   WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
+                            WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
+                              AND (lease_until IS NULL OR lease_until < now())
+                            ORDER BY next_attempt_at, id
+                            LIMIT $4
+                            FOR UPDATE SKIP LOCKED))
+     AND (SELECT set_config('synchronous_commit', $6, true)) IS NOT NULL
+  RETURNING d.id, d.attempts, d.message_id, d.body
+)
+SELECT c.id, c.attempts, m.id::text, m.type, m.schema_version, m.source,
+       (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
+       coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text, coalesce(c.body, m.body)
+  FROM claimed c JOIN hub.message m ON m.id = c.message_id
+UNION ALL
+SELECT a.id, 0, NULL::text, NULL::text, NULL::int, NULL::text, NULL::bigint, NULL::text,
+       NULL::text, NULL::text, NULL::text, NULL::text
+  FROM acked a
+)SQL";
+
 void prepare(pqxx::connection_base& conn) {
   // Identical re-definitions are no-ops in libpqxx; pooled connections are prepared lazily.
   conn.prepare(kClaimStatement, kClaimSql);
   conn.prepare(kAckStatement, kAckSql);
+  conn.prepare(kAckClaimStatement, kAckClaimSql);
 }
 
 std::string random_token() {
@@ -127,6 +165,46 @@ bool split_receipt(const std::string& receipt, long long& id, std::string& token
   return std::all_of(token.begin(), token.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
+
+/// Receipts of one ack, grouped by lease token (one statement per pull being acked).
+struct AckPlan {
+  std::map<std::string, std::vector<std::string>> by_token;
+  std::vector<const std::string*> candidates;  // well-formed, first occurrence
+  AckResult result;                            // malformed ones already rejected
+
+  explicit AckPlan(const std::vector<std::string>& receipts) {
+    std::unordered_set<std::string> unique;
+    for (const auto& r : receipts) {
+      if (!unique.insert(r).second) continue;  // the same receipt twice in one call counts once
+      long long id = 0;
+      std::string token;
+      if (!split_receipt(r, id, token)) {
+        result.rejected.push_back(r);
+        continue;
+      }
+      by_token[token].push_back(std::to_string(id));
+      candidates.push_back(&r);
+    }
+  }
+
+  /// Counts what the database took ("<id>.<token>" in `acked`) and rejects the rest.
+  AckResult finish(const std::unordered_set<std::string>& acked, const std::string& subscription) {
+    for (const auto* r : candidates) {
+      if (acked.count(*r)) {
+        ++result.acked;
+      } else {
+        result.rejected.push_back(*r);
+      }
+    }
+    auto& m = metrics::Registry::global();
+    const metrics::Labels l{{"subscription", subscription}};
+    if (result.acked) m.add("zhkh_queue_acked_total", l, result.acked);
+    if (!result.rejected.empty()) {
+      m.add("zhkh_queue_ack_rejected_total", l, static_cast<double>(result.rejected.size()));
+    }
+    return std::move(result);
+  }
+};
 
 }  // namespace
 
@@ -193,7 +271,12 @@ struct CanonicalQueues::Impl {
     throw api::NotFound("no queue subscription named '" + name + "'");
   }
 
-  std::vector<QueuedMessage> claim(const Subscription& s, int max, const std::string& consumer);
+  /// Claims up to `max`; with `ack` (one token's ids) acks them in the same statement and adds
+  /// "<id>.<token>" of each acked row to `acked`.
+  std::vector<QueuedMessage> claim(
+      const Subscription& s, int max, const std::string& consumer,
+      const std::pair<const std::string, std::vector<std::string>>* ack = nullptr,
+      std::unordered_set<std::string>* acked = nullptr);
   void run_listener(CanonicalQueues& self);
   void run_housekeeper(CanonicalQueues& self);
   void sleep_for(std::chrono::milliseconds d) {
@@ -284,8 +367,28 @@ std::vector<QueuedMessage> CanonicalQueues::pull(const std::string& subscription
 std::vector<QueuedMessage> CanonicalQueues::pull(const std::string& subscription, int max,
                                                  std::chrono::milliseconds wait,
                                                  const std::string& consumer) {
+  return pull_and_ack(subscription, {}, max, wait, consumer).messages;
+}
+
+PullResult CanonicalQueues::pull_and_ack(const std::string& subscription,
+                                         const std::vector<std::string>& receipts, int max,
+                                         std::chrono::milliseconds wait,
+                                         const std::string& consumer) {
   const Subscription& s = impl_->require(subscription);
   max = std::clamp(max, 1, 1000);
+  PullResult out;
+  std::optional<AckPlan> plan;
+  std::unordered_set<std::string> acked;
+  if (!receipts.empty()) {
+    plan.emplace(receipts);
+    if (plan->by_token.size() > 1) {  // several pulls at once: plain acks first, then the pull
+      out.acked = ack(subscription, receipts);
+      plan.reset();
+    } else if (plan->by_token.empty()) {
+      out.acked = plan->finish(acked, s.name);
+      plan.reset();
+    }
+  }
   Waiters& w = *impl_->waiters.at(s.name);
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
@@ -296,17 +399,27 @@ std::vector<QueuedMessage> CanonicalQueues::pull(const std::string& subscription
     }
     // Taken before the claim: a NOTIFY that lands between an empty claim and the wait below
     // has already moved `seq`, so the wait returns at once instead of missing it.
-    auto got = impl_->claim(s, max, consumer);
+    auto got = plan ? impl_->claim(s, max, consumer, &*plan->by_token.begin(), &acked)
+                    : impl_->claim(s, max, consumer);
+    if (plan) {
+      out.acked = plan->finish(acked, s.name);
+      plan.reset();
+    }
     const auto now = std::chrono::steady_clock::now();
-    if (!got.empty() || now >= deadline || impl_->stopping) return got;
+    if (!got.empty() || now >= deadline || impl_->stopping) {
+      out.messages = std::move(got);
+      return out;
+    }
     std::unique_lock lock(w.mu);
     const auto until = std::min(deadline, now + impl_->options.poll_interval);
     w.cv.wait_until(lock, until, [&] { return w.seq != seen || impl_->stopping.load(); });
   }
 }
 
-std::vector<QueuedMessage> CanonicalQueues::Impl::claim(const Subscription& s, int max,
-                                                        const std::string& consumer) {
+std::vector<QueuedMessage> CanonicalQueues::Impl::claim(
+    const Subscription& s, int max, const std::string& consumer,
+    const std::pair<const std::string, std::vector<std::string>>* ack,
+    std::unordered_set<std::string>* acked) {
   const std::string token = random_token();
   const std::string target = queue_target(s.name);
   std::vector<QueuedMessage> out;
@@ -317,16 +430,22 @@ std::vector<QueuedMessage> CanonicalQueues::Impl::claim(const Subscription& s, i
   prepare(lease.conn());
   {
     pqxx::nontransaction tx(lease.conn());
-    const auto r = tx.exec_prepared(
-        kClaimStatement, token,
-        static_cast<long long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(s.visibility_timeout).count()),
-        target, max, consumer.empty() ? std::optional<std::string>() : consumer,
-        std::string(options.synchronous_acks ? "on" : "off"));
+    const auto visibility = static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.visibility_timeout).count());
+    const auto who = consumer.empty() ? std::optional<std::string>() : consumer;
+    const std::string sync = options.synchronous_acks ? "on" : "off";
+    const auto r =
+        ack ? tx.exec_prepared(kAckClaimStatement, token, visibility, target, max, who, sync,
+                               store::pg_array_literal(ack->second), ack->first)
+            : tx.exec_prepared(kClaimStatement, token, visibility, target, max, who, sync);
     out.reserve(r.size());
     ids.reserve(r.size());
     for (const auto& row : r) {
       const long long id = row[0].as<long long>();
+      if (row[1].as<int>() == 0) {  // an acked row of kAckClaimSql
+        acked->insert(std::string(row[0].c_str()) + "." + ack->first);
+        continue;
+      }
       const char* type = row[3].c_str();
       const char* source = row[5].c_str();
       if (!passes_filter(s, type, source)) {
@@ -387,51 +506,21 @@ std::vector<QueuedMessage> CanonicalQueues::Impl::claim(const Subscription& s, i
 AckResult CanonicalQueues::ack(const std::string& subscription,
                                const std::vector<std::string>& receipts) {
   const Subscription& s = impl_->require(subscription);
-  AckResult result;
-  // Receipts by lease token: one statement per pull being acked.
-  std::map<std::string, std::vector<std::string>> by_token;
-  std::vector<const std::string*> candidates;
-  std::unordered_set<std::string> unique;
-  for (const auto& r : receipts) {
-    if (!unique.insert(r).second) continue;  // the same receipt twice in one call counts once
-    long long id = 0;
-    std::string token;
-    if (!split_receipt(r, id, token)) {
-      result.rejected.push_back(r);
-      continue;
-    }
-    by_token[token].push_back(std::to_string(id));
-    candidates.push_back(&r);
-  }
-  if (!candidates.empty()) {
-    std::unordered_set<std::string> acked;
-    {
-      auto lease = impl_->pool.lease();
-      prepare(lease.conn());
-      pqxx::nontransaction tx(lease.conn());
-      const auto target = queue_target(s.name);
-      const std::string sync = impl_->options.synchronous_acks ? "on" : "off";
-      for (const auto& [token, ids] : by_token) {
-        const auto r =
-            tx.exec_prepared(kAckStatement, store::pg_array_literal(ids), token, target, sync);
-        for (const auto& row : r) acked.insert(std::string(row[0].c_str()) + "." + token);
-      }
-    }
-    for (const auto* r : candidates) {
-      if (acked.count(*r)) {
-        ++result.acked;
-      } else {
-        result.rejected.push_back(*r);
-      }
+  AckPlan plan(receipts);
+  std::unordered_set<std::string> acked;
+  if (!plan.candidates.empty()) {
+    auto lease = impl_->pool.lease();
+    prepare(lease.conn());
+    pqxx::nontransaction tx(lease.conn());
+    const auto target = queue_target(s.name);
+    const std::string sync = impl_->options.synchronous_acks ? "on" : "off";
+    for (const auto& [token, ids] : plan.by_token) {
+      const auto r =
+          tx.exec_prepared(kAckStatement, store::pg_array_literal(ids), token, target, sync);
+      for (const auto& row : r) acked.insert(std::string(row[0].c_str()) + "." + token);
     }
   }
-  auto& m = metrics::Registry::global();
-  const metrics::Labels l{{"subscription", s.name}};
-  if (result.acked) m.add("zhkh_queue_acked_total", l, result.acked);
-  if (!result.rejected.empty()) {
-    m.add("zhkh_queue_ack_rejected_total", l, static_cast<double>(result.rejected.size()));
-  }
-  return result;
+  return plan.finish(acked, s.name);
 }
 
 std::vector<QueueStats> CanonicalQueues::stats() {

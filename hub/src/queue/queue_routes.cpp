@@ -66,46 +66,6 @@ api::ApiResponse xml_response(std::string body, int status = 200) {
   return api::ApiResponse::text(std::move(body), "application/xml; charset=utf-8", status);
 }
 
-api::ApiResponse pull(CanonicalQueues& queues, api::ApiRequest& r) {
-  const auto& name = r.params[0];
-  r.object = "queue:" + name;
-  const int max = static_cast<int>(r.q_int("max", 100, 1, 1000));
-  const auto wait = std::chrono::seconds(r.q_int("wait", 0, 0, 60));
-  const auto got = queues.pull(name, max, wait, r.who.name);
-  if (wants_xml(r)) {
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<q:messages xmlns:q=\"";
-    out += kQueueNs;
-    out += "\" subscription=\"" + xml_escape(name) + "\">";
-    for (const auto& m : got) {
-      out += "\n<q:message receipt=\"" + m.receipt + "\" deliveryCount=\"" +
-             std::to_string(m.delivery_count) + "\">";
-      out += xml::envelope_to_xml(m.message);
-      out += "</q:message>";
-    }
-    out += "\n</q:messages>\n";
-    return xml_response(std::move(out));
-  }
-  // Written by hand: Poco::JSON would build a Var tree per message, which costs more than the
-  // pull itself for a batch of 1000 payments.
-  std::string out;
-  std::size_t bytes = 32;
-  for (const auto& m : got) bytes += m.message.body.size() + 512;
-  out.reserve(bytes);
-  out += "{\"messages\":[";
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (i) out += ',';
-    out += "{\"receipt\":";
-    append_json_string(out, got[i].receipt);
-    out += ",\"delivery_count\":";
-    out += std::to_string(got[i].delivery_count);
-    out += ",\"message\":";
-    append_envelope_json(out, got[i].message);
-    out += '}';
-  }
-  out += "]}\n";
-  return api::ApiResponse::text(std::move(out), "application/json; charset=utf-8");
-}
-
 std::vector<std::string> receipts_from_xml(const std::string& body) {
   xml::Document doc;
   try {
@@ -136,9 +96,10 @@ std::vector<std::string> receipts_from_xml(const std::string& body) {
   return out;
 }
 
-std::vector<std::string> receipts_from_json(const std::string& body) {
+std::vector<std::string> receipts_from_json(const std::string& body,
+                                            const std::string& key = "receipts") {
   Object::Ptr d = obj();
-  d->set("expected", "{\"receipts\": [\"...\", ...]}");
+  d->set("expected", "{\"" + key + "\": [\"...\", ...]}");
   Poco::Dynamic::Var parsed;
   try {
     parsed = Poco::JSON::Parser().parse(body);
@@ -147,18 +108,82 @@ std::vector<std::string> receipts_from_json(const std::string& body) {
   }
   if (parsed.type() != typeid(Object::Ptr)) throw api::ApiError(400, "expected an object", d);
   const auto o = parsed.extract<Object::Ptr>();
-  const auto list = o->getArray("receipts");
-  if (!list) throw api::ApiError(400, "key 'receipts': required, a list of strings", d);
+  const auto list = o->getArray(key);
+  if (!list) throw api::ApiError(400, "key '" + key + "': required, a list of strings", d);
   std::vector<std::string> out;
   out.reserve(list->size());
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto v = list->get(static_cast<unsigned>(i));
     if (!v.isString()) {
-      throw api::ApiError(400, "key 'receipts[" + std::to_string(i) + "]': expected a string", d);
+      throw api::ApiError(400, "key '" + key + "[" + std::to_string(i) + "]': expected a string",
+                          d);
     }
     out.push_back(v.extract<std::string>());
   }
   return out;
+}
+
+api::ApiResponse pull(CanonicalQueues& queues, api::ApiRequest& r) {
+  const auto& name = r.params[0];
+  r.object = "queue:" + name;
+  const int max = static_cast<int>(r.q_int("max", 100, 1, 1000));
+  const auto wait = std::chrono::seconds(r.q_int("wait", 0, 0, 60));
+  // Optional: receipts of the previous batch, acked before this pull in the same round trip.
+  std::vector<std::string> ack_first;
+  const bool body = r.body.find_first_not_of(" \t\r\n") != std::string::npos;
+  if (body)
+    ack_first = sends_xml(r) ? receipts_from_xml(r.body) : receipts_from_json(r.body, "ack");
+  if (ack_first.size() > kMaxReceipts) {
+    throw api::ApiError(400, "at most " + std::to_string(kMaxReceipts) + " receipts per ack");
+  }
+  const auto result = queues.pull_and_ack(name, ack_first, max, wait, r.who.name);
+  const auto& got = result.messages;
+  if (wants_xml(r)) {
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<q:messages xmlns:q=\"";
+    out += kQueueNs;
+    out += "\" subscription=\"" + xml_escape(name) + "\"";
+    if (body) out += " acked=\"" + std::to_string(result.acked.acked) + "\"";
+    out += ">";
+    for (const auto& x : result.acked.rejected) {
+      out += "\n<q:rejected>" + xml_escape(x) + "</q:rejected>";
+    }
+    for (const auto& m : got) {
+      out += "\n<q:message receipt=\"" + m.receipt + "\" deliveryCount=\"" +
+             std::to_string(m.delivery_count) + "\">";
+      out += xml::envelope_to_xml(m.message);
+      out += "</q:message>";
+    }
+    out += "\n</q:messages>\n";
+    return xml_response(std::move(out));
+  }
+  // Written by hand: Poco::JSON would build a Var tree per message, which costs more than the
+  // pull itself for a batch of 1000 payments.
+  std::string out;
+  std::size_t bytes = 32;
+  for (const auto& m : got) bytes += m.message.body.size() + 512;
+  out.reserve(bytes);
+  out += '{';
+  if (body) {
+    out += "\"acked\":" + std::to_string(result.acked.acked) + ",\"rejected\":[";
+    for (std::size_t i = 0; i < result.acked.rejected.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, result.acked.rejected[i]);
+    }
+    out += "],";
+  }
+  out += "\"messages\":[";
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"receipt\":";
+    append_json_string(out, got[i].receipt);
+    out += ",\"delivery_count\":";
+    out += std::to_string(got[i].delivery_count);
+    out += ",\"message\":";
+    append_envelope_json(out, got[i].message);
+    out += '}';
+  }
+  out += "]}\n";
+  return api::ApiResponse::text(std::move(out), "application/json; charset=utf-8");
 }
 
 api::ApiResponse ack(CanonicalQueues& queues, api::ApiRequest& r) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "hub/core/json_text.h"
 #include "hub/metrics/registry.h"
 #include "queue_fixture.h"
 
@@ -231,6 +232,63 @@ TEST(QueueSemantics, FilterOnTypeAndSourceHoldsWhereverItemsComeFrom) {
   EXPECT_EQ(f.db().scalar("SELECT state || ':' || last_error FROM hub.delivery WHERE route = "
                           "'elsewhere'"),
             "filtered:outside the filter of subscription 'billing'");
+}
+
+TEST(QueueSemantics, PullCanAckThePreviousBatchInTheSameCall) {
+  QueueFixture f({subscription("billing", {"payment.received"}, {}, 1s)});
+  std::set<std::string> ids;
+  for (int i = 0; i < 7; ++i)
+    ids.insert(f.submit("payment.received", "bank", "pa-" + std::to_string(i)));
+
+  auto call = [&](const std::vector<std::string>& ack, int max) {
+    std::string body = "{\"ack\":[";
+    for (std::size_t i = 0; i < ack.size(); ++i) {
+      if (i) body += ',';
+      append_json_string(body, ack[i]);
+    }
+    body += "]}";
+    const auto r = testsupport::http(f.port(), "POST",
+                                     "/api/v1/queues/billing/pull?max=" + std::to_string(max),
+                                     f.operator_token(), body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return testsupport::parse_object(r.body);
+  };
+  auto first = f.pull("billing", 3);
+  ASSERT_EQ(first.size(), 3u);
+  // Ack the first three (plus one bogus receipt) and take the next three in one call.
+  auto receipts = QueueFixture::receipts(first);
+  receipts.push_back("999.00000000000000000000000000000000");
+  auto o = call(receipts, 3);
+  EXPECT_EQ(o->getValue<int>("acked"), 3);
+  ASSERT_EQ(o->getArray("rejected")->size(), 1u);
+  const auto second = o->getArray("messages");
+  ASSERT_EQ(second->size(), 3u);
+  std::set<std::string> seen;
+  for (const auto& m : first) seen.insert(m.id);
+  std::vector<std::string> next;
+  for (std::size_t i = 0; i < second->size(); ++i) {
+    const auto m = second->getObject(static_cast<unsigned>(i));
+    EXPECT_EQ(m->getValue<int>("delivery_count"), 1);
+    seen.insert(m->getObject("message")->getValue<std::string>("id"));
+    next.push_back(m->getValue<std::string>("receipt"));
+  }
+  EXPECT_EQ(seen.size(), 6u) << "acked and new batches are disjoint";
+  // The first batch stays acked (not redelivered after its timeout); the second is acked by the
+  // last call, which finds the 7th message.
+  std::this_thread::sleep_for(1200ms);
+  o = call(next, 10);
+  EXPECT_EQ(o->getValue<int>("acked"), 0) << "the second batch's leases ran out";
+  const auto rest = o->getArray("messages");
+  ASSERT_EQ(rest->size(), 4u) << "the unacked second batch and the 7th message";
+  for (std::size_t i = 0; i < rest->size(); ++i) {
+    seen.insert(rest->getObject(static_cast<unsigned>(i))
+                    ->getObject("message")
+                    ->getValue<std::string>("id"));
+  }
+  EXPECT_EQ(seen, ids);
+  EXPECT_EQ(f.db().scalar("SELECT count(*) FROM hub.delivery WHERE state = 'delivered'"
+                          " AND target = 'queue:billing'"),
+            "3");
 }
 
 TEST(QueueSemantics, ListShowsDepthInFlightAndAge) {

@@ -71,6 +71,12 @@ struct AckResult {
   std::vector<std::string> rejected;
 };
 
+/// What pull_and_ack() did: the ack of the previous batch, then the next batch.
+struct PullResult {
+  AckResult acked;
+  std::vector<QueuedMessage> messages;
+};
+
 /// Tuning beyond the contract's constructor; defaults fit production.
 struct QueueOptions {
   /// How often a waiting pull looks again without a NOTIFY (expired leases, lost NOTIFY).
@@ -116,6 +122,12 @@ class CanonicalQueues {
   /// The same, recording `consumer` (e.g. the API token's name) on the claimed rows.
   std::vector<QueuedMessage> pull(const std::string& subscription, int max,
                                   std::chrono::milliseconds wait, const std::string& consumer);
+  /// ack(receipts) and then pull(), in one database round trip when the receipts come from one
+  /// pull (the usual consumer loop: ack the batch just processed, take the next). The ack
+  /// happens once, before any waiting. Throws api::NotFound for an unknown subscription.
+  PullResult pull_and_ack(const std::string& subscription, const std::vector<std::string>& receipts,
+                          int max, std::chrono::milliseconds wait,
+                          const std::string& consumer = {});
   /// Acknowledges processed messages by receipt. Throws api::NotFound for an unknown subscription.
   AckResult ack(const std::string& subscription, const std::vector<std::string>& receipts);
 

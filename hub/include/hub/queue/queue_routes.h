@@ -6,6 +6,10 @@
 //          <q:messages xmlns:q="urn:zhkh-hub:queue:1" subscription="..">
 //            <q:message receipt=".." deliveryCount="1"><e:envelope ...>..</e:envelope></q:message>
 //          </q:messages>   (the envelope's wire form, hub/xml/envelope_xml.h)
+//        Optional body {"ack": [receipts]} (XML: <q:ack>..</q:ack>): those are acked first, in
+//        the same database round trip, and the answer adds "acked" and "rejected" as ack gives
+//        them (XML: acked="n" and <q:rejected> before the messages). A consumer's loop is then
+//        one call per batch instead of two.
 //   POST /api/v1/queues/{subscription}/ack   operator; {"receipts": [...]}, or with
 //        Content-Type: application/xml <q:ack><q:receipt>..</q:receipt>...</q:ack>
 //        → {"acked": n, "rejected": [...]}   (XML: <q:ackResult acked="n"><q:rejected>..)
