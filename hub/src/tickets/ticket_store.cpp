@@ -165,12 +165,12 @@ void TicketStore::identify_account(NewTicket& t) {
 
 CreateResult TicketStore::create(const NewTicket& given) {
   NewTicket in = given;
-  if (!in.account.empty() && (in.house.empty() || in.premise.empty())) identify_account(in);
   if (trim(in.channel).empty()) throw InvalidTicket("a ticket needs a channel");
   if (std::find(kChannels.begin(), kChannels.end(), in.channel) == kChannels.end()) {
     throw InvalidTicket("unknown channel '" + in.channel + "' (known: " + join(kChannels) + ")");
   }
   if (trim(in.text).empty()) throw InvalidTicket("a ticket needs a text");
+  if (!in.account.empty() && (in.house.empty() || in.premise.empty())) identify_account(in);
   const auto& topic = model_->resolve_topic(in.topic);
   const auto at = now();
   const auto at_text = xml::format_timestamp(at);

@@ -248,3 +248,39 @@ TEST(TicketStoreTarget, ThroughIngressRouterAndDispatcher) {
 
 }  // namespace
 }  // namespace hub::tickets
+
+namespace hub::tickets {
+namespace {
+
+// Bad input gets a result, never a crash or an exception, and never stops the next message:
+// prefixes of both samples (every 7th length), broken and incomplete documents alike.
+TEST(TicketSinkRobustness, EveryTruncationOfTheSamplesGetsAResult) {
+  TicketFixture f;
+  TicketSink sink(f.store);
+  int delivered = 0, rejected = 0, retried = 0;
+  for (const auto* type : {"ticket.created", "ticket.updated"}) {
+    const auto body = sample(type);
+    for (std::size_t n = 0; n < body.size(); n += 7) {
+      Envelope e;
+      e.id = new_uuid_v7();
+      e.type = type;
+      e.source = "fuzz";
+      e.body = body.substr(0, n);
+      const auto r = sink.deliver(e);
+      delivered += r.kind == Kind::kDelivered;
+      rejected += r.kind == Kind::kRejected;
+      retried += r.kind == Kind::kRetry;
+      if (r.kind != Kind::kDelivered) EXPECT_FALSE(r.reason.empty());
+    }
+  }
+  EXPECT_GT(rejected, 100);
+  EXPECT_LE(delivered, 2);  // only a prefix that happens to end after the root's end tag
+  // The whole samples still go through afterwards.
+  EXPECT_EQ(sink.deliver(message("ticket.created", sample("ticket.created"))).kind,
+            Kind::kDelivered);
+  EXPECT_EQ(sink.deliver(message("ticket.updated", sample("ticket.updated"))).kind,
+            Kind::kDelivered);
+}
+
+}  // namespace
+}  // namespace hub::tickets
