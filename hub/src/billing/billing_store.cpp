@@ -411,7 +411,7 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   for (const char* t : {"payment.received", "payment.unidentified", "external.state"})
     if (by_type.count(t)) order.push_back(t);
   bool identified = false;
-  std::vector<std::string> states_changed, paid_changed;
+  std::vector<std::string> states_changed, paid_changed, accounts_changed, documents_changed;
   for (const auto& type : order) {
     const auto& ks = by_type[type];
     if (is_payment_type(type) && !identified) identify_payments(), identified = true;
@@ -482,12 +482,75 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     if (is_payment_type(type))
       for (const auto& [nkey, row] : done)
         if (row.status != "unidentified") paid_changed.push_back(std::to_string(row.id));
+    if (type == "account.upsert")
+      for (const auto& [nkey, row] : done) accounts_changed.push_back(std::to_string(row.id));
+    if (type == "payment_document.issued")
+      for (const auto& [nkey, row] : done) documents_changed.push_back(std::to_string(row.id));
   }
   if (!states_changed.empty()) apply_external_results(tx, states_changed);
+  if (!accounts_changed.empty() || !documents_changed.empty()) {
+    for (auto& id : reidentify(tx, accounts_changed, documents_changed))
+      paid_changed.push_back(std::move(id));
+  }
   if (!paid_changed.empty()) record_payment_readings(tx, paid_changed);
 
   tx.commit();
   return results;
+}
+
+std::vector<std::string> BillingStore::reidentify(pqxx::transaction_base& tx,
+                                                  const std::vector<std::string>& account_ids,
+                                                  const std::vector<std::string>& document_ids) {
+  // Only the few unidentified payments (a partial index) are looked at, and only those whose key
+  // names one of the accounts or documents just written.
+  static constexpr const char* kFind = "billing_reidentify_find";
+  tx.conn().prepare(kFind, R"SQL(
+SELECT p.id, coalesce(p.payer_account, ''), coalesce(p.payer_els, ''),
+       coalesce(p.payer_izhku, ''), coalesce(p.payer_ipd, ''), coalesce(p.payer_name, ''),
+       coalesce(p.payer_address, '')
+  FROM billing.payment p
+ WHERE p.status = 'unidentified' AND p.message_type = 'payment.received'
+   AND (EXISTS (SELECT 1 FROM billing.account a WHERE a.id = ANY($1::bigint[])
+                  AND (a.number = p.payer_account OR a.els = p.payer_els OR a.izhku = p.payer_izhku
+                       OR a.els = split_part(p.payer_izhku, '-', 1)
+                       OR a.els = split_part(p.payer_ipd, '-', 1)))
+        OR EXISTS (SELECT 1 FROM billing.payment_document d
+                    WHERE d.id = ANY($2::bigint[]) AND d.ipd = p.payer_ipd))
+)SQL");
+  static constexpr const char* kMark = "billing_reidentify_mark";
+  tx.conn().prepare(kMark, R"SQL(
+UPDATE billing.payment p
+   SET status = 'identified', account_id = v.account_id, ident_method = v.method,
+       ident_score = v.score, unidentified_reason = NULL, reason_text = NULL, checked_at = NULL,
+       candidates = NULL, payment_message_id = NULL
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::numeric[]) AS v(id, account_id, method,
+                                                                          score)
+ WHERE p.id = v.id AND p.status = 'unidentified'
+)SQL");
+  const auto r = tx.exec_prepared(kFind, store::pg_array_literal(account_ids),
+                                  store::pg_array_literal(document_ids));
+  if (r.empty()) return {};
+  std::vector<std::string> ids;
+  std::vector<PayerRef> payers;
+  for (const auto& row : r) {
+    ids.push_back(row[0].as<std::string>());
+    payers.push_back({row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>(),
+                      row[4].as<std::string>(), row[5].as<std::string>(),
+                      row[6].as<std::string>()});
+  }
+  const auto found = identifier_.identify_batch(tx, payers);
+  std::vector<std::string> marked, account, method, score;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!found[i].identified()) continue;
+    marked.push_back(ids[i]);
+    account.push_back(std::to_string(found[i].account_id));
+    method.push_back(found[i].method);
+    score.push_back(format_score(found[i].score));
+  }
+  if (!marked.empty())
+    tx.exec_prepared(kMark, store::pg_array_literal(marked), store::pg_array_literal(account),
+                     store::pg_array_literal(method), store::pg_array_literal(score));
+  return marked;
 }
 
 std::optional<Record> BillingStore::load_record(pqxx::transaction_base& tx, const std::string& type,

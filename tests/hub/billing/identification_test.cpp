@@ -212,3 +212,45 @@ TEST(Address, ParsesTheUsualWaysOfWritingOneFlat) {
 
 }  // namespace
 }  // namespace hub::billing
+
+namespace hub::billing {
+namespace {
+
+// The hub often hears of an account after its first payment: the account's arrival identifies
+// the payments waiting for it; the same for a payment document and payments by its ИПД.
+TEST_F(BillingTest, AccountArrivingLaterIdentifiesThePaymentsWaitingForIt) {
+  const auto payment = testing::without(sample("payment.received"), "payer");
+  const auto p = store.apply(envelope("payment.received", payment, "p1"));
+  ASSERT_EQ(p.payment_status, "unidentified");
+  const auto by_ipd = store.apply(envelope("payment.received",
+                                           replace(replace(payment, "<c:account>100234</c:account>",
+                                                           "<c:ipd>77ББ000001-01-2610</c:ipd>"),
+                                                   "2026112012345678", "T-IPD"),
+                                           "p2"));
+  ASSERT_EQ(by_ipd.payment_status, "unidentified");
+
+  ASSERT_TRUE(store.apply(envelope("account.upsert", sample("account.upsert"), "a")).ok());
+  EXPECT_EQ(db.scalar("SELECT status || ' ' || ident_method || ' ' || (account_id IS NOT NULL) || "
+                      "' ' || (unidentified_reason IS NULL) FROM billing.payment WHERE id = " +
+                      std::to_string(p.id)),
+            "identified account true true");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history WHERE table_name = 'payment'"), 1);
+  // Its readings are the account's now.
+  EXPECT_EQ(count("SELECT count(*) FROM billing.reading WHERE account = '100234'"), 1);
+  // The original delivered again changes nothing.
+  EXPECT_EQ(store.apply(envelope("payment.received", payment, "p1")).outcome,
+            ApplyResult::Outcome::kUnchanged);
+
+  // A payment document with that ИПД for the account identifies the second payment.
+  EXPECT_EQ(db.scalar("SELECT status FROM billing.payment WHERE id = " + std::to_string(by_ipd.id)),
+            "unidentified");
+  auto doc = replace(sample("payment_document.issued"), "<c:ipd>34АА011432-01-2610</c:ipd>",
+                     "<c:ipd>77ББ000001-01-2610</c:ipd>");
+  ASSERT_TRUE(store.apply(envelope("payment_document.issued", doc, "d")).ok());
+  EXPECT_EQ(db.scalar("SELECT status || ' ' || ident_method FROM billing.payment WHERE id = " +
+                      std::to_string(by_ipd.id)),
+            "identified ipd");
+}
+
+}  // namespace
+}  // namespace hub::billing

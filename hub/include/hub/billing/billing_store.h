@@ -7,6 +7,8 @@
 // set-based statement per type (unnest of column arrays, ON CONFLICT (nkey) DO UPDATE only when
 // something differs). A body the mapping refuses is rejected by itself, naming the XPath; the
 // others still apply. A database error throws (pqxx / StoreError) and nothing of the batch is kept.
+// When an account or payment document arrives that an unidentified payment's key names, that
+// payment is identified in the same transaction; an operator only resolves what no key explains.
 //
 // build() is the reverse: the canonical message of a stored object, from its columns, so that
 // message → store → message is lossless (values in their canonical lexical form, dateTimes in UTC).
@@ -64,6 +66,13 @@ class BillingStore {
   store::Pool& pool() { return pool_; }
 
  private:
+  /// Unidentified payment.received rows whose key names one of the accounts / payment documents
+  /// just written are identified again (the hub often learns an account after its first payment);
+  /// returns the ids of those now identified.
+  std::vector<std::string> reidentify(pqxx::transaction_base& tx,
+                                      const std::vector<std::string>& account_ids,
+                                      const std::vector<std::string>& document_ids);
+
   store::Pool& pool_;
   AccountIdentifier identifier_;
 };
