@@ -789,6 +789,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       d->set("max_bytes", static_cast<Poco::UInt64>(limit));
       return HttpError{413, "request body too large", d};
     };
+    // No Content-Length and not chunked: the request has no body (RFC 9112 6.3). Reading on
+    // would wait for the client to close the connection (`curl -XPOST` without -d: 30 s).
+    if (!req.hasContentLength() && !req.getChunkedTransferEncoding()) return {};
     if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(limit)) {
       throw too_large();
     }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "hub/core/json_text.h"
@@ -26,6 +27,26 @@ TEST(QueueApi, UnknownSubscriptionIs404) {
                       R"({"receipts":["1.00000000000000000000000000000000"]})");
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(parse_object(r.body)->getValue<std::string>("error").find("nope"), std::string::npos);
+}
+
+TEST(QueueApi, PullWithoutAnyBodyAnswersAtOnce) {
+  // `curl -XPOST` sends neither Content-Length nor a chunked body: that is an empty body, and the
+  // server must not wait for the connection to close before answering.
+  QueueFixture f({subscription("billing", {})});
+  f.submit("payment.received", "bank", "nobody-1");
+  Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(f.port()));
+  s.setTimeout(Poco::Timespan(20, 0));
+  Poco::Net::HTTPRequest req("POST", "/api/v1/queues/billing/pull?max=5",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("Authorization", "Bearer " + f.operator_token());
+  const auto t0 = std::chrono::steady_clock::now();
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  std::string body;
+  Poco::StreamCopier::copyToString(s.receiveResponse(resp), body);
+  EXPECT_EQ(resp.getStatus(), 200) << body;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(parse_object(body)->getArray("messages")->size(), 1u);
 }
 
 TEST(QueueApi, RolesAndAudit) {
