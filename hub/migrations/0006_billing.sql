@@ -261,6 +261,17 @@ CREATE TABLE billing.payment (
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX payment_unidentified ON billing.payment (created_at) WHERE status = 'unidentified';
+-- The keys an arriving account or payment document is matched against (few rows: only the
+-- unidentified ones).
+CREATE INDEX payment_unidentified_account ON billing.payment (payer_account)
+  WHERE status = 'unidentified';
+CREATE INDEX payment_unidentified_els ON billing.payment (payer_els) WHERE status = 'unidentified';
+CREATE INDEX payment_unidentified_izhku ON billing.payment (payer_izhku)
+  WHERE status = 'unidentified';
+CREATE INDEX payment_unidentified_ipd ON billing.payment (payer_ipd) WHERE status = 'unidentified';
+CREATE INDEX payment_unidentified_els_prefix
+  ON billing.payment ((split_part(coalesce(payer_izhku, payer_ipd), '-', 1)))
+  WHERE status = 'unidentified';
 CREATE INDEX payment_account ON billing.payment (account_id, paid_on);
 
 CREATE TABLE billing.charge (

@@ -501,21 +501,29 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
 std::vector<std::string> BillingStore::reidentify(pqxx::transaction_base& tx,
                                                   const std::vector<std::string>& account_ids,
                                                   const std::vector<std::string>& document_ids) {
-  // Only the few unidentified payments (a partial index) are looked at, and only those whose key
-  // names one of the accounts or documents just written.
+  // From the accounts and documents just written to the unidentified payments naming them, each
+  // key through its partial index (only unidentified rows are in it).
   static constexpr const char* kFind = "billing_reidentify_find";
   tx.conn().prepare(kFind, R"SQL(
+WITH a AS (SELECT number, els, izhku FROM billing.account WHERE id = ANY($1::bigint[])),
+d AS (SELECT ipd FROM billing.payment_document WHERE id = ANY($2::bigint[]) AND ipd IS NOT NULL),
+c AS (
+  SELECT p.id FROM a JOIN billing.payment p ON p.payer_account = a.number
+   WHERE p.status = 'unidentified'
+  UNION SELECT p.id FROM a JOIN billing.payment p ON p.payer_els = a.els
+   WHERE p.status = 'unidentified'
+  UNION SELECT p.id FROM a JOIN billing.payment p ON p.payer_izhku = a.izhku
+   WHERE p.status = 'unidentified'
+  UNION SELECT p.id FROM a JOIN billing.payment p
+      ON split_part(coalesce(p.payer_izhku, p.payer_ipd), '-', 1) = a.els
+   WHERE p.status = 'unidentified'
+  UNION SELECT p.id FROM d JOIN billing.payment p ON p.payer_ipd = d.ipd
+   WHERE p.status = 'unidentified')
 SELECT p.id, coalesce(p.payer_account, ''), coalesce(p.payer_els, ''),
        coalesce(p.payer_izhku, ''), coalesce(p.payer_ipd, ''), coalesce(p.payer_name, ''),
        coalesce(p.payer_address, '')
   FROM billing.payment p
- WHERE p.status = 'unidentified' AND p.message_type = 'payment.received'
-   AND (EXISTS (SELECT 1 FROM billing.account a WHERE a.id = ANY($1::bigint[])
-                  AND (a.number = p.payer_account OR a.els = p.payer_els OR a.izhku = p.payer_izhku
-                       OR a.els = split_part(p.payer_izhku, '-', 1)
-                       OR a.els = split_part(p.payer_ipd, '-', 1)))
-        OR EXISTS (SELECT 1 FROM billing.payment_document d
-                    WHERE d.id = ANY($2::bigint[]) AND d.ipd = p.payer_ipd))
+ WHERE p.id = ANY(ARRAY(SELECT id FROM c)) AND p.message_type = 'payment.received'
 )SQL");
   static constexpr const char* kMark = "billing_reidentify_mark";
   tx.conn().prepare(kMark, R"SQL(
