@@ -246,8 +246,10 @@ std::optional<std::string> normalise(FieldKind kind, const std::string& raw) {
         if (s[0] == '-') sign = "-";
         s = s.substr(1);
       }
-      if (!all_digits(s) || s.size() > 19) return std::nullopt;
+      if (!all_digits(s)) return std::nullopt;
       s = strip_zeros(s);
+      // bigint: up to 9223372036854775807 (and ...808 negative, which no body needs).
+      if (s.size() > 19 || (s.size() == 19 && s > "9223372036854775807")) return std::nullopt;
       return s == "0" ? s : sign + s;
     }
     case FieldKind::kDecimal: {
@@ -268,6 +270,13 @@ std::optional<std::string> normalise(FieldKind kind, const std::string& raw) {
     case FieldKind::kDate: {
       if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !all_digits(s.substr(0, 4)) ||
           !all_digits(s.substr(5, 2)) || !all_digits(s.substr(8, 2)))
+        return std::nullopt;
+      // A calendar date: PostgreSQL would refuse 2019-02-30 for the whole batch.
+      const int y = std::stoi(s.substr(0, 4)), mo = std::stoi(s.substr(5, 2)),
+                d = std::stoi(s.substr(8, 2));
+      static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+      if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0))
         return std::nullopt;
       return s;
     }

@@ -41,6 +41,11 @@ TEST(CanonicalMapping, NormalisesValuesToTheirCanonicalForm) {
   EXPECT_EQ(normalise(FieldKind::kDecimal, "054.30"), "54.30");
   EXPECT_EQ(normalise(FieldKind::kDecimal, ".5"), "0.5");
   EXPECT_EQ(normalise(FieldKind::kText, " as is "), " as is ");
+  EXPECT_EQ(normalise(FieldKind::kDate, "2024-02-29"), "2024-02-29");
+  EXPECT_EQ(normalise(FieldKind::kDate, "2019-02-29"), std::nullopt);
+  EXPECT_EQ(normalise(FieldKind::kDate, "2019-13-01"), std::nullopt);
+  EXPECT_EQ(normalise(FieldKind::kInt, "9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(normalise(FieldKind::kInt, "9223372036854775808"), std::nullopt);
 }
 
 TEST(CanonicalMapping, ReadsFlattensGroupsAndKeepsRepeatedElementsInOrder) {

@@ -43,6 +43,11 @@ TEST_F(SinkTest, RejectsBodiesItCannotStoreNamingWhere) {
   EXPECT_EQ(r.kind, Kind::kRejected);
   EXPECT_NE(r.reason.find("c:residents"), std::string::npos) << r.reason;
 
+  r = sink.deliver(envelope("account.upsert",
+                            replace(sample("account.upsert"), "2019-03-01", "2019-02-30"), "x2b"));
+  EXPECT_EQ(r.kind, Kind::kRejected);
+  EXPECT_EQ(r.reason.rfind("/c:accountUpsert/c:openedOn:", 0), 0u) << r.reason;
+
   r = sink.deliver(envelope("account.upsert", "<not-xml", "x3"));
   EXPECT_EQ(r.kind, Kind::kRejected);
   r = sink.deliver(envelope("account.upsert", sample("meter.upsert"), "x4"));
@@ -54,8 +59,8 @@ TEST_F(SinkTest, RejectsBodiesItCannotStoreNamingWhere) {
 }
 
 TEST_F(SinkTest, DatabaseRefusingOneRowRejectsOnlyThatMessage) {
-  // Valid canonical XML whose value PostgreSQL cannot hold (a date that does not exist).
-  auto bad_date = replace(sample("account.upsert"), "2019-03-01", "2019-02-30");
+  // A value the mapping lets through but PostgreSQL cannot hold (there is no year 0).
+  auto bad_date = replace(sample("account.upsert"), "2019-03-01", "0000-03-01");
   bad_date = replace(bad_date, "<c:account>100234</c:account>", "<c:account>7</c:account>");
   const auto results =
       sink.deliver_batch({envelope("account.upsert", sample("account.upsert"), "a"),
