@@ -9,6 +9,7 @@
 #include "hub/billing/type_specs.h"
 #include "hub/core/error.h"
 #include "hub/core/json_text.h"
+#include "hub/metrics/registry.h"
 #include "hub/store/pg_array.h"
 #include "hub/xml/document.h"
 #include "hub/xml/envelope_xml.h"
@@ -298,6 +299,41 @@ void record_payment_readings(pqxx::transaction_base& tx, const std::vector<std::
   tx.exec_prepared(kPaymentReadingsStatement, store::pg_array_literal(ids));
 }
 
+// After the transaction: what was applied (by type and outcome), how payments came out, and how
+// many waiting payments an arriving account identified.
+void count(const std::vector<Envelope>& messages, const std::vector<ApplyResult>& results,
+           std::size_t reidentified) {
+  static const bool described = [] {
+    auto& m = metrics::Registry::global();
+    m.describe("zhkh_billing_applied_total",
+               "Messages the billing store applied, by type and outcome "
+               "(inserted, updated, unchanged, rejected)");
+    m.describe("zhkh_billing_payments_total",
+               "Payments written by the billing store, by status (identified, unidentified, "
+               "resolved)");
+    m.describe("zhkh_billing_payments_reidentified_total",
+               "Unidentified payments identified later by an arriving account or document");
+    return true;
+  }();
+  (void)described;
+  std::map<std::pair<std::string, std::string>, double> applied;
+  std::map<std::string, double> payments;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& r = results[i];
+    applied[{messages[i].type, to_string(r.outcome)}] += 1;
+    if (!r.payment_status.empty() && (r.outcome == ApplyResult::Outcome::kInserted ||
+                                      r.outcome == ApplyResult::Outcome::kUpdated))
+      payments[r.payment_status] += 1;
+  }
+  auto& m = metrics::Registry::global();
+  for (const auto& [k, n] : applied)
+    m.add("zhkh_billing_applied_total", {{"type", k.first}, {"outcome", k.second}}, n);
+  for (const auto& [status, n] : payments)
+    m.add("zhkh_billing_payments_total", {{"status", status}}, n);
+  if (reidentified)
+    m.add("zhkh_billing_payments_reidentified_total", {}, static_cast<double>(reidentified));
+}
+
 }  // namespace
 
 const char* to_string(ApplyResult::Outcome o) {
@@ -374,7 +410,10 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     }
     items.push_back(std::move(item));
   }
-  if (items.empty()) return results;
+  if (items.empty()) {
+    count(messages, results, 0);
+    return results;
+  }
 
   auto lease = pool_.lease();
   pqxx::work tx(lease.conn());
@@ -488,13 +527,17 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
       for (const auto& [nkey, row] : done) documents_changed.push_back(std::to_string(row.id));
   }
   if (!states_changed.empty()) apply_external_results(tx, states_changed);
+  std::size_t reidentified = 0;
   if (!accounts_changed.empty() || !documents_changed.empty()) {
-    for (auto& id : reidentify(tx, accounts_changed, documents_changed))
+    for (auto& id : reidentify(tx, accounts_changed, documents_changed)) {
       paid_changed.push_back(std::move(id));
+      ++reidentified;
+    }
   }
   if (!paid_changed.empty()) record_payment_readings(tx, paid_changed);
 
   tx.commit();
+  count(messages, results, reidentified);
   return results;
 }
 

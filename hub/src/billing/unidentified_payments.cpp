@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "hub/billing/type_specs.h"
+#include "hub/metrics/registry.h"
 
 namespace hub::billing {
 namespace {
@@ -105,6 +106,7 @@ Resolution UnidentifiedPayments::resolve(long long id, const std::string& accoun
       "       ident_score = 1, resolved_by = $3, resolved_at = now() WHERE id = $1",
       id, account_id, actor);
   tx.commit();
+  metrics::Registry::global().add("zhkh_billing_payments_resolved_total");
 
   Resolution out;
   out.payment_id = id;

@@ -6,6 +6,7 @@
 #include "billing_fixture.h"
 #include "hub/billing/account_identifier.h"
 #include "hub/billing/address.h"
+#include "hub/metrics/registry.h"
 
 namespace hub::billing {
 namespace {
@@ -229,7 +230,11 @@ TEST_F(BillingTest, AccountArrivingLaterIdentifiesThePaymentsWaitingForIt) {
                                            "p2"));
   ASSERT_EQ(by_ipd.payment_status, "unidentified");
 
+  auto& m = metrics::Registry::global();
+  const double before = m.value("zhkh_billing_payments_reidentified_total");
   ASSERT_TRUE(store.apply(envelope("account.upsert", sample("account.upsert"), "a")).ok());
+  EXPECT_EQ(m.value("zhkh_billing_payments_reidentified_total"), before + 1);
+  EXPECT_GE(m.value("zhkh_billing_payments_total", {{"status", "unidentified"}}), 2);
   EXPECT_EQ(db.scalar("SELECT status || ' ' || ident_method || ' ' || (account_id IS NOT NULL) || "
                       "' ' || (unidentified_reason IS NULL) FROM billing.payment WHERE id = " +
                       std::to_string(p.id)),
