@@ -116,6 +116,13 @@ SELECT a.id, 0, NULL::text, NULL::text, NULL::int, NULL::text, NULL::bigint, NUL
 )SQL";
 
 void prepare(pqxx::connection_base& conn) {
+  // Generic plans: the statements' plans do not depend on their parameters, and planning the
+  // CTEs afresh at every call (what plan_cache_mode=auto kept doing) took 0.19 ms of a 0.28 ms
+  // pull of one message. Only on the queues' own connections, where nothing else is prepared;
+  // libpqxx remembers the setting, so this costs a round trip once per connection.
+  if (conn.get_variable("plan_cache_mode") != "force_generic_plan") {
+    conn.set_variable("plan_cache_mode", "force_generic_plan");
+  }
   // Identical re-definitions are no-ops in libpqxx; pooled connections are prepared lazily.
   conn.prepare(kClaimStatement, kClaimSql);
   conn.prepare(kAckStatement, kAckSql);
@@ -251,9 +258,14 @@ struct Waiters {
 
 struct CanonicalQueues::Impl {
   Impl(store::Pool& p, std::string c, std::vector<Subscription> s, QueueOptions o)
-      : pool(p), conninfo(std::move(c)), subscriptions(std::move(s)), options(o) {}
+      : stats_pool(p),
+        pool(c, static_cast<std::size_t>(std::max(1, o.connections))),
+        conninfo(std::move(c)),
+        subscriptions(std::move(s)),
+        options(o) {}
 
-  store::Pool& pool;
+  store::Pool& stats_pool;  // the caller's: depth / in-flight queries
+  store::Pool pool;         // our own, for pulls and acks (generic plans, see prepare())
   std::string conninfo;
   std::vector<Subscription> subscriptions;
   QueueOptions options;
@@ -531,7 +543,7 @@ std::vector<QueueStats> CanonicalQueues::stats() {
     by_target[targets.back()].name = s.name;
   }
   if (!targets.empty()) {
-    auto lease = impl_->pool.lease(std::chrono::seconds(5));
+    auto lease = impl_->stats_pool.lease(std::chrono::seconds(5));
     pqxx::read_transaction tx(lease.conn());
     // Walks only the pending rows of these targets (the partial index delivery_due).
     const auto r = tx.exec_params(

@@ -86,6 +86,9 @@ struct QueueOptions {
   /// Commit leases and acks with synchronous_commit on (see "Durability" above).
   bool synchronous_acks = false;
   bool listen = true;  ///< LISTEN for wake-ups (off: poll only)
+  /// Connections of the queues' own pool (opened from `conninfo`) for pulls and acks: they run
+  /// with plan_cache_mode=force_generic_plan, which must not leak into other parts' statements.
+  int connections = 4;
 };
 
 /// One subscription's state, for GET /api/v1/queues and the gauges.
@@ -107,7 +110,8 @@ void validate_subscriptions(const std::vector<Subscription>& subscriptions,
 
 class CanonicalQueues {
  public:
-  /// `pool` serves pulls and acks; `conninfo` is for the LISTEN connection.
+  /// `pool` serves the depth / in-flight queries; pulls and acks run on the queues' own pool of
+  /// QueueOptions::connections opened from `conninfo`, which also gives the LISTEN connection.
   CanonicalQueues(store::Pool& pool, std::string conninfo, std::vector<Subscription> subscriptions);
   CanonicalQueues(store::Pool& pool, std::string conninfo, std::vector<Subscription> subscriptions,
                   QueueOptions options);
