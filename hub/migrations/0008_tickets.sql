@@ -26,6 +26,7 @@ CREATE TABLE tickets.ticket (
   due_at          timestamptz,     -- SLA deadline from the topic's duration
   resolved_at     timestamptz,     -- set while the status stops the SLA clock
   sla_breached_at timestamptz,     -- when the breach was recorded (once per ticket)
+  sla_paused_at   timestamptz,     -- since when a pauses_sla status holds the clock
   created_by      text NOT NULL    -- API token name or source adapter instance
 );
 -- The same appeal arriving twice (redelivery, a channel re-sending) is one ticket.

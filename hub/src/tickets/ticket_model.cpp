@@ -272,6 +272,29 @@ system_clock::time_point add_working_time(system_clock::time_point from, minutes
   return system_clock::time_point(duration_cast<system_clock::duration>(local + carry)) - offset;
 }
 
+minutes working_time_between(system_clock::time_point from, system_clock::time_point to,
+                             const WorkingTime& wt) {
+  using std::chrono::duration_cast;
+  if (to <= from) return minutes(0);
+  const bool any_day = std::find(wt.days.begin(), wt.days.end(), true) != wt.days.end();
+  if (!any_day || wt.from_minute >= wt.to_minute) return duration_cast<minutes>(to - from);
+  const auto offset = minutes(wt.utc_offset_minutes);
+  const long long a = duration_cast<minutes>((from + offset).time_since_epoch()).count();
+  const long long b = duration_cast<minutes>((to + offset).time_since_epoch()).count();
+  auto floor_day = [](long long m) { return m >= 0 ? m / 1440 : (m - 1439) / 1440; };
+  long long total = 0;
+  // Day by day over the local calendar; bounded by the span, which a deadline keeps short.
+  for (long long day = floor_day(a); day <= floor_day(b) && day - floor_day(a) < 3660; ++day) {
+    const int weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);  // 1970-01-01: Thursday
+    if (!wt.days[static_cast<std::size_t>(weekday)] || wt.holidays.count(day)) continue;
+    const long long open = day * 1440 + wt.from_minute;
+    const long long close = day * 1440 + wt.to_minute;
+    const long long lo = std::max(open, a), hi = std::min(close, b);
+    if (hi > lo) total += hi - lo;
+  }
+  return minutes(total);
+}
+
 TicketModel TicketModel::load(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path.string(), 0, "", "cannot read the ticket model file");
@@ -310,7 +333,7 @@ TicketModel TicketModel::parse(const std::string& yaml_text, const std::string& 
   for (std::size_t i = 0; i < statuses.size(); ++i) {
     const auto n = statuses[i];
     const auto key = "statuses[" + std::to_string(i) + "]";
-    c.keys(n, {"code", "staff", "resident", "initial", "terminal", "resolved"}, key);
+    c.keys(n, {"code", "staff", "resident", "initial", "terminal", "resolved", "pauses_sla"}, key);
     TicketStatus s;
     s.line = line_of(n);
     if (!n["code"]) c.fail(n, key + ".code", "every status needs a code");
@@ -331,6 +354,17 @@ TicketModel TicketModel::parse(const std::string& yaml_text, const std::string& 
     if (n["terminal"]) s.terminal = c.boolean(n["terminal"], key + ".terminal");
     if (n["resolved"]) s.resolved = c.boolean(n["resolved"], key + ".resolved");
     if (s.terminal) s.resolved = true;
+    if (n["pauses_sla"]) {
+      s.pauses_sla = c.boolean(n["pauses_sla"], key + ".pauses_sla");
+      if (s.pauses_sla && s.resolved) {
+        c.fail(n["pauses_sla"], key + ".pauses_sla",
+               "status '" + s.code + "' is resolved or terminal: its SLA clock is stopped already");
+      }
+      if (s.pauses_sla && s.initial) {
+        c.fail(n["pauses_sla"], key + ".pauses_sla",
+               "the initial status '" + s.code + "' cannot hold the SLA clock");
+      }
+    }
     if (s.initial && s.terminal) {
       c.fail(n, key + ".terminal", "the initial status '" + s.code + "' cannot be terminal");
     }
@@ -495,6 +529,24 @@ std::string TicketModel::label(const std::string& code, Audience audience) const
 bool TicketModel::is_resolved(const std::string& code) const {
   const auto* s = status(code);
   return s && s->resolved;
+}
+
+bool TicketModel::pauses_sla(const std::string& code) const {
+  const auto* s = status(code);
+  return s && s->pauses_sla;
+}
+
+system_clock::time_point TicketModel::resume_due(const std::string& topic_code,
+                                                 system_clock::time_point due,
+                                                 system_clock::time_point paused_at,
+                                                 system_clock::time_point resumed_at) const {
+  if (due <= paused_at || resumed_at <= paused_at) return due;
+  const auto& sla = sla_for(topic_code);
+  if (sla.kind == SlaDuration::Kind::kWorking) {
+    return add_working_time(resumed_at, working_time_between(paused_at, due, working_time_),
+                            working_time_);
+  }
+  return resumed_at + (due - paused_at);
 }
 
 const TicketTopic* TicketModel::topic(const std::string& code) const {

@@ -58,6 +58,7 @@ Object::Ptr ticket_json(const TicketModel& m, const Ticket& t, Audience a, bool 
   o->set("overdue", t.overdue);
   o->set("resolved_at", opt(t.resolved_at));
   o->set("sla_breached_at", opt(t.sla_breached_at));
+  o->set("sla_paused_at", opt(t.sla_paused_at));
   if (!full) return o;
   o->set("text", t.text);
   o->set("submitted_at", opt(t.submitted_at));

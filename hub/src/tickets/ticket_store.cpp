@@ -36,8 +36,9 @@ const std::string& ticket_columns() {
       "coalesce(t.applicant_email, ''), t.status, coalesce(t.assignee, ''), " +
       ts("t.submitted_at") + ", " + ts("t.created_at") + ", " + ts("t.updated_at") + ", " +
       ts("t.due_at") + ", " + ts("t.resolved_at") + ", " + ts("t.sla_breached_at") +
-      ", t.created_by, (t.due_at IS NOT NULL AND t.resolved_at IS NULL AND t.due_at < $1), "
-      "coalesce(t.premise, '')";
+      ", t.created_by, (t.due_at IS NOT NULL AND t.resolved_at IS NULL AND t.sla_paused_at IS NULL "
+      "AND t.due_at < $1), coalesce(t.premise, ''), " +
+      ts("t.sla_paused_at");
   return kColumns;
 }
 
@@ -66,6 +67,7 @@ Ticket ticket_from_row(const pqxx::row& r) {
   t.created_by = r[20].as<std::string>();
   t.overdue = r[21].as<bool>();
   t.premise = r[22].as<std::string>();
+  t.sla_paused_at = r[23].as<std::string>();
   return t;
 }
 
@@ -306,7 +308,7 @@ TicketPage TicketStore::list(const TicketFilter& f) {
   add("t.channel", f.channel);
   if (f.overdue_only) {
     where += std::string(where.empty() ? " WHERE " : " AND ") +
-             "t.resolved_at IS NULL AND t.due_at < $1::timestamptz";
+             "t.resolved_at IS NULL AND t.sla_paused_at IS NULL AND t.due_at < $1::timestamptz";
   }
   TicketPage page;
   const auto rows = tx.exec_params("SELECT " + ticket_columns() + ", count(*) OVER () " +
@@ -317,7 +319,7 @@ TicketPage TicketStore::list(const TicketFilter& f) {
                                    now_text);
   for (const auto& r : rows) {
     page.items.push_back(ticket_from_row(r));
-    page.total = r[23].as<long long>();
+    page.total = r[24].as<long long>();
   }
   if (rows.empty() && f.offset > 0) {
     // Past the last page: the window count is not there, count on its own ($1 is always bound).
@@ -335,8 +337,10 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
   const auto actor = ch.actor.empty() ? std::string("unknown") : ch.actor;
   auto lease = pool_.lease(kLeaseTimeout);
   pqxx::work tx(lease.conn());
-  const auto cur = tx.exec_params(
-      "SELECT status, coalesce(assignee, '') FROM tickets.ticket WHERE id = $1 FOR UPDATE", id);
+  const auto cur =
+      tx.exec_params("SELECT status, coalesce(assignee, ''), topic, " + ts("due_at") + ", " +
+                         ts("sla_paused_at") + " FROM tickets.ticket WHERE id = $1 FOR UPDATE",
+                     id);
   if (cur.empty()) throw TicketNotFound("no ticket " + std::to_string(id));
   ChangeResult result;
   if (!ch.message_id.empty()) {
@@ -380,10 +384,28 @@ ChangeResult TicketStore::change(long long id, const TicketChange& ch) {
       refuse(TransitionRefused(from, to, allowed, why));
     }
     const bool resolved = model_->is_resolved(to);
+    // The SLA clock: held while a pauses_sla status waits for the resident; on leaving it the
+    // deadline moves on by the time spent waiting.
+    auto due = cur[0][3].as<std::string>();
+    auto paused = cur[0][4].as<std::string>();
+    if (resolved) {
+      paused.clear();
+    } else if (model_->pauses_sla(to)) {
+      if (paused.empty()) paused = at_text;
+    } else if (!paused.empty()) {
+      if (!due.empty()) {
+        due = xml::format_timestamp(
+            model_->resume_due(cur[0][2].as<std::string>(), xml::parse_timestamp(due),
+                               xml::parse_timestamp(paused), xml::parse_timestamp(at_text)));
+      }
+      paused.clear();
+    }
     tx.exec_params(
         "UPDATE tickets.ticket SET status = $2, updated_at = $3::timestamptz, resolved_at = CASE "
-        "WHEN $4 THEN coalesce(resolved_at, $3::timestamptz) ELSE NULL END WHERE id = $1",
-        id, to, at_text, resolved);
+        "WHEN $4 THEN coalesce(resolved_at, $3::timestamptz) ELSE NULL END, "
+        "due_at = NULLIF($5, '')::timestamptz, sla_paused_at = NULLIF($6, '')::timestamptz "
+        "WHERE id = $1",
+        id, to, at_text, resolved, due, paused);
     const auto body = ch.comment ? trim(*ch.comment) : std::string();
     result.event_ids.push_back(insert_event(tx, id, "status_changed", from, to, "", body,
                                             ch.internal, actor, ch.message_id, at_text));
@@ -449,7 +471,8 @@ int TicketStore::record_sla_breaches() {
   pqxx::work tx(lease.conn());
   const auto r = tx.exec_params(
       "WITH breached AS (UPDATE tickets.ticket SET sla_breached_at = $1::timestamptz "
-      "WHERE resolved_at IS NULL AND sla_breached_at IS NULL AND due_at < $1::timestamptz "
+      "WHERE resolved_at IS NULL AND sla_paused_at IS NULL AND sla_breached_at IS NULL "
+      "AND due_at < $1::timestamptz "
       "RETURNING id, status, due_at) "
       "INSERT INTO tickets.ticket_event (ticket_id, kind, to_status, body, actor, at) "
       "SELECT id, 'sla_breached', status, 'срок истёк ' || " +
@@ -458,7 +481,8 @@ int TicketStore::record_sla_breaches() {
       at_text);
   const auto overdue =
       tx.exec_params1(
-            "SELECT count(*) FROM tickets.ticket WHERE resolved_at IS NULL AND due_at < "
+            "SELECT count(*) FROM tickets.ticket WHERE resolved_at IS NULL AND sla_paused_at IS "
+            "NULL AND due_at < "
             "$1::timestamptz",
             at_text)[0]
           .as<double>();

@@ -160,6 +160,45 @@ TEST(TicketModel, SlaCalendarAndWorkingHours) {
   EXPECT_EQ(format_timestamp(*m.due_at("emergency", odd)), "2026-12-07T08:00:30.000Z");
 }
 
+TEST(TicketModel, PausedClockResumesWithWhatWasLeft) {
+  const auto m = TicketModel::parse(
+      variant("{code: postponed, staff: Отложена, resident: В работе}",
+              "{code: postponed, staff: Отложена, resident: В работе, pauses_sla: true}"),
+      "t.yaml");
+  EXPECT_TRUE(m.pauses_sla("postponed"));
+  EXPECT_FALSE(m.pauses_sla("in_progress"));
+  const auto& wt = m.working_time();
+  // Mon 10:00 → Tue 10:00 Moscow, working 09:00-18:00: Mon 10-18 and Tue 09-10 = 9 hours.
+  EXPECT_EQ(working_time_between(parse_timestamp("2026-12-07T07:00:00Z"),
+                                 parse_timestamp("2026-12-08T07:00:00Z"), wt),
+            hours(9));
+  // Over the weekend and the 2026-12-31 holiday nothing counts.
+  EXPECT_EQ(working_time_between(parse_timestamp("2026-12-11T15:00:00Z"),
+                                 parse_timestamp("2026-12-14T06:00:00Z"), wt),
+            minutes(0));
+  EXPECT_EQ(working_time_between(parse_timestamp("2026-12-31T06:00:00Z"),
+                                 parse_timestamp("2026-12-31T15:00:00Z"), wt),
+            minutes(0));
+  EXPECT_EQ(working_time_between(parse_timestamp("2026-12-08T07:00:00Z"),
+                                 parse_timestamp("2026-12-07T07:00:00Z"), wt),
+            minutes(0));
+  // Calendar SLA: 40 min were left at the pause → 40 min after the resume.
+  const auto due = parse_timestamp("2026-12-07T08:00:00Z");
+  EXPECT_EQ(format_timestamp(m.resume_due("emergency", due, parse_timestamp("2026-12-07T07:20:00Z"),
+                                          parse_timestamp("2026-12-07T09:00:00Z"))),
+            "2026-12-07T09:40:00.000Z");
+  // Working SLA: paused Friday 17:00 Moscow with Monday 16:00 due (1 h Fri + 7 h Mon left);
+  // resumed Tuesday 09:00 → 8 working hours from then: Tuesday 17:00.
+  EXPECT_EQ(format_timestamp(m.resume_due("other", parse_timestamp("2026-12-14T13:00:00Z"),
+                                          parse_timestamp("2026-12-11T14:00:00Z"),
+                                          parse_timestamp("2026-12-15T06:00:00Z"))),
+            "2026-12-15T14:00:00.000Z");
+  // Late already when paused: the deadline stays.
+  EXPECT_EQ(m.resume_due("emergency", due, parse_timestamp("2026-12-07T09:00:00Z"),
+                         parse_timestamp("2026-12-07T10:00:00Z")),
+            due);
+}
+
 TEST(TicketModel, NoDefaultSlaMeansNoDeadline) {
   const auto m = TicketModel::parse(variant("sla: {default: 8 working hours}\n", ""), "t.yaml");
   EXPECT_FALSE(m.due_at("other", std::chrono::system_clock::now()).has_value());
@@ -175,6 +214,8 @@ TEST(TicketModel, ErrorsNameLineAndKey) {
   expect_error(variant("{code: in_progress, staff: В работе}",
                        "{code: in_progress, initial: true, staff: x}"),
                4, "statuses[1].initial", "two initial statuses");
+  expect_error(variant("resolved: true}", "resolved: true, pauses_sla: true}"), 6,
+               "statuses[3].pauses_sla", "stopped already");
   expect_error(variant("{code: done, staff: Выполнена,", "{code: done, stuff: Выполнена,"), 6,
                "statuses[3].stuff", "unknown key");
   expect_error(variant("new: [in_progress, closed]", "new: [in_progress, finished]"), 9,

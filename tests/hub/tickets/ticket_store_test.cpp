@@ -287,6 +287,26 @@ TEST_F(TicketStoreTest, OverdueFilterAndSlaBreachRecordedOnce) {
   EXPECT_EQ(page.items[0].id, ordinary);
 }
 
+TEST_F(TicketStoreTest, WaitingForTheResidentHoldsTheSlaClock) {
+  const auto id = f.store->create(f.phone_ticket("Авария", "P-1")).id;  // due 11:00 Moscow
+  f.advance(minutes(20));
+  f.store->transition(id, "clarification", "уточните номер подъезда", "op");
+  auto t = f.store->get(id);
+  EXPECT_EQ(t->sla_paused_at, "2026-12-07T07:20:00.000Z");
+  f.advance(minutes(100));  // 12:00: past the original deadline, but the clock is held
+  TicketFilter overdue;
+  overdue.overdue_only = true;
+  EXPECT_EQ(f.store->list(overdue).total, 0);
+  EXPECT_EQ(f.store->record_sla_breaches(), 0);
+  EXPECT_FALSE(f.store->get(id)->overdue);
+  f.store->transition(id, "in_progress", "житель ответил: подъезд 2", "op");
+  t = f.store->get(id);
+  EXPECT_EQ(t->sla_paused_at, "");
+  EXPECT_EQ(t->due_at, "2026-12-07T09:40:00.000Z");  // the 40 minutes left, from 12:00
+  f.advance(minutes(41));
+  EXPECT_EQ(f.store->list(overdue).total, 1);
+}
+
 TEST_F(TicketStoreTest, ListFiltersAndPages) {
   auto a = f.phone_ticket("Авария", "L-1");
   a.house = "house-A";

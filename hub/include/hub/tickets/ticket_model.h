@@ -6,6 +6,8 @@
 //   organisation: УК «Пример»                 # shown in the API
 //   statuses:                                 # in display order
 //     - {code: new, staff: Новая, resident: Принята, initial: true}
+//     - {code: clarification, staff: Требует уточнения, pauses_sla: true}  # waiting for the
+//     resident
 //     - {code: done, staff: Выполнена, resident: Выполнена, resolved: true}
 //     - {code: closed, staff: Закрыта, resident: Закрыта, terminal: true}
 //   transitions:                              # from: [to, ...]; terminal statuses have none
@@ -29,7 +31,9 @@
 //     - {house: [<fias guid>], channel: [gis], assignee: Участок №2}
 //
 // Terminal statuses are also resolved (they stop the SLA clock); `resolved` alone marks a status
-// like "Выполнена" that stops it but can still go back to work.
+// like "Выполнена" that stops it but can still go back to work. `pauses_sla` holds the clock
+// while the ticket waits for the resident: leaving the status moves the deadline by the time
+// spent there (in working time for working-hours SLAs).
 
 #include <array>
 #include <chrono>
@@ -50,8 +54,9 @@ struct TicketStatus {
   std::string staff_label;
   std::string resident_label;
   bool initial = false;
-  bool terminal = false;  ///< no transitions out
-  bool resolved = false;  ///< stops the SLA clock (always true for terminal statuses)
+  bool terminal = false;    ///< no transitions out
+  bool resolved = false;    ///< stops the SLA clock (always true for terminal statuses)
+  bool pauses_sla = false;  ///< holds the clock; the deadline moves on by the time spent here
   int line = 0;
 };
 
@@ -117,6 +122,8 @@ class TicketModel {
   std::string label(const std::string& code, Audience audience) const;
   /// Whether a ticket in `code` has its SLA clock stopped (unknown codes: no).
   bool is_resolved(const std::string& code) const;
+  /// Whether `code` holds the SLA clock while the ticket waits (unknown codes: no).
+  bool pauses_sla(const std::string& code) const;
 
   const TicketTopic* topic(const std::string& code) const;
   /// The topic a channel's wording names: a topic code, label or alias (whole text), then the
@@ -128,6 +135,13 @@ class TicketModel {
   /// When a ticket received at `from` with `topic_code` is due; nullopt without an SLA.
   std::optional<std::chrono::system_clock::time_point> due_at(
       const std::string& topic_code, std::chrono::system_clock::time_point from) const;
+  /// The deadline after a pause from `paused_at` to `resumed_at`: what was left at the pause,
+  /// counted again from `resumed_at` (working time for working-hours SLAs). A ticket already
+  /// late when paused keeps its deadline.
+  std::chrono::system_clock::time_point resume_due(
+      const std::string& topic_code, std::chrono::system_clock::time_point due,
+      std::chrono::system_clock::time_point paused_at,
+      std::chrono::system_clock::time_point resumed_at) const;
   /// The first matching rule's assignee, or nullopt.
   std::optional<std::string> assignee_for(const std::string& topic_code, const std::string& house,
                                           const std::string& channel) const;
@@ -149,6 +163,11 @@ class TicketModel {
 std::chrono::system_clock::time_point add_working_time(std::chrono::system_clock::time_point from,
                                                        std::chrono::minutes amount,
                                                        const WorkingTime& wt);
+
+/// Minutes of working time in [from, to) under `wt`; 0 when `to` is not after `from`.
+std::chrono::minutes working_time_between(std::chrono::system_clock::time_point from,
+                                          std::chrono::system_clock::time_point to,
+                                          const WorkingTime& wt);
 
 /// Lower case for ASCII and Cyrillic (А-Я) in UTF-8, with Ё/ё folded to е (Russian text uses
 /// them interchangeably: "счётчик" = "счетчик"); other bytes unchanged.

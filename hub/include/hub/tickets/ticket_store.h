@@ -70,6 +70,7 @@ struct Ticket {
   std::string status, assignee;
   std::string submitted_at, created_at, updated_at, due_at, resolved_at, sla_breached_at;  ///< ISO
   std::string created_by;
+  std::string sla_paused_at;        ///< ISO; set while a pauses_sla status holds the SLA clock
   bool overdue = false;             ///< past due_at and not resolved, at the store's clock
   std::vector<TicketEvent> events;  ///< filled by get(), oldest first
   std::vector<AttachmentRef> attachments;
