@@ -662,7 +662,10 @@ int tickets_show(Ctx& c) {
       {"applicant", a ? field(a, "name") + " " + field(a, "phone") + " " + field(a, "email") : ""},
       {"assignee", field(t, "assignee")},
       {"created", field(t, "created_at") + " by " + field(t, "created_by")},
-      {"due", field(t, "due_at") + (field(t, "overdue") == "true" ? "  OVERDUE" : "")},
+      {"due", field(t, "due_at") + (field(t, "overdue") == "true" ? "  OVERDUE" : "") +
+                  (field(t, "sla_paused_at").empty()
+                       ? ""
+                       : "  (SLA paused since " + field(t, "sla_paused_at") + ")")},
   };
   for (const auto& [k, val] : kv) {
     c.out << k << ':' << std::string(11 - std::min<std::size_t>(10, k.size()), ' ') << val << '\n';

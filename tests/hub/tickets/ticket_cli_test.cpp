@@ -119,6 +119,11 @@ TEST_F(TicketCli, TransitionCommentAndShow) {
   EXPECT_NE(r.out.find("Обращение из ГИС ЖКХ"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("assignee:   Кровельщик Петров"), std::string::npos) << r.out;
 
+  // Waiting for the resident holds the SLA clock; show says so.
+  ASSERT_EQ(run({"tickets", "transition", id, "clarification"}, f.admin.operator_).code, 0);
+  r = run({"tickets", "show", id}, f.admin.viewer);
+  EXPECT_NE(r.out.find("(SLA paused since 20"), std::string::npos) << r.out;
+
   r = run({"tickets", "show", "99999"}, f.admin.viewer);
   EXPECT_EQ(r.code, cli::kExitFailed);
   EXPECT_NE(r.err.find("404"), std::string::npos) << r.err;
