@@ -86,7 +86,9 @@ bool truthy(const std::string& v) {
 
 struct AdminServer::State {
   State(store::Pool& p, AdminServices s, AdminServerOptions o)
-      : pool(p), services(std::move(s)), options(std::move(o)), tokens(p) {}
+      : pool(p), services(std::move(s)), options(std::move(o)), tokens(p) {
+    tokens.set_cache_ttl(options.token_cache_ttl);
+  }
 
   store::Pool& pool;
   AdminServices services;

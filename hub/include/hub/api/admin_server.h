@@ -18,6 +18,7 @@
 // (actor = token name, action "api.<what>", details with the HTTP status), refused ones included.
 // Errors are {"error": "...", "detail": ...} with 400/401/403/404/409/413/500/501/503.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -42,6 +43,9 @@ struct AdminServerOptions {
   int max_threads = 16;  ///< long-polling queue consumers each hold one while they wait
   int max_queued = 64;
   std::size_t max_body_bytes = 4 * 1024 * 1024;  ///< larger request bodies get 413
+  /// How long a successful token check is remembered (TokenStore::set_cache_ttl): a token
+  /// revoked on another node stops working here within this time; revoked here, at once.
+  std::chrono::milliseconds token_cache_ttl{2000};
 };
 
 class AdminServer {

@@ -3,9 +3,12 @@
 // only its SHA-256 hex is stored (hub.api_token.token_hash), so a database dump grants nothing.
 // Roles: viewer (GET only), operator (+ dead-letter replay, schedule runs), admin (everything).
 
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hub/store/pool.h"
@@ -51,6 +54,10 @@ class TokenStore {
   std::string create(const std::string& name, Role role);
   /// The active token's owner; nullopt for unknown or revoked tokens.
   std::optional<Principal> authenticate(const std::string& token);
+  /// Remembers successful authentications for `ttl` (0, the default, remembers nothing), so a
+  /// busy queue consumer does not cost a database round trip per request. Revoking through this
+  /// store forgets at once; a token revoked by another node stops working here within `ttl`.
+  void set_cache_ttl(std::chrono::milliseconds ttl) { cache_ttl_ = ttl; }
   std::vector<TokenInfo> list();
   /// Marks the token revoked; false when no active token has that name.
   bool revoke(const std::string& name);
@@ -66,7 +73,14 @@ class TokenStore {
                                          const std::string& name = "local-admin");
 
  private:
+  struct Cached {
+    Principal who;
+    std::chrono::steady_clock::time_point until;
+  };
   store::Pool& pool_;
+  std::chrono::milliseconds cache_ttl_{0};
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, Cached> cache_;  // by token hash, never the token itself
 };
 
 }  // namespace hub::api
