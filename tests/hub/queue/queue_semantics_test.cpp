@@ -171,8 +171,9 @@ TEST(QueueSemantics, ConsumerThatDiesMidBatchLosesNothing) {
         EXPECT_EQ(m.delivery_count, 2);
       }
     }
-    if (!got.empty())
+    if (!got.empty()) {
       EXPECT_EQ(f.ack("billing", QueueFixture::receipts(got)).first, static_cast<int>(got.size()));
+    }
   }
   EXPECT_EQ(done, ids);
   EXPECT_EQ(f.db().scalar("SELECT count(*) FROM hub.delivery WHERE target = 'queue:billing'"

@@ -79,7 +79,9 @@ TEST(TicketModel, DefaultModelShippedInDeployParses) {
   EXPECT_FALSE(m.status("done")->terminal);
   // A resident may withdraw a ticket at any open step.
   for (const auto& s : m.statuses()) {
-    if (!s.terminal && s.code != "done") EXPECT_TRUE(m.allows(s.code, "cancelled")) << s.code;
+    if (!s.terminal && s.code != "done") {
+      EXPECT_TRUE(m.allows(s.code, "cancelled")) << s.code;
+    }
   }
   // The canonical sample's topic (a leaking riser) is an emergency, assigned to АДС, 1 hour.
   EXPECT_EQ(m.resolve_topic("Протечка стояка ГВС").code, "emergency");

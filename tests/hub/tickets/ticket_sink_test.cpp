@@ -270,7 +270,9 @@ TEST(TicketSinkRobustness, EveryTruncationOfTheSamplesGetsAResult) {
       delivered += r.kind == Kind::kDelivered;
       rejected += r.kind == Kind::kRejected;
       retried += r.kind == Kind::kRetry;
-      if (r.kind != Kind::kDelivered) EXPECT_FALSE(r.reason.empty());
+      if (r.kind != Kind::kDelivered) {
+        EXPECT_FALSE(r.reason.empty());
+      }
     }
   }
   EXPECT_GT(rejected, 100);

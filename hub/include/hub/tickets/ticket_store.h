@@ -77,7 +77,8 @@ struct Ticket {
 };
 
 struct TicketFilter {
-  std::string status, topic, house, account, assignee, channel;  ///< empty = any
+  // Default member initializers let tests name only the filters they set ({.house = "A"}).
+  std::string status{}, topic{}, house{}, account{}, assignee{}, channel{};  ///< empty = any
   bool overdue_only = false;
   int limit = 50;
   int offset = 0;
