@@ -163,7 +163,7 @@ void HubApp::start() {
         queue::Subscription s{q.name, q.types, q.sources,
                               std::chrono::duration_cast<std::chrono::seconds>(
                                   plugin::parse_duration(q.visibility_timeout)),
-                              q.line};
+                              q.line, q.max_deliveries};
         for (const auto& t : s.types) {
           if (!p.schemas->knows(t)) {
             throw ConfigError(c.file, q.line, "queues." + q.name + ".types",

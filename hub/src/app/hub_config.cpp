@@ -79,7 +79,7 @@ TargetSettings read_target(const YAML::Node& n, TargetSettings base, const std::
   return base;
 }
 
-// queues: {<name>: {types: [...], sources: [...], visibility_timeout: 60s}}
+// queues: {<name>: {types: [...], sources: [...], visibility_timeout: 60s, max_deliveries: 20}}
 std::vector<QueueSettings> read_queues(const YAML::Node& n, const std::string& file) {
   if (!n.IsMap()) throw ConfigError(file, line_of(n), "queues", "expected a mapping of subscriptions");
   static const std::regex kName("^[a-z0-9_.-]{1,64}$");
@@ -97,7 +97,7 @@ std::vector<QueueSettings> read_queues(const YAML::Node& n, const std::string& f
       out.push_back(std::move(q));
       continue;
     }
-    check_keys(kv.second, {"types", "sources", "visibility_timeout"}, file, key);
+    check_keys(kv.second, {"types", "sources", "visibility_timeout", "max_deliveries"}, file, key);
     const auto list = [&](const char* name) {
       std::vector<std::string> v;
       const auto node = kv.second[name];
@@ -119,6 +119,17 @@ std::vector<QueueSettings> read_queues(const YAML::Node& n, const std::string& f
       if (ms < std::chrono::seconds(1) || ms > std::chrono::hours(12)) {
         throw ConfigError(file, line_of(vt), key + ".visibility_timeout",
                           "must be between 1s and 12h, got " + q.visibility_timeout);
+      }
+    }
+    if (const auto md = kv.second["max_deliveries"]) {
+      const auto k = key + ".max_deliveries";
+      try {
+        q.max_deliveries = md.as<int>();
+      } catch (const YAML::Exception&) {
+        throw ConfigError(file, line_of(md), k, "expected a whole number");
+      }
+      if (q.max_deliveries < 0 || q.max_deliveries > 1000000) {
+        throw ConfigError(file, line_of(md), k, "must be 0 (no limit) .. 1000000");
       }
     }
     out.push_back(std::move(q));

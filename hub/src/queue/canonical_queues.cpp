@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -45,7 +46,7 @@ constexpr const char* kAckClaimStatement = "hub_queue_ack_claim";
 // those columns is indexed, so it stays a HOT update. The message is joined after the update
 // (a CTE) rather than in UPDATE ... FROM: the update then carries narrow rows, which measured
 // 25 -> 16 ms for 1000 payments. One round trip per pull. $6 is synchronous_commit for the
-// statement's own transaction.
+// statement's own transaction. $7: rows pulled that many times are left for bury_exhausted().
 constexpr const char* kClaimSql = R"SQL(
 WITH claimed AS (
   UPDATE hub.delivery d
@@ -53,7 +54,7 @@ WITH claimed AS (
          attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
    WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
                             WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
-                              AND (lease_until IS NULL OR lease_until < now())
+                              AND (lease_until IS NULL OR lease_until < now()) AND attempts < $7
                             ORDER BY next_attempt_at, id
                             LIMIT $4
                             FOR UPDATE SKIP LOCKED))
@@ -84,7 +85,7 @@ RETURNING d.id
 // trips of a consumer's loop. The two updates cannot meet on a row: the ack takes rows whose
 // lease is still running (by clock_timestamp(), which is later than now()), the claim only rows
 // whose lease had ended by now(). Acked rows come back with attempts = 0 and nulls; claimed
-// rows have attempts >= 1. $7/$8: the ids and the lease token to ack.
+// rows have attempts >= 1. $7/$8: the ids and the lease token to ack; $9 as $7 of kClaimSql.
 constexpr const char* kAckClaimSql = R"SQL(
 WITH acked AS (
   UPDATE hub.delivery d
@@ -98,7 +99,7 @@ WITH acked AS (
          attempts = d.attempts + 1, last_attempt_at = now(), consumer = $5
    WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
                             WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
-                              AND (lease_until IS NULL OR lease_until < now())
+                              AND (lease_until IS NULL OR lease_until < now()) AND attempts < $9
                             ORDER BY next_attempt_at, id
                             LIMIT $4
                             FOR UPDATE SKIP LOCKED))
@@ -315,6 +316,8 @@ CanonicalQueues::CanonicalQueues(store::Pool& pool, std::string conninfo,
              "Receipts refused by ack: unknown, already acked, expired or re-leased");
   m.describe("zhkh_queue_filtered_total",
              "Queued rows dropped at pull because the message fails the subscription filter");
+  m.describe("zhkh_queue_dead_lettered_total",
+             "Messages moved to the dead letters after max_deliveries pulls without an ack");
   m.describe("zhkh_queue_depth", "Unacked messages per subscription (visible + in flight)");
   m.describe("zhkh_queue_in_flight", "Pulled messages whose visibility timeout still runs");
   m.describe("zhkh_queue_oldest_unacked_seconds", "Age of the oldest unacked message");
@@ -446,10 +449,11 @@ std::vector<QueuedMessage> CanonicalQueues::Impl::claim(
         std::chrono::duration_cast<std::chrono::milliseconds>(s.visibility_timeout).count());
     const auto who = consumer.empty() ? std::optional<std::string>() : consumer;
     const std::string sync = options.synchronous_acks ? "on" : "off";
+    const int limit = s.max_deliveries > 0 ? s.max_deliveries : std::numeric_limits<int>::max();
     const auto r =
         ack ? tx.exec_prepared(kAckClaimStatement, token, visibility, target, max, who, sync,
-                               store::pg_array_literal(ack->second), ack->first)
-            : tx.exec_prepared(kClaimStatement, token, visibility, target, max, who, sync);
+                               store::pg_array_literal(ack->second), ack->first, limit)
+            : tx.exec_prepared(kClaimStatement, token, visibility, target, max, who, sync, limit);
     out.reserve(r.size());
     ids.reserve(r.size());
     for (const auto& row : r) {
@@ -595,8 +599,45 @@ void CanonicalQueues::Impl::run_listener(CanonicalQueues& self) {
   }
 }
 
+long long CanonicalQueues::bury_exhausted() {
+  long long total = 0;
+  for (const auto& s : impl_->subscriptions) {
+    if (s.max_deliveries <= 0) continue;
+    const std::string reason = "not acknowledged after " + std::to_string(s.max_deliveries) +
+                               " deliveries to subscription '" + s.name + "'";
+    auto lease = impl_->pool.lease();
+    pqxx::work tx(lease.conn());
+    // The lease must have run out: a consumer still inside its visibility timeout may ack yet.
+    const auto r = tx.exec_params(
+        "WITH dead AS ("
+        "  UPDATE hub.delivery SET state = 'dead', last_error = $3, lease_owner = NULL,"
+        "         lease_until = NULL"
+        "   WHERE target = $1 AND state = 'pending' AND attempts >= $2"
+        "     AND (lease_until IS NULL OR lease_until < clock_timestamp())"
+        "  RETURNING id, message_id, target, attempts)"
+        " INSERT INTO hub.dead_letter (delivery_id, message_id, target, attempts, last_error)"
+        " SELECT id, message_id, target, attempts, $3 FROM dead RETURNING message_id",
+        queue_target(s.name), s.max_deliveries, reason);
+    tx.commit();
+    if (r.empty()) continue;
+    total += static_cast<long long>(r.size());
+    metrics::Registry::global().add("zhkh_queue_dead_lettered_total", {{"subscription", s.name}},
+                                    static_cast<double>(r.size()));
+    for (const auto& row : r) {
+      log().warn("queue_dead_lettered",
+                 {{"subscription", s.name}, {"message_id", row[0].c_str()}, {"reason", reason}});
+    }
+  }
+  return total;
+}
+
 void CanonicalQueues::Impl::run_housekeeper(CanonicalQueues& self) {
   while (!stopping) {
+    try {
+      self.bury_exhausted();
+    } catch (const std::exception& e) {
+      log().warn("bury_failed", {{"error", e.what()}});
+    }
     try {
       self.stats();
     } catch (const std::exception& e) {

@@ -34,7 +34,8 @@ void expect_queue_error(const std::string& queues, int line, const std::string& 
 
 TEST(QueueConfig, ReadsSubscriptions) {
   const auto cfg = load_hub_config(write_queue_config(R"(queues:
-  billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 90s}
+  billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 90s,
+            max_deliveries: 5}
   everything:
   stek:
     sources: [bank-sber]
@@ -47,7 +48,9 @@ TEST(QueueConfig, ReadsSubscriptions) {
   EXPECT_EQ(cfg.queues[0].line, 3);
   EXPECT_EQ(cfg.queues[1].name, "everything");
   EXPECT_TRUE(cfg.queues[1].types.empty());
+  EXPECT_EQ(cfg.queues[0].max_deliveries, 5);
   EXPECT_EQ(cfg.queues[1].visibility_timeout, "60s");
+  EXPECT_EQ(cfg.queues[1].max_deliveries, 20);
   EXPECT_EQ(cfg.queues[2].sources, (std::vector<std::string>{"bank-sber"}));
 }
 
@@ -62,6 +65,10 @@ TEST(QueueConfig, RefusesBadSubscriptionsNamingLineAndKey) {
                      "queues.billing.visibility_timeout", "duration");
   expect_queue_error("queues:\n  billing:\n    visibility_timeout: 500ms\n", 4,
                      "queues.billing.visibility_timeout", "between 1s and 12h");
+  expect_queue_error("queues:\n  billing:\n    max_deliveries: many\n", 4,
+                     "queues.billing.max_deliveries", "whole number");
+  expect_queue_error("queues:\n  billing:\n    max_deliveries: -1\n", 4,
+                     "queues.billing.max_deliveries", "0 (no limit)");
 }
 
 }  // namespace

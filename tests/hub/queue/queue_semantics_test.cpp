@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "hub/core/json_text.h"
+#include "hub/dispatcher/dead_letters.h"
 #include "hub/metrics/registry.h"
 #include "queue_fixture.h"
 
@@ -312,6 +313,55 @@ TEST(QueueSemantics, ListShowsDepthInFlightAndAge) {
   EXPECT_NE(metrics.find("zhkh_queue_depth{subscription=\"billing\"} 4"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("zhkh_queue_in_flight{subscription=\"billing\"} 1"), std::string::npos);
+}
+
+// A message the consumer never acks does not come back forever: after max_deliveries pulls it
+// goes to the dead letters with the reason, and a replay puts it back on the queue.
+TEST(QueueSemantics, MessageNeverAckedGoesToTheDeadLettersAfterMaxDeliveries) {
+  auto poison = subscription("billing", {"payment.received"}, {}, 1s);
+  poison.max_deliveries = 2;
+  QueueFixture f({poison});
+  const auto id = f.submit("payment.received", "bank", "pay-poison");
+  f.submit("payment.received", "bank", "pay-fine");
+
+  auto first = f.pull("billing", 10);
+  ASSERT_EQ(first.size(), 2u);
+  for (const auto& m : first) {
+    if (m.id != id) {
+      EXPECT_EQ(f.ack("billing", {m.receipt}).first, 1);
+    }
+  }
+  EXPECT_EQ(f.queues().bury_exhausted(), 0);  // delivered once, lease running
+  std::this_thread::sleep_for(1200ms);
+  const auto second = f.pull("billing", 10, 5);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].delivery_count, 2);
+  EXPECT_EQ(f.queues().bury_exhausted(), 0);  // its lease still runs: it may be acked yet
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_TRUE(f.pull("billing", 10).empty());  // not handed out a third time
+  EXPECT_EQ(f.queues().bury_exhausted(), 1);
+  EXPECT_EQ(f.queues().bury_exhausted(), 0);
+  EXPECT_EQ(f.db().scalar("SELECT state FROM hub.delivery WHERE message_id = '" + id + "'"),
+            "dead");
+  const auto error = f.db().scalar("SELECT last_error FROM hub.dead_letter WHERE message_id = '" +
+                                   id + "' AND attempts = 2");
+  EXPECT_NE(error.find("after 2 deliveries"), std::string::npos) << error;
+  EXPECT_NE(error.find("'billing'"), std::string::npos) << error;
+
+  auto pool = f.db().make_pool(1);
+  dispatcher::DeadLetters dlq(*pool);
+  const auto dl =
+      std::stoll(f.db().scalar("SELECT id FROM hub.dead_letter WHERE message_id = '" + id + "'"));
+  EXPECT_EQ(dlq.replay(dl, "ops"), dispatcher::ReplayOutcome::kReplayed);
+  EXPECT_EQ(f.db().scalar("SELECT state || ' ' || attempts || ' ' || (next_attempt_at <= now()) || "
+                          "' ' || coalesce(lease_until::text, '-') FROM hub.delivery WHERE "
+                          "message_id = '" +
+                          id + "'"),
+            "pending 0 true -");
+  const auto again = f.pull("billing", 10, 5);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, id);
+  EXPECT_EQ(f.ack("billing", {again[0].receipt}).first, 1);
 }
 
 }  // namespace

@@ -20,7 +20,8 @@
 //   adapters:
 //     inbox: {plugin: file_inbox, path: var/inbox}
 //   queues:                                 # canonical queues for billing engines (hub/queue)
-//     billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 60s}
+//     billing: {types: [payment.received, meter.reading], sources: [], visibility_timeout: 60s,
+//               max_deliveries: 20}
 //   tickets:                                # ticket store and target ticket_store (hub/tickets)
 //     config: deploy/tickets.yaml           # the organisation's status model, SLA, assignment
 //     sla_check: 1m                         # how often SLA breaches are recorded
@@ -62,6 +63,7 @@ struct QueueSettings {
   std::vector<std::string> types;    ///< empty = every type
   std::vector<std::string> sources;  ///< empty = every source
   std::string visibility_timeout = "60s";
+  int max_deliveries = 20;  ///< then the dead letters; 0 = no limit
   int line = 0;
 };
 

@@ -57,6 +57,10 @@ struct Subscription {
   std::vector<std::string> sources;  ///< source instances; empty = every source
   std::chrono::seconds visibility_timeout{60};
   int line = 0;  ///< where it was configured, for errors
+  /// A message pulled this many times without an ack is not handed out again but moved to the
+  /// dead letters (hub.dead_letter, replayable like any other), so a message the consumer
+  /// cannot process does not come back forever. 0 = no limit.
+  int max_deliveries = 20;
 };
 
 struct QueuedMessage {
@@ -145,6 +149,11 @@ class CanonicalQueues {
   void fan_out(const Envelope& message, router::RoutingDecision& decision) const;
 
   /// Depth, in-flight and oldest age per subscription, read now (also refreshes the gauges).
+  /// Moves every message of every subscription that reached its max_deliveries and whose last
+  /// lease has run out to the dead letters; returns how many. The housekeeper calls it each
+  /// stats_interval.
+  long long bury_exhausted();
+
   std::vector<QueueStats> stats();
 
   /// Wakes pulls waiting on `subscription` (what a NOTIFY does).
