@@ -26,12 +26,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "hub/core/log.h"
 #include "hub/dispatcher/builtin_sinks.h"
@@ -43,6 +42,7 @@
 #include "hub/xml/envelope_xml.h"
 #include "hub/xml/schema_registry.h"
 #include "hub/xml/xslt.h"
+#include "pg_cluster.h"
 
 namespace {
 
@@ -63,60 +63,6 @@ struct Options {
   fs::path source = HUB_SOURCE_DIR;
   fs::path schemas;  ///< default: <source>/schemas/canonical
 };
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("cannot run: " + cmd);
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int rc = ::pclose(p);
-  if (rc != 0) throw std::runtime_error("failed (" + std::to_string(rc) + "): " + cmd);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-/// A private cluster started with deploy/lib-pg.sh, stopped on destruction.
-class TempCluster {
- public:
-  explicit TempCluster(const fs::path& source) : source_(source) {
-    char tmpl[] = "/tmp/zhkh-bench.XXXXXX";
-    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-    ::chmod(dir_.c_str(), 0755);  // the postgres user must reach the data dir when we are root
-    const auto port = run_capture("bash -c " + shell_quote("source " + (source_ / "deploy/lib-pg.sh").string() +
-                                                           " && pg_start " + (dir_ / "pg").string()));
-    conninfo_ = "host=127.0.0.1 port=" + port.substr(port.find_last_of('\n') + 1) +
-                " user=postgres dbname=postgres";
-  }
-  ~TempCluster() {
-    std::system(("bash -c " + shell_quote("source " + (source_ / "deploy/lib-pg.sh").string() +
-                                          " && pg_stop " + (dir_ / "pg").string()))
-                    .c_str());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const std::string& conninfo() const { return conninfo_; }
-
- private:
-  fs::path source_;
-  fs::path dir_;
-  std::string conninfo_;
-};
-
-std::string with_dbname(const std::string& conninfo, const std::string& db) {
-  const auto pos = conninfo.find("dbname=");
-  if (pos == std::string::npos) return conninfo + " dbname=" + db;
-  const auto end = conninfo.find(' ', pos);
-  return conninfo.substr(0, pos) + "dbname=" + db +
-         (end == std::string::npos ? "" : conninfo.substr(end));
-}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -185,7 +131,8 @@ double seconds_since(Clock::time_point t) {
 double cpu_seconds() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double peak_rss_mb() {
@@ -202,16 +149,26 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const int v = std::atoi(argv[i + 1]);
-    if (k == "--schemas") o.schemas = argv[i + 1];
-    else if (k == "--messages") o.messages = v;
-    else if (k == "--single") o.single = v;
-    else if (k == "--rate") o.rate = v;
-    else if (k == "--seconds") o.seconds = v;
-    else if (k == "--producers") o.producers = v;
-    else if (k == "--steady-producers") o.steady_producers = v;
-    else if (k == "--workers") o.workers = v;
-    else if (k == "--claim") o.claim = v;
-    else if (k == "--linger-ms") o.linger_ms = v;
+    if (k == "--schemas")
+      o.schemas = argv[i + 1];
+    else if (k == "--messages")
+      o.messages = v;
+    else if (k == "--single")
+      o.single = v;
+    else if (k == "--rate")
+      o.rate = v;
+    else if (k == "--seconds")
+      o.seconds = v;
+    else if (k == "--producers")
+      o.producers = v;
+    else if (k == "--steady-producers")
+      o.steady_producers = v;
+    else if (k == "--workers")
+      o.workers = v;
+    else if (k == "--claim")
+      o.claim = v;
+    else if (k == "--linger-ms")
+      o.linger_ms = v;
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -242,7 +199,8 @@ int main(int argc, char** argv) {
 
     Rig rig;
     rig.body = read_file(o.schemas / "samples/payment.received.xml");
-    rig.pool = std::make_unique<hub::store::Pool>(conninfo, std::max(o.producers, o.steady_producers) + 8);
+    rig.pool =
+        std::make_unique<hub::store::Pool>(conninfo, std::max(o.producers, o.steady_producers) + 8);
     auto schemas = hub::xml::SchemaRegistry::load(o.schemas);
     auto config = std::make_shared<hub::router::RoutingConfig>(
         hub::router::parse_routing_config(kRoutes, "bench-routes.yaml"));
@@ -272,9 +230,10 @@ int main(int argc, char** argv) {
     make_dispatcher();
     wait_delivered(rig, o.messages);
     const double dispatch_only = o.messages / seconds_since(t0);
-    std::printf("diagnostics: ingress alone %.0f msgs/s (batches of 100); dispatcher alone %.0f"
-                " msgs/s (claims of %d)\n",
-                ingress_only, dispatch_only, dopt.defaults.batch_size);
+    std::printf(
+        "diagnostics: ingress alone %.0f msgs/s (batches of 100); dispatcher alone %.0f"
+        " msgs/s (claims of %d)\n",
+        ingress_only, dispatch_only, dopt.defaults.batch_size);
     rig.dispatcher.reset();
     make_dispatcher();
     {
@@ -300,10 +259,11 @@ int main(int argc, char** argv) {
     const double batched_s = seconds_since(t0);
     const double msgs_per_s_batched = o.messages / batched_s;
     const double hub_cpu = cpu_seconds() - cpu0;
-    std::printf("batched (100/submit): %d msgs in %.3f s (enqueued in %.3f s) = %.0f msgs/s;"
-                " hub process CPU %.2f s (%.0f us/msg), the rest of the machine is PostgreSQL\n",
-                o.messages, batched_s, enqueue_batched, msgs_per_s_batched, hub_cpu,
-                hub_cpu * 1e6 / o.messages);
+    std::printf(
+        "batched (100/submit): %d msgs in %.3f s (enqueued in %.3f s) = %.0f msgs/s;"
+        " hub process CPU %.2f s (%.0f us/msg), the rest of the machine is PostgreSQL\n",
+        o.messages, batched_s, enqueue_batched, msgs_per_s_batched, hub_cpu,
+        hub_cpu * 1e6 / o.messages);
 
     // 2. Batches of 1.
     t0 = Clock::now();
@@ -367,9 +327,10 @@ int main(int argc, char** argv) {
       p99_rx = r[3].as<double>();
       offered = r[4].as<double>();
     }
-    std::printf("steady %d msgs/s offered (%.0f achieved) for %d s: submit->delivered p50 %.2f ms,"
-                " p99 %.2f ms; received->delivered p50 %.2f ms, p99 %.2f ms\n",
-                o.rate, offered, o.seconds, p50, p99, p50_rx, p99_rx);
+    std::printf(
+        "steady %d msgs/s offered (%.0f achieved) for %d s: submit->delivered p50 %.2f ms,"
+        " p99 %.2f ms; received->delivered p50 %.2f ms, p99 %.2f ms\n",
+        o.rate, offered, o.seconds, p50, p99, p50_rx, p99_rx);
     rig.dispatcher->stop();
 
     // 4. COPY of as many rows of the same shape and size into a plain table.
@@ -385,10 +346,10 @@ int main(int argc, char** argv) {
       const auto now = hub::xml::format_timestamp(std::chrono::system_clock::now());
       t0 = Clock::now();
       pqxx::work tx(lease.conn());
-      pqxx::stream_to copy(tx, "bench_copy",
-                           std::vector<std::string>{"id", "type", "source", "occurred_at",
-                                                    "correlation_id", "idempotency_key",
-                                                    "headers", "body"});
+      pqxx::stream_to copy(
+          tx, "bench_copy",
+          std::vector<std::string>{"id", "type", "source", "occurred_at", "correlation_id",
+                                   "idempotency_key", "headers", "body"});
       char uuid[40];
       for (int i = 0; i < o.messages; ++i) {
         std::snprintf(uuid, sizeof uuid, "00000000-0000-7000-8000-%012d", i);
@@ -402,8 +363,9 @@ int main(int argc, char** argv) {
     }
     const double ratio = msgs_per_s_batched / copy_rows_per_s;
     const double rss = peak_rss_mb();
-    std::printf("COPY: %d rows of %zu-byte bodies = %.0f rows/s; hub/COPY ratio %.3f; peak RSS %.1f MB\n",
-                o.messages, rig.body.size(), copy_rows_per_s, ratio, rss);
+    std::printf(
+        "COPY: %d rows of %zu-byte bodies = %.0f rows/s; hub/COPY ratio %.3f; peak RSS %.1f MB\n",
+        o.messages, rig.body.size(), copy_rows_per_s, ratio, rss);
 
     rig.dispatcher.reset();
     rig.ingress.reset();

@@ -15,13 +15,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "hub/api/token_store.h"
 #include "test_database.h"
 #include "test_paths.h"
+#include "test_ports.h"
 
 extern char** environ;
 
@@ -53,8 +53,7 @@ std::string read_text(const fs::path& p) {
 class HubProcess {
  public:
   HubProcess(const fs::path& dir, const std::string& conninfo) : dir_(dir) {
-    std::random_device rd;
-    port_ = 30000 + static_cast<int>(rd() % 20000);
+    port_ = hub::testing::unused_port();
     const auto src = hub::testing::source_dir();
     std::ofstream(dir / "routes.yaml") << "routes:\n  - name: all\n    match: {}\n    to: [noop]\n";
     std::ofstream(dir / "hub.yaml")

@@ -12,12 +12,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "test_database.h"
 #include "test_paths.h"
+#include "test_ports.h"
 
 extern char** environ;
 
@@ -27,10 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-int free_port() {
-  std::random_device rd;
-  return 30000 + static_cast<int>(rd() % 20000);
-}
+int free_port() { return hub::testing::unused_port(); }
 
 std::string run_capture(const std::string& cmd, int* exit_code = nullptr) {
   std::string out;
