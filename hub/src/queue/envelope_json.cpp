@@ -14,49 +14,12 @@ namespace hub::queue {
 
 namespace {
 
-// append_json_string, appending the runs between escapes in one piece: a pull of 1000 payments
-// escapes ~1.7 MB of XML, and per-character appends were the largest item of the pull's profile.
-void append_escaped(std::string& out, std::string_view s) {
-  out += '"';
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default: {
-        static const char* kHex = "0123456789abcdef";
-        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.append(u, sizeof u);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
-
 void field(std::string& out, const char* name, const std::string& value, bool first = false) {
   if (!first) out += ',';
   out += '"';
   out += name;
   out += "\":";
-  append_escaped(out, value);
+  append_json_string(out, value);
 }
 
 Poco::JSON::Object::Ptr detail(const std::string& key, const std::string& expected) {

@@ -12,6 +12,7 @@
 #include "hub/queue/envelope_json.h"
 #include "hub/xml/document.h"
 #include "hub/xml/envelope_xml.h"
+#include "hub/xml/escape.h"
 
 namespace hub::queue {
 
@@ -36,30 +37,6 @@ bool sends_xml(const api::ApiRequest& r) {
   const auto type = r.header("content-type");
   return type.find("application/xml") != std::string::npos ||
          type.find("text/xml") != std::string::npos;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 api::ApiResponse xml_response(std::string body, int status = 200) {
@@ -141,11 +118,11 @@ api::ApiResponse pull(CanonicalQueues& queues, api::ApiRequest& r) {
   if (wants_xml(r)) {
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<q:messages xmlns:q=\"";
     out += kQueueNs;
-    out += "\" subscription=\"" + xml_escape(name) + "\"";
+    out += "\" subscription=\"" + xml::escape_xml(name, true) + "\"";
     if (body) out += " acked=\"" + std::to_string(result.acked.acked) + "\"";
     out += ">";
     for (const auto& x : result.acked.rejected) {
-      out += "\n<q:rejected>" + xml_escape(x) + "</q:rejected>";
+      out += "\n<q:rejected>" + xml::escape_xml(x) + "</q:rejected>";
     }
     for (const auto& m : got) {
       out += "\n<q:message receipt=\"" + m.receipt + "\" deliveryCount=\"" +
@@ -200,7 +177,8 @@ api::ApiResponse ack(CanonicalQueues& queues, api::ApiRequest& r) {
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<q:ackResult xmlns:q=\"";
     out += kQueueNs;
     out += "\" acked=\"" + std::to_string(result.acked) + "\">";
-    for (const auto& x : result.rejected) out += "<q:rejected>" + xml_escape(x) + "</q:rejected>";
+    for (const auto& x : result.rejected)
+      out += "<q:rejected>" + xml::escape_xml(x) + "</q:rejected>";
     out += "</q:ackResult>\n";
     return xml_response(std::move(out));
   }

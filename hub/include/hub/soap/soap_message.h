@@ -9,6 +9,7 @@
 
 #include "hub/core/error.h"
 #include "hub/xml/document.h"
+#include "hub/xml/escape.h"
 #include "hub/xml/schema_registry.h"
 
 namespace hub::soap {
@@ -57,8 +58,7 @@ std::string envelope_xml(const std::string& body_xml);
 /// <s:FaultDetail><s:reason/><s:issue line=".." xpath="..">message</s:issue>*</s:FaultDetail>.
 std::string fault_xml(const SoapFault& fault);
 
-/// Escapes text for element content (attribute = false) or a double-quoted attribute.
-std::string escape_xml(const std::string& text, bool attribute = false);
+using xml::escape_xml;  // hub/xml/escape.h
 
 /// The text content of `node` (all descendant text), trimmed of surrounding white space.
 std::string text_of(xmlNodePtr node);
