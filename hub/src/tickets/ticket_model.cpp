@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hub/core/error.h"
+#include "hub/core/yaml_checker.h"
 
 namespace hub::tickets {
 namespace {
@@ -19,65 +20,7 @@ int line_of(const YAML::Node& n) {
   return n.Mark().line + 1;
 }
 
-/// Builds ConfigErrors naming the file, the node's line and the key path.
-class Checker {
- public:
-  explicit Checker(const std::string& file) : file_(file) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
-                         const std::string& why) const {
-    throw ConfigError(file_, line_of(at), key, why);
-  }
-
-  void keys(const YAML::Node& map, const std::set<std::string>& allowed,
-            const std::string& key) const {
-    if (!map.IsMap()) fail(map, key, "expected a mapping");
-    for (const auto& kv : map) {
-      const auto name = kv.first.as<std::string>();
-      if (!allowed.count(name)) {
-        std::string known;
-        for (const auto& a : allowed) known += (known.empty() ? "" : ", ") + a;
-        fail(kv.first, key.empty() ? name : key + "." + name, "unknown key (known: " + known + ")");
-      }
-    }
-  }
-
-  std::string str(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) fail(n, key, "expected a string");
-    auto v = n.as<std::string>();
-    if (v.empty()) fail(n, key, "must not be empty");
-    return v;
-  }
-
-  bool boolean(const YAML::Node& n, const std::string& key) const {
-    bool v = false;
-    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
-      fail(n, key, "expected true or false");
-    }
-    return v;
-  }
-
-  /// A string or a list of strings, duplicates refused.
-  std::vector<std::string> str_list(const YAML::Node& n, const std::string& key) const {
-    std::vector<std::string> out;
-    if (n.IsScalar()) {
-      out.push_back(str(n, key));
-      return out;
-    }
-    if (!n.IsSequence()) fail(n, key, "expected a string or a list of strings");
-    std::set<std::string> seen;
-    for (std::size_t i = 0; i < n.size(); ++i) {
-      const auto item_key = key + "[" + std::to_string(i) + "]";
-      auto v = str(n[i], item_key);
-      if (!seen.insert(v).second) fail(n[i], item_key, "'" + v + "' is listed twice");
-      out.push_back(std::move(v));
-    }
-    return out;
-  }
-
- private:
-  const std::string& file_;
-};
+using Checker = YamlChecker;
 
 bool is_code(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
