@@ -7,6 +7,10 @@
 #include "hub/core/log.h"
 #include "hub/plugin_host/config_validation.h"
 #include "hub/plugin_host/store_access.h"
+// Adapter-facing services (SDK xml_services.h, exchange_state.h, billing_export.h).
+#include "hub/billing/billing_export.h"
+#include "hub/plugin_host/exchange_store.h"
+#include "hub/plugin_host/xml_services.h"
 
 namespace hub::plugin_host {
 
@@ -117,6 +121,8 @@ class InstanceContext : public plugin::Context {
         log_(name_),
         emitter_(emitter, name_),
         store_(pool, name_),
+        exchanges_(pool, name_),
+        billing_export_(pool),
         http_(http),
         adapter_metrics_(metrics, name_),
         registry_(metrics),
@@ -135,6 +141,9 @@ class InstanceContext : public plugin::Context {
   std::string type_for_root(const std::string& ns, const std::string& local) const override {
     return types_ ? types_(ns, local) : std::string();
   }
+  plugin::XmlServices& xml() override { return PackageXmlServices::shared(); }
+  plugin::ExchangeStore& exchanges() override { return exchanges_; }
+  plugin::BillingExport& billing_export() override { return billing_export_; }
 
   void every(std::chrono::milliseconds interval, std::string name,
              std::function<void()> task) override {
@@ -169,6 +178,8 @@ class InstanceContext : public plugin::Context {
   Log log_;
   StampingEmitter emitter_;
   PgStoreAccess store_;
+  PgExchangeStore exchanges_;
+  billing::PgBillingExport billing_export_;
   plugin::HttpClientFactory& http_;
   metrics::AdapterMetrics adapter_metrics_;
   metrics::Registry& registry_;

@@ -24,6 +24,9 @@ class HTTPClientSession;
 namespace hub::plugin {
 
 class FileParser;
+class XmlServices;
+class ExchangeStore;
+class BillingExport;
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -145,6 +148,18 @@ class Context {
   /// registry; empty when no type has that root (or the hub was not given the registry).
   virtual std::string type_for_root(const std::string& ns, const std::string& local) const {
     return {};
+  }
+  /// Official XSD packages (hub/plugin/xml_services.h).
+  virtual XmlServices& xml() {
+    throw std::logic_error("XML schema services are not provided by this hub");
+  }
+  /// This instance's durable asynchronous exchanges (hub/plugin/exchange_state.h).
+  virtual ExchangeStore& exchanges() {
+    throw std::logic_error("exchange state is not provided by this hub");
+  }
+  /// Keyset-paged reads of the billing store (hub/plugin/billing_export.h).
+  virtual BillingExport& billing_export() {
+    throw std::logic_error("billing export is not provided by this hub");
   }
 };
 

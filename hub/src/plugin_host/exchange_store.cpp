@@ -1,0 +1,209 @@
+#include "hub/plugin_host/exchange_store.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "hub/store/pg_array.h"
+
+namespace hub::plugin_host {
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+constexpr const char* kColumns =
+    "id, key, operation, state, coalesce(request_id, ''), coalesce(ack_guid, ''),"
+    " (extract(epoch FROM next_poll_at) * 1000)::bigint, polls, sends, coalesce(request, ''),"
+    " coalesce(context, ''), objects::text, coalesce(result, ''), coalesce(error_code, ''),"
+    " coalesce(error_text, ''), (extract(epoch FROM created_at) * 1000)::bigint,"
+    " (extract(epoch FROM updated_at) * 1000)::bigint";
+
+Clock::time_point from_ms(long long ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
+long long to_ms(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+// PostgreSQL's text form of a text[]: {a,"b c"} with backslash escapes inside quotes.
+std::vector<std::string> parse_text_array(const std::string& s) {
+  std::vector<std::string> out;
+  if (s.size() < 2) return out;
+  std::string cur;
+  bool quoted = false, in_item = false;
+  for (std::size_t i = 1; i + 1 < s.size(); ++i) {
+    const char ch = s[i];
+    if (quoted) {
+      if (ch == '\\' && i + 2 < s.size()) {
+        cur += s[++i];
+      } else if (ch == '"') {
+        quoted = false;
+      } else {
+        cur += ch;
+      }
+    } else if (ch == '"') {
+      quoted = in_item = true;
+    } else if (ch == ',') {
+      out.push_back(cur);
+      cur.clear();
+      in_item = false;
+    } else {
+      cur += ch;
+      in_item = true;
+    }
+  }
+  if (in_item || !cur.empty()) out.push_back(cur);
+  return out;
+}
+
+plugin::ExchangeRecord read_row(const pqxx::row& r) {
+  plugin::ExchangeRecord e;
+  e.id = r[0].as<std::int64_t>();
+  e.key = r[1].c_str();
+  e.operation = r[2].c_str();
+  e.state = r[3].c_str();
+  e.request_id = r[4].c_str();
+  e.ack_guid = r[5].c_str();
+  e.next_poll_at = from_ms(r[6].as<long long>());
+  e.polls = r[7].as<int>();
+  e.sends = r[8].as<int>();
+  e.request = r[9].c_str();
+  e.context = r[10].c_str();
+  e.objects = parse_text_array(r[11].c_str());
+  e.result = r[12].c_str();
+  e.error_code = r[13].c_str();
+  e.error_text = r[14].c_str();
+  e.created_at = from_ms(r[15].as<long long>());
+  e.updated_at = from_ms(r[16].as<long long>());
+  return e;
+}
+
+std::optional<std::string> opt(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+}  // namespace
+
+plugin::ExchangeRecord PgExchangeStore::create(const plugin::ExchangeRecord& rec) {
+  auto lease = pool_.lease();
+  pqxx::work tx(lease.conn());
+  const auto next = rec.next_poll_at == Clock::time_point{} ? Clock::now() : rec.next_poll_at;
+  tx.exec_params(
+      "INSERT INTO hub.gis_exchange (adapter, key, operation, state, request_id, ack_guid,"
+      " next_poll_at, polls, sends, request, context, objects, result, error_code, error_text)"
+      " VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint / 1000.0), $8, $9, $10, $11,"
+      " $12::text[], $13, $14, $15) ON CONFLICT (adapter, key) DO NOTHING",
+      adapter_, rec.key, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
+      to_ms(next), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
+      store::pg_array_literal(rec.objects), opt(rec.result), opt(rec.error_code),
+      opt(rec.error_text));
+  const auto r = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM hub.gis_exchange WHERE adapter = $1 AND key = $2",
+      adapter_, rec.key);
+  tx.commit();
+  return read_row(r[0]);
+}
+
+std::optional<plugin::ExchangeRecord> PgExchangeStore::find_by_key(const std::string& key) {
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM hub.gis_exchange WHERE adapter = $1 AND key = $2",
+      adapter_, key);
+  if (r.empty()) return std::nullopt;
+  return read_row(r[0]);
+}
+
+std::optional<plugin::ExchangeRecord> PgExchangeStore::find(std::int64_t id) {
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM hub.gis_exchange WHERE adapter = $1 AND id = $2",
+      adapter_, id);
+  if (r.empty()) return std::nullopt;
+  return read_row(r[0]);
+}
+
+std::vector<plugin::ExchangeRecord> PgExchangeStore::claim_due(
+    const std::vector<std::string>& states, std::size_t limit,
+    std::chrono::milliseconds lease_for) {
+  auto lease = pool_.lease();
+  pqxx::work tx(lease.conn());
+  const auto r = tx.exec_params(
+      std::string("UPDATE hub.gis_exchange SET lease_until = now() + $4 * interval '1 ms'"
+                  " WHERE id IN (SELECT id FROM hub.gis_exchange"
+                  "   WHERE adapter = $1 AND state = ANY($2::text[]) AND next_poll_at <= now()"
+                  "     AND (lease_until IS NULL OR lease_until < now())"
+                  "   ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
+          kColumns,
+      adapter_, store::pg_array_literal(states), static_cast<long long>(limit),
+      static_cast<long long>(lease_for.count()));
+  tx.commit();
+  std::vector<plugin::ExchangeRecord> out;
+  for (const auto& row : r) out.push_back(read_row(row));
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.next_poll_at < b.next_poll_at; });
+  return out;
+}
+
+void PgExchangeStore::update(const plugin::ExchangeRecord& rec) {
+  auto lease = pool_.lease();
+  pqxx::work tx(lease.conn());
+  const auto r = tx.exec_params(
+      "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
+      " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9, request = $10,"
+      " context = $11, objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
+      " lease_until = NULL, updated_at = now() WHERE adapter = $1 AND id = $2",
+      adapter_, rec.id, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
+      to_ms(rec.next_poll_at), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
+      store::pg_array_literal(rec.objects), opt(rec.result), opt(rec.error_code),
+      opt(rec.error_text));
+  if (r.affected_rows() != 1) {
+    throw std::runtime_error("exchange " + std::to_string(rec.id) + " of adapter '" + adapter_ +
+                             "' does not exist");
+  }
+  tx.commit();
+}
+
+std::vector<std::string> PgExchangeStore::in_flight(const std::vector<std::string>& refs) {
+  if (refs.empty()) return {};
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(
+      "SELECT DISTINCT o FROM hub.gis_exchange, unnest(objects) o"
+      " WHERE adapter = $1 AND state NOT IN ('done', 'failed') AND objects && $2::text[]"
+      "   AND o = ANY($2::text[])",
+      adapter_, store::pg_array_literal(refs));
+  std::vector<std::string> out;
+  for (const auto& row : r) out.push_back(row[0].c_str());
+  return out;
+}
+
+std::vector<plugin::ExchangeCount> PgExchangeStore::counts() {
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(
+      "SELECT operation, state, coalesce(error_code, ''), count(*) FROM hub.gis_exchange"
+      " WHERE adapter = $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+      adapter_);
+  std::vector<plugin::ExchangeCount> out;
+  for (const auto& row : r) {
+    out.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].as<std::int64_t>()});
+  }
+  return out;
+}
+
+std::vector<plugin::ExchangeRecord> PgExchangeStore::list(const std::string& state,
+                                                          std::size_t limit) {
+  auto lease = pool_.lease();
+  pqxx::read_transaction tx(lease.conn());
+  const auto r = tx.exec_params(std::string("SELECT ") + kColumns +
+                                    " FROM hub.gis_exchange WHERE adapter = $1"
+                                    " AND ($2 = '' OR state = $2) ORDER BY id DESC LIMIT $3",
+                                adapter_, state, static_cast<long long>(limit));
+  std::vector<plugin::ExchangeRecord> out;
+  for (const auto& row : r) out.push_back(read_row(row));
+  return out;
+}
+
+}  // namespace hub::plugin_host
