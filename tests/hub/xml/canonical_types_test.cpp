@@ -247,6 +247,23 @@ const std::map<std::string, std::string>& minimal_bodies() {
       {"external.state",
        "<system>gis_zhkh</system><requestId>7f1e2d3c-4b5a-4697-8877-665544332211</requestId>"
        "<state>processing</state><checkedAt>2026-11-25T03:40:12Z</checkedAt>"},
+      // bank statements and payment orders (client-bank)
+      {"bank_statement.line",
+       "<statementAccount>40702810900000012345</statementAccount><direction>in</direction>"
+       "<bookedOn>2026-11-20</bookedOn><amountKopecks>1</amountKopecks><document><kind>Платежное "
+       "поручение</kind><number>1</number><date>2026-11-20</date></document><payer/><payee/>"
+       "<source><fileName>a.txt</fileName><line>1</line></source>"},
+      {"bank_statement.summary",
+       "<account>40702810900000012345</account><from>2026-11-20</from><to>2026-11-20</to>"
+       "<openingKopecks>-100</openingKopecks><incomingKopecks>100</incomingKopecks>"
+       "<outgoingKopecks>0</outgoingKopecks><closingKopecks>0</closingKopecks>"
+       "<source><fileName>a.txt</fileName><line>1</line></source>"},
+      {"payment_order.requested",
+       "<number>1</number><date>2026-11-21</date><amountKopecks>100</amountKopecks>"
+       "<payer><name>УК</name><inn>7329012345</inn><account>40702810900000012345</account>"
+       "<bank><name>Банк</name><bik>047308602</bik></bank></payer>"
+       "<payee><name>РСО</name><account>40702810369000001234</account>"
+       "<bank><name>Банк</name><bik>047308602</bik></bank></payee><purpose>Оплата</purpose>"},
       {"file.received",
        "<fileName>a.txt</fileName><size>0</size>"
        "<sha256>e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855</"
@@ -534,6 +551,21 @@ std::vector<BrokenCase> broken_cases() {
        "/c:benefitRecipient/c:percent", "<c:percent>"},
       {"BenefitSnilsWithSeparators", "benefit.recipient", "<c:snils>11223344595</c:snils>",
        "<c:snils>112-233-445 95</c:snils>", "/c:benefitRecipient/c:person/c:snils", ""},
+      // bank_statement.line, bank_statement.summary, payment_order.requested
+      {"StatementLineUnknownDirection", "bank_statement.line", "<c:direction>in</c:direction>",
+       "<c:direction>credit</c:direction>", "/c:bankStatementLine/c:direction", ""},
+      {"StatementLineRublesAmount", "bank_statement.line",
+       "<c:amountKopecks>234567</c:amountKopecks>", "<c:amountKopecks>2345.67</c:amountKopecks>",
+       "/c:bankStatementLine/c:amountKopecks", ""},
+      {"StatementSummaryNegativeIncoming", "bank_statement.summary",
+       "<c:incomingKopecks>31234567</c:incomingKopecks>",
+       "<c:incomingKopecks>-31234567</c:incomingKopecks>",
+       "/c:bankStatementSummary/c:incomingKopecks", ""},
+      {"PaymentOrderNumberZero", "payment_order.requested", "<c:number>318</c:number>",
+       "<c:number>0</c:number>", "/c:paymentOrderRequested/c:number", ""},
+      {"PaymentOrderPayeeShortAccount", "payment_order.requested",
+       "<c:account>40702810369000001234</c:account>", "<c:account>4070281036900000123</c:account>",
+       "/c:paymentOrderRequested/c:payee/c:account", ""},
   };
 }
 
