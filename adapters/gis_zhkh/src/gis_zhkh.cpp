@@ -1,0 +1,348 @@
+#include "gis_zhkh.h"
+
+#include <libxml/parser.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "hub/plugin/billing_export.h"
+#include "hub/plugin/exchange_state.h"
+#include "hub/plugin/xml_services.h"
+#include "operations/accounts.h"
+#include "util.h"
+
+#ifndef GIS_DEFAULT_SCHEMA_ROOT
+#define GIS_DEFAULT_SCHEMA_ROOT "schemas/gis_zhkh"
+#endif
+
+namespace hub::adapters::gis_zhkh {
+
+namespace {
+
+std::string json_str(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::vector<std::chrono::milliseconds> parse_cadence(const std::vector<std::string>& items) {
+  std::vector<std::chrono::milliseconds> out;
+  for (const auto& i : items) {
+    try {
+      out.push_back(plugin::parse_duration(i));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("poll_schedule: '" + i + "' is not a duration: " + e.what());
+    }
+  }
+  if (out.empty()) throw std::runtime_error("poll_schedule: at least one interval is needed");
+  return out;
+}
+
+}  // namespace
+
+plugin::ConfigSpec GisZhkhAdapter::config_spec() {
+  using T = plugin::ConfigType;
+  return {
+      {"endpoint", T::kString, std::nullopt,
+       "scheme://host[:port] of GIS (or of the local TLS tunnel / the emulator); service paths "
+       "come from the WSDLs"},
+      {"org_ppa_guid", T::kString, std::nullopt, "RequestHeader orgPPAGUID of the organisation"},
+      {"schema_root", T::kPath, GIS_DEFAULT_SCHEMA_ROOT,
+       "directory holding one official package per format version"},
+      {"format_versions", T::kStringList, "16.3.0.0",
+       "format versions held at once: VERSION or VERSION@YYYY-MM-DD (in force from that date)"},
+      {"operator_signature", T::kBool, "true", "send RequestHeader IsOperatorSignature=true"},
+      {"basic_user", T::kString, "", "HTTP Basic user (test stands)"},
+      {"basic_password", T::kSecret, "", "HTTP Basic password (test stands)"},
+      {"cert_fingerprint", T::kString, "",
+       "X-Client-Cert-Fingerprint header (plain-HTTP test stands): SHA-1 of the client "
+       "certificate"},
+      {"host_header", T::kString, "", "Host header to send (through a local TLS tunnel)"},
+      {"ca_file", T::kPath, "", "HTTPS: CA bundle for the server certificate"},
+      {"cert_file", T::kPath, "", "HTTPS: client certificate (PEM)"},
+      {"key_file", T::kPath, "", "HTTPS: client key (PEM)"},
+      {"send_timeout", T::kDuration, "180s", "timeout of one import/export call"},
+      {"poll_timeout", T::kDuration, "60s", "timeout of one getState call"},
+      {"poll_schedule", T::kStringList, "10s,60s,300s,900s,1800s",
+       "getState cadence after the Ack: first, second, ...; the last repeats"},
+      {"poll_interval", T::kDuration, "1s", "how often the poller looks for due requests"},
+      {"poll_batch", T::kInt, "200", "requests advanced per poller pass"},
+      {"max_resends", T::kInt, "5", "sends of one request before a transient error is final"},
+      {"account_kind", T::kString, "uo",
+       "account kind when account.upsert has none: uo, rso, cr, rc, tko"},
+      {"account_chunk", T::kInt, "100", "accounts per importAccountData (GIS limit 100)"},
+      {"report_dir", T::kPath, "", "where the report job writes gis_report.json (empty: none)"},
+  };
+}
+
+GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
+    : ctx_(ctx),
+      account_kind_(ctx.config().get_string("account_kind")),
+      account_chunk_(static_cast<std::size_t>(
+          std::clamp<std::int64_t>(ctx.config().get_int("account_chunk"), 1, kImportAccountLimit))),
+      poll_batch_(
+          static_cast<std::size_t>(std::max<std::int64_t>(1, ctx.config().get_int("poll_batch")))),
+      poll_interval_(ctx.config().get_duration("poll_interval")),
+      report_dir_(ctx.config().get_string("report_dir")) {
+  const auto& c = ctx.config();
+  xmlInitParser();
+  auto formats = std::make_shared<Formats>(ctx.xml(), c.get_string("schema_root"),
+                                           c.get_list("format_versions"));
+  SoapSettings soap;
+  soap.endpoint = c.get_string("endpoint");
+  while (!soap.endpoint.empty() && soap.endpoint.back() == '/') soap.endpoint.pop_back();
+  soap.basic_user = c.get_string("basic_user");
+  soap.basic_password = c.get_string("basic_password");
+  soap.cert_fingerprint = c.get_string("cert_fingerprint");
+  soap.host_header = c.get_string("host_header");
+  soap.http.ca_file = c.get_string("ca_file");
+  soap.http.cert_file = c.get_string("cert_file");
+  soap.http.key_file = c.get_string("key_file");
+  EngineSettings es;
+  es.org_ppa_guid = c.get_string("org_ppa_guid");
+  es.operator_signature = c.get_bool("operator_signature");
+  es.cadence = parse_cadence(c.get_list("poll_schedule"));
+  es.send_timeout = c.get_duration("send_timeout");
+  es.poll_timeout = c.get_duration("poll_timeout");
+  es.max_resends = static_cast<int>(c.get_int("max_resends"));
+  std::shared_ptr<plugin::Signer> signer;
+  engine_ = std::make_unique<ExchangeEngine>(
+      ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
+  engine_->on_result("exportAccountData", handle_export_accounts);
+}
+
+void GisZhkhAdapter::start() {
+  ctx_.every(poll_interval_, "poll", [this] {
+    std::lock_guard lock(poll_mu_);
+    try {
+      for (int round = 0; round < 100; ++round) {
+        const auto r = engine_->poll_once(poll_batch_);
+        if (r.claimed < poll_batch_) break;
+      }
+      std::lock_guard h(health_mu_);
+      last_error_.clear();
+    } catch (const std::exception& e) {
+      std::lock_guard h(health_mu_);
+      last_error_ = e.what();
+      throw;
+    }
+  });
+}
+
+plugin::Health GisZhkhAdapter::health() {
+  std::lock_guard lock(health_mu_);
+  if (!last_error_.empty()) return {false, "last poll failed: " + last_error_};
+  return {true, "exchanging with " + ctx_.config().get_string("endpoint")};
+}
+
+std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
+  return {
+      {"import_accounts", "Place accounts the store has without AccountGUID (importAccountData)",
+       ""},
+      {"sync_accounts", "Fetch ELS / ИЖКУ / AccountGUID of placed accounts (exportAccountData)",
+       ""},
+      {"poll", "Advance every due request now (send queued, getState)", ""},
+      {"report", "Write the error report and the placement audit", ""},
+  };
+}
+
+plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
+  if (job == "import_accounts") return import_accounts();
+  if (job == "sync_accounts") return sync_accounts();
+  if (job == "poll") return poll_all();
+  if (job == "report") return report();
+  return plugin::JobResult::failure("gis_zhkh offers no job '" + job + "'");
+}
+
+plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) {
+  if (message.type != "account.upsert") {
+    return plugin::DeliveryResult::rejected("gis_zhkh does not place messages of type '" +
+                                            message.type + "'");
+  }
+  std::vector<Refused> refused;
+  auto ref = message.id;
+  const auto req = build_import_accounts({{ref, message.body}}, account_kind_, refused);
+  if (req.objects.empty()) {
+    return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
+                                                            : refused.front().reason);
+  }
+  // The reference external.state names is the account number, not the message id.
+  auto fixed = req;
+  {
+    auto doc = parse_xml(message.body, "message " + message.id);
+    fixed.objects.front().ref = child_text(xmlDocGetRootElement(doc.get()), "account");
+  }
+  const auto out = engine_->submit("msg:" + message.id, fixed, true);
+  switch (out.kind) {
+    case SendOutcome::Kind::kSent:
+      return plugin::DeliveryResult::delivered();
+    case SendOutcome::Kind::kTransient:
+      return plugin::DeliveryResult::retry(out.reason);
+    case SendOutcome::Kind::kRejected:
+      return plugin::DeliveryResult::rejected(out.reason);
+  }
+  return plugin::DeliveryResult::retry("unknown send outcome");
+}
+
+plugin::JobResult GisZhkhAdapter::import_accounts() {
+  auto& store = ctx_.billing_export();
+  std::int64_t after = 0;
+  std::size_t requests = 0, accounts = 0, skipped = 0, transient = 0;
+  std::vector<std::string> failures;
+  std::vector<AccountInput> chunk;
+  auto flush = [&] {
+    if (chunk.empty()) return;
+    std::vector<Refused> refused;
+    auto req = build_import_accounts(chunk, account_kind_, refused);
+    for (const auto& r : refused) failures.push_back("account " + r.ref + ": " + r.reason);
+    chunk.clear();
+    if (req.objects.empty()) return;
+    const auto out = engine_->submit("import_accounts:" + new_guid(), req, false);
+    ++requests;
+    accounts += req.objects.size();
+    if (out.kind == SendOutcome::Kind::kTransient) ++transient;
+    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+  };
+  for (;;) {
+    auto page =
+        store.page({"account.upsert", plugin::ExportFilter::kWithoutExternalId, after, 1000});
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<std::string> refs;
+    for (const auto& o : page) refs.push_back("account:" + o.ref);
+    const auto busy_list = ctx_.exchanges().in_flight(refs);
+    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
+    for (auto& o : page) {
+      if (busy.count("account:" + o.ref)) {
+        ++skipped;
+        continue;
+      }
+      chunk.push_back({o.ref, std::move(o.body)});
+      if (chunk.size() >= account_chunk_) flush();
+    }
+  }
+  flush();
+  std::string msg = std::to_string(accounts) + " accounts in " + std::to_string(requests) +
+                    " requests" +
+                    (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
+                    (transient ? ", " + std::to_string(transient) + " to resend" : "");
+  if (!failures.empty()) {
+    return plugin::JobResult::failure(msg + "; " + std::to_string(failures.size()) +
+                                      " refused, first: " + failures.front());
+  }
+  return plugin::JobResult::success(msg);
+}
+
+plugin::JobResult GisZhkhAdapter::sync_accounts() {
+  auto& store = ctx_.billing_export();
+  std::int64_t after = 0;
+  std::size_t requests = 0, accounts = 0;
+  std::vector<std::string> failures;
+  for (;;) {
+    auto page = store.page(
+        {"account.upsert", plugin::ExportFilter::kWithExternalId, after, kExportAccountLimit});
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<AccountInput> in;
+    for (auto& o : page) in.push_back({o.ref, std::move(o.body)});
+    auto req = build_export_accounts(in);
+    if (req.objects.empty()) continue;
+    const auto out = engine_->submit("sync_accounts:" + new_guid(), req, false);
+    ++requests;
+    accounts += req.objects.size();
+    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+  }
+  const std::string msg =
+      std::to_string(accounts) + " accounts in " + std::to_string(requests) + " export requests";
+  if (!failures.empty())
+    return plugin::JobResult::failure(msg + "; first failure: " + failures.front());
+  return plugin::JobResult::success(msg);
+}
+
+plugin::JobResult GisZhkhAdapter::poll_all() {
+  std::lock_guard lock(poll_mu_);
+  PollReport total;
+  for (int round = 0; round < 1000; ++round) {
+    const auto r = engine_->poll_once(poll_batch_);
+    total.claimed += r.claimed;
+    total.sent += r.sent;
+    total.polled += r.polled;
+    total.done += r.done;
+    total.failed += r.failed;
+    total.retried += r.retried;
+    total.failures.insert(total.failures.end(), r.failures.begin(), r.failures.end());
+    if (r.claimed < poll_batch_) break;
+  }
+  const std::string msg = std::to_string(total.sent) + " sent, " + std::to_string(total.polled) +
+                          " polled, " + std::to_string(total.done) + " done, " +
+                          std::to_string(total.failed) + " failed";
+  // A job run that saw a request fail names the code, so the schedule run shows it.
+  if (!total.failures.empty())
+    return plugin::JobResult::failure(msg + ": " + total.failures.front());
+  return plugin::JobResult::success(msg);
+}
+
+plugin::JobResult GisZhkhAdapter::report() {
+  std::string json = "{\"adapter\":" + json_str(ctx_.instance()) +
+                     ",\"at\":" + json_str(format_time(ctx_.clock().now())) + ",\"placement\":[";
+  bool first = true;
+  std::int64_t missing = 0;
+  for (const auto& p : ctx_.billing_export().placement()) {
+    json += std::string(first ? "" : ",") + "{\"type\":" + json_str(p.type) +
+            ",\"total\":" + std::to_string(p.total) +
+            ",\"without_gis_guid\":" + std::to_string(p.without_external_id) +
+            ",\"with_error\":" + std::to_string(p.with_error) + "}";
+    missing += p.without_external_id;
+    first = false;
+  }
+  json += "],\"errors_by_object\":[";
+  first = true;
+  for (const auto& e : ctx_.billing_export().errors()) {
+    json += std::string(first ? "" : ",") + "{\"kind\":" + json_str(e.type) +
+            ",\"code\":" + json_str(e.code) + ",\"count\":" + std::to_string(e.count) + "}";
+    first = false;
+  }
+  json += "],\"exchanges\":[";
+  first = true;
+  for (const auto& c : ctx_.exchanges().counts()) {
+    json += std::string(first ? "" : ",") + "{\"operation\":" + json_str(c.operation) +
+            ",\"state\":" + json_str(c.state) + ",\"error_code\":" + json_str(c.error_code) +
+            ",\"count\":" + std::to_string(c.count) + "}";
+    first = false;
+  }
+  json += "]}";
+  if (!report_dir_.empty()) {
+    std::filesystem::create_directories(report_dir_);
+    const auto path = std::filesystem::path(report_dir_) / "gis_report.json";
+    const auto tmp = path.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << json << "\n";
+    }
+    std::filesystem::rename(tmp, path);
+  }
+  ctx_.log().info("gis_report", {{"report", json}});
+  return plugin::JobResult::success(std::to_string(missing) + " objects without GIS GUID" +
+                                    (report_dir_.empty() ? "" : "; written to " + report_dir_));
+}
+
+}  // namespace hub::adapters::gis_zhkh
+
+HUB_PLUGIN(
+    "gis_zhkh", "0.1.0",
+    "GIS ZhKH: signed asynchronous SOAP exchange (accounts; getState on the official cadence)",
+    hub::adapters::gis_zhkh::GisZhkhAdapter::config_spec, [](hub::plugin::Context& ctx) {
+      return std::make_unique<hub::adapters::gis_zhkh::GisZhkhAdapter>(ctx);
+    })

@@ -1,0 +1,52 @@
+#pragma once
+// The GIS ZhKH adapter (plugin gis_zhkh): signed asynchronous SOAP exchange with the state housing
+// system. As a route target it places canonical objects (account.upsert → importAccountData);
+// as a job source it exports what the store has (accounts without AccountGUID) in chunks of the
+// operation's limit and syncs GIS ids back (exportAccountData). A hub-owned periodic task polls
+// getState on the configured cadence; results become external.state (and account.upsert) messages
+// through Ingress. See adapters/gis_zhkh/README.md.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "exchange_engine.h"
+#include "hub/plugin/sdk.h"
+
+namespace hub::adapters::gis_zhkh {
+
+class GisZhkhAdapter : public plugin::Adapter {
+ public:
+  static plugin::ConfigSpec config_spec();
+
+  /// Compiles the configured format packages; throws std::runtime_error naming the key.
+  explicit GisZhkhAdapter(plugin::Context& ctx);
+
+  void start() override;
+  plugin::Health health() override;
+  std::vector<plugin::JobSpec> jobs() override;
+  plugin::JobResult run_job(const std::string& job) override;
+  bool is_sink() const override { return true; }
+  plugin::DeliveryResult deliver(const plugin::Envelope& message) override;
+
+  ExchangeEngine& engine() { return *engine_; }
+
+ private:
+  plugin::JobResult import_accounts();
+  plugin::JobResult sync_accounts();
+  plugin::JobResult poll_all();
+  plugin::JobResult report();
+
+  plugin::Context& ctx_;
+  std::string account_kind_;
+  std::size_t account_chunk_;
+  std::size_t poll_batch_;
+  std::chrono::milliseconds poll_interval_;
+  std::string report_dir_;
+  std::unique_ptr<ExchangeEngine> engine_;
+  std::mutex poll_mu_;
+  std::mutex health_mu_;
+  std::string last_error_;
+};
+
+}  // namespace hub::adapters::gis_zhkh

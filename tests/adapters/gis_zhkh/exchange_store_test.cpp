@@ -1,0 +1,85 @@
+// hub.gis_exchange through plugin::ExchangeStore (the hub side of Context::exchanges()) on a real
+// PostgreSQL: idempotent create by key, leased claims of due records, in-flight objects.
+
+#include "hub/plugin_host/exchange_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_database.h"
+
+using hub::plugin::ExchangeRecord;
+using hub::plugin_host::PgExchangeStore;
+
+TEST(GisExchangeStore, CreateIsIdempotentByKeyAndUpdatesRoundTrip) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  PgExchangeStore store(*pool, "gis");
+  ExchangeRecord r;
+  r.key = "import_accounts:1";
+  r.operation = "importAccountData";
+  r.state = "queued";
+  r.request_id = "0e0d0c0b-0a09-4807-8605-040302010000";
+  r.request = "<hm:importAccountRequest/>";
+  r.context = "house-management\tline\twith\\ttab\n";
+  r.objects = {"account:100234", "account:quoted \"x\",y"};
+  const auto a = store.create(r);
+  EXPECT_GT(a.id, 0);
+  EXPECT_EQ(a.objects, r.objects);
+  EXPECT_EQ(a.context, r.context);
+  auto again = r;
+  again.request_id = "ffffffff-0a09-4807-8605-040302010000";
+  const auto b = store.create(again);
+  EXPECT_EQ(b.id, a.id);
+  EXPECT_EQ(b.request_id, r.request_id);  // the first one stays
+
+  auto u = b;
+  u.state = "sent";
+  u.ack_guid = "aaaaaaaa-0a09-4807-8605-040302010000";
+  u.polls = 2;
+  u.next_poll_at = std::chrono::system_clock::now() + std::chrono::hours(1);
+  store.update(u);
+  const auto c = store.find_by_key("import_accounts:1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->state, "sent");
+  EXPECT_EQ(c->ack_guid, u.ack_guid);
+  EXPECT_EQ(c->polls, 2);
+  // Another instance does not see it.
+  PgExchangeStore other(*pool, "other");
+  EXPECT_FALSE(other.find_by_key("import_accounts:1"));
+  u.id = 999999;
+  EXPECT_THROW(store.update(u), std::runtime_error);
+}
+
+TEST(GisExchangeStore, DueRecordsAreClaimedOnceUntilTheLeaseEnds) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  PgExchangeStore store(*pool, "gis");
+  for (int i = 0; i < 5; ++i) {
+    ExchangeRecord r;
+    r.key = "k" + std::to_string(i);
+    r.operation = "importAccountData";
+    r.state = i == 4 ? "done" : "sent";
+    r.objects = {"account:" + std::to_string(i)};
+    r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(10 - i);
+    store.create(r);
+  }
+  const auto first = store.claim_due({"sent", "queued"}, 10, std::chrono::milliseconds(300));
+  ASSERT_EQ(first.size(), 4u);
+  EXPECT_EQ(first.front().key, "k0");  // the longest due first
+  EXPECT_TRUE(store.claim_due({"sent"}, 10, std::chrono::seconds(10)).empty());
+  EXPECT_EQ(store.in_flight({"account:1", "account:4", "account:9"}),
+            std::vector<std::string>{"account:1"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(store.claim_due({"sent"}, 10, std::chrono::seconds(10)).size(), 4u);
+  // update() releases the lease at once.
+  auto r = first[3];
+  r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  store.update(r);
+  const auto back = store.claim_due({"sent"}, 10, std::chrono::seconds(10));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].key, r.key);
+  const auto counts = store.counts();
+  ASSERT_EQ(counts.size(), 2u);
+}

@@ -1,0 +1,157 @@
+// The requests the adapter builds validate against the official 16.3.0.0 package (the same check
+// it makes before every send), and canonical input it cannot map is refused naming the XPath.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "exchange_engine.h"
+#include "external_state.h"
+#include "hub/plugin_host/xml_services.h"
+#include "hub/xml/document.h"
+#include "hub/xml/schema_registry.h"
+#include "operations/accounts.h"
+#include "util.h"
+
+namespace gis = hub::adapters::gis_zhkh;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+hub::plugin::SchemaPackagePtr package() {
+  return hub::plugin_host::PackageXmlServices::shared().load_schema_package(
+      std::string(HUB_SHARED_DIR) + "/schemas/gis_zhkh/16.3.0.0");
+}
+
+std::string account_body(const std::string& number, const std::string& extra = "") {
+  return "<c:accountUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:account>" + number +
+         "</c:account><c:houseFiasGuid>5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69</c:houseFiasGuid>"
+         "<c:premise><c:number>12</c:number></c:premise><c:area>54.31234567</c:area>"
+         "<c:residents>3</c:residents>" +
+         extra + "</c:accountUpsert>";
+}
+
+std::string wrap(const gis::BuiltRequest& r) {
+  return gis::soap_envelope("RequestHeader", gis::format_time(std::chrono::system_clock::now()),
+                            gis::new_guid(), "11111111-2222-4333-8444-555555555555", true, r.body);
+}
+
+}  // namespace
+
+TEST(GisRequests, ImportAccountsFromTheCanonicalSampleValidates) {
+  const auto sample =
+      read(std::string(HUB_SOURCE_DIR) + "/schemas/canonical/samples/account.upsert.xml");
+  std::vector<gis::Refused> refused;
+  std::vector<gis::AccountInput> in = {{"100234", sample}};
+  for (int i = 0; i < 99; ++i)
+    in.push_back({"A" + std::to_string(i), account_body("A" + std::to_string(i))});
+  const auto req = gis::build_import_accounts(in, "uo", refused);
+  EXPECT_TRUE(refused.empty()) << refused.front().reason;
+  ASSERT_EQ(req.objects.size(), 100u);
+  EXPECT_EQ(req.objects.front().ref, "100234");
+  const auto issues = package()->validate_soap(wrap(req));
+  EXPECT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
+  // The sample is an update (it has a GIS AccountGUID) of a person's account, by premise GUID.
+  EXPECT_NE(req.body.find("<hm:AccountGUID>1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d</hm:AccountGUID>"),
+            std::string::npos);
+  EXPECT_NE(
+      req.body.find("<hm:PremisesGUID>6c1f9e2a-3b4d-4e5f-8a7b-9c0d1e2f3a4b</hm:PremisesGUID>"),
+      std::string::npos);
+  EXPECT_NE(req.body.find("<ind:Surname>Иванова</ind:Surname>"), std::string::npos);
+  // GIS areas have at most 4 fraction digits.
+  EXPECT_NE(req.body.find("<hm:TotalSquare>54.3123</hm:TotalSquare>"), std::string::npos);
+}
+
+TEST(GisRequests, OverTheLimitOrTamperedRequestsDoNotValidate) {
+  std::vector<gis::AccountInput> in;
+  for (int i = 0; i < 101; ++i) in.push_back({std::to_string(i), account_body(std::to_string(i))});
+  std::vector<gis::Refused> refused;
+  const auto req = gis::build_import_accounts(in, "uo", refused);
+  const auto issues = package()->validate_soap(wrap(req));
+  ASSERT_FALSE(issues.empty());
+  // base:version is checked although libxml2 ignores `fixed`.
+  auto one = gis::build_import_accounts({in[0]}, "uo", refused);
+  auto body = one.body;
+  body.replace(body.find("10.0.1.1"), 8, "11.0.0.1");
+  one.body = body;
+  const auto version_issues = package()->validate_soap(wrap(one));
+  ASSERT_FALSE(version_issues.empty());
+  EXPECT_NE(hub::plugin::summarize(version_issues).find("11.0.0.1"), std::string::npos)
+      << hub::plugin::summarize(version_issues);
+}
+
+TEST(GisRequests, UnmappableAccountsAreRefusedNamingTheXPathAndTheRestStillGoes) {
+  std::vector<gis::Refused> refused;
+  const auto req = gis::build_import_accounts(
+      {{"1", account_body("1", "<c:kind>xx</c:kind>")},
+       {"2", account_body("2")},
+       {"3", "<not-xml"},
+       {"4", account_body("4").replace(account_body("4").find("<c:residents>3"), 14,
+                                       "<c:residents>12345")}},
+      "uo", refused);
+  ASSERT_EQ(req.objects.size(), 1u);
+  EXPECT_EQ(req.objects[0].ref, "2");
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_NE(refused[0].reason.find("/c:accountUpsert/c:kind"), std::string::npos)
+      << refused[0].reason;
+  EXPECT_NE(refused[2].reason.find("/c:accountUpsert/c:residents"), std::string::npos)
+      << refused[2].reason;
+  EXPECT_TRUE(package()->validate_soap(wrap(req)).empty());
+}
+
+TEST(GisRequests, ExportAccountsByGuidValidatesAndGetStateIsUnsignedBaseRequest) {
+  std::vector<gis::AccountInput> in;
+  for (int i = 0; i < 1000; ++i) {
+    in.push_back({std::to_string(i),
+                  account_body(std::to_string(i),
+                               "<c:gisAccountGuid>" + gis::new_guid() + "</c:gisAccountGuid>")});
+  }
+  in.push_back({"no-guid", account_body("x")});
+  const auto req = gis::build_export_accounts(in);
+  EXPECT_EQ(req.objects.size(), 1000u);
+  EXPECT_TRUE(package()->validate_soap(wrap(req)).empty())
+      << hub::plugin::summarize(package()->validate_soap(wrap(req)));
+  const auto get_state =
+      gis::soap_envelope("RequestHeader", gis::format_time(std::chrono::system_clock::now()),
+                         gis::new_guid(), gis::new_guid(), true,
+                         "<base:getStateRequest><base:MessageGUID>" + gis::new_guid() +
+                             "</base:MessageGUID></base:getStateRequest>");
+  EXPECT_TRUE(package()->validate_soap(get_state).empty());
+  const auto op = package()->operation("house-management", "importAccountData");
+  ASSERT_TRUE(op);
+  EXPECT_EQ(op->soap_action, "urn:importAccountData");
+  EXPECT_EQ(op->endpoint_path, "/ext-bus-home-management-service/services/HomeManagementAsync");
+}
+
+TEST(GisRequests, ExternalStateBodiesAreCanonical) {
+  gis::StateReport r;
+  r.operation = "importAccountData";
+  r.request_id = gis::new_guid();
+  r.ack_guid = gis::new_guid();
+  r.checked_at = std::chrono::system_clock::now();
+  gis::ObjectResult ok{gis::new_guid(),        "account", "100234", gis::new_guid(), "",
+                       "2026-11-25T03:39:58Z", {}};
+  gis::ObjectResult bad{
+      gis::new_guid(), "account", "100235", "", "", "", {{"INT002000", "Дом\nне найден"}}};
+  r.results = {ok, bad};
+  const auto body = gis::external_state_body(r);
+  EXPECT_NE(body.find("<c:externalGuid>" + ok.external_guid + "</c:externalGuid>"),
+            std::string::npos);
+  EXPECT_NE(body.find("<c:code>INT002000</c:code>"), std::string::npos);
+  auto schemas = hub::xml::SchemaRegistry::load(std::string(HUB_SOURCE_DIR) + "/schemas/canonical");
+  const auto issues = schemas->validate("external.state", hub::xml::parse_xml(body, "state"));
+  EXPECT_TRUE(issues.empty()) << (issues.empty() ? "" : issues.front().message);
+  r.results.clear();
+  r.error_code = "FMT001300";
+  r.error_text = "Некорректный XML";
+  EXPECT_TRUE(
+      schemas->validate("external.state", hub::xml::parse_xml(gis::external_state_body(r), "error"))
+          .empty());
+}
