@@ -1,0 +1,47 @@
+#pragma once
+// Turns a payment Record into canonical envelopes: one `payment.received` (body per
+// schemas/canonical/payment_received.xsd) and one `meter.reading` per reading it carries,
+// correlated to the payment (correlation_id = causation_id = the payment's id). Everything the
+// XSDs would refuse is checked here first and reported per field, so that Ingress never refuses a
+// batch because of one bad line.
+//
+// Idempotency keys (contract_imports.md): `bank:<agent>:<date>:<branch>:<doc id>:<kopecks>`, so
+// the same payment in two files is one message; a line without a bank document id falls back to
+// `bank:<agent>:file:<sha256>:<line>`. Readings: `<payment key>:meter:<meter id>`.
+
+#include <string>
+#include <vector>
+
+#include "hub/plugin/envelope.h"
+#include "hub/plugin/file_parser.h"
+#include "registry/layout.h"
+#include "registry/record.h"
+#include "registry/record_reader.h"
+
+namespace hub::bank {
+
+class PaymentBuilder {
+ public:
+  PaymentBuilder(const Layout& layout, const plugin::ParsedFile& info)
+      : layout_(layout), info_(info) {}
+
+  /// Appends the line's envelopes to `out` (nothing when the payment cannot be built) and its
+  /// problems to `errors`. Returns the number of envelopes added.
+  std::size_t build(const Record& r, std::vector<plugin::Envelope>& out,
+                    std::vector<FieldError>& errors) const;
+
+ private:
+  const Layout& layout_;
+  const plugin::ParsedFile& info_;
+};
+
+/// Format checks of the canonical simple types.
+bool is_code(std::string_view s);
+bool is_account_number(std::string_view s);
+bool is_els(std::string_view s);
+bool is_izhku(std::string_view s);
+bool is_ipd(std::string_view s);
+std::string xml_escape(std::string_view s);
+std::string new_uuid_v7();
+
+}  // namespace hub::bank
