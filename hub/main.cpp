@@ -17,8 +17,9 @@ void usage() {
                "  run -c FILE        run the hub with the configuration FILE\n"
                "  migrate -c FILE    apply database migrations and exit\n"
                "  version            print the version\n"
-               "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets ...   admin\n"
-               "                     commands through the admin API; `zhkh-hub <command> --help`\n";
+               "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports ...\n"
+               "                     admin commands through the admin API;\n"
+               "                     `zhkh-hub <command> --help`\n";
 }
 
 std::string config_arg(int argc, char** argv) {

@@ -161,6 +161,7 @@ struct Endpoint {
   std::string name;                  // for metrics and the audit action
   Role role;
   HandlerFn fn;
+  bool stream_body = false;  // ApiRoute::stream_body: the handler reads the request stream
 };
 
 // ---- SQL-backed handlers -------------------------------------------------------------------
@@ -642,12 +643,14 @@ Endpoint as_endpoint(const ApiRoute& route) {
             r.query = c.query;
             for (const auto& [k, v] : c.req) r.headers[Poco::toLower(k)] = v;
             r.body = c.body;
+            if (route.stream_body) r.body_stream = &c.req.stream();
             r.who = c.who;
             r.object = c.object;
             auto resp = route.handler(r);
             c.object = r.object;
             return Reply::raw_text(resp.status, std::move(resp.body), std::move(resp.content_type));
-          }};
+          },
+          route.stream_body};
 }
 
 // ---- /metrics --------------------------------------------------------------------------------
@@ -937,10 +940,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
           throw HttpError{
               403, "role '" + std::string(role_name(who->role)) + "' may not " + found->name, d};
         }
-        if (mutating) {
-          call.body = read_body(req, resp);
-          body_read = true;
-        }
+        if (mutating && !found->stream_body) call.body = read_body(req, resp);
+        // A streaming route reads the body itself and may stop early (a refused upload): never
+        // reuse its connection, so unread bytes cannot be taken for the next request.
+        if (mutating && found->stream_body) resp.setKeepAlive(false);
+        if (mutating) body_read = true;
         auto reply = found->fn(*st_, call);
         status = reply.status;
         if (mutating && !anonymous && (audit_success || status >= 400)) {

@@ -22,6 +22,7 @@
 #include "hub/plugin/config.h"
 #include "hub/plugin_host/adapter_host.h"
 #include "hub/queue/canonical_queues.h"
+#include "hub/imports/import_routes.h"
 #include "hub/queue/queue_routes.h"
 #include "hub/router/route_store.h"
 #include "hub/router/router.h"
@@ -100,6 +101,7 @@ struct HubApp::Parts {
   std::unique_ptr<tickets::SlaMonitor> sla_monitor;
   std::unique_ptr<tickets::TicketPublisher> ticket_publisher;  // staff changes → channels
   std::unique_ptr<soap::SoapEndpoint> soap;        // /soap for SOAP-only partners (hub/soap)
+  std::unique_ptr<imports::ImportService> imports;  // `zhkh-hub import ...` uploads (hub/imports)
   std::string admin_token;
   std::atomic<bool> ready{false};
   std::mutex reload_mu;
@@ -341,12 +343,18 @@ void HubApp::start() {
                                                   *p.ingress, p.schemas, *p.pool,
                                                   soap::SoapQueues::over(*p.queues), soap_options);
     p.api->add_routes(p.soap->routes());
+    imports::ImportOptions import_options;
+    import_options.spool_dir = c.imports_dir;
+    p.imports = std::make_unique<imports::ImportService>(*p.pool, *p.ingress, p.host->parsers(),
+                                                         import_options);
+    p.api->add_routes(imports::import_routes(*p.imports));
     p.api->start();
     if (p.sla_monitor) p.sla_monitor->start();
     if (p.ticket_publisher) p.ticket_publisher->start();
 
     // Sources last: everything that takes their messages is running.
     p.host->start_all();
+    p.imports->start();  // after the adapters: their parsers take up unfinished imports
     p.ready = true;
     log().info("started", {{"node", c.node_id},
                            {"api", p.api->base_url()},
@@ -361,7 +369,8 @@ void HubApp::start() {
 void HubApp::stop() {
   auto& p = *parts_;
   const bool was_ready = p.ready.exchange(false);
-  if (p.host) p.host->stop_all();  // sources stop emitting first
+  if (p.imports) p.imports->stop();  // it runs parsers from plugin code
+  if (p.host) p.host->stop_all();    // sources stop emitting first
   if (p.api) p.api->stop();
   if (p.watcher) p.watcher->stop();
   if (p.scheduler) p.scheduler->stop();
@@ -369,6 +378,7 @@ void HubApp::stop() {
   if (p.sla_monitor) p.sla_monitor->stop();
   if (p.ticket_publisher) p.ticket_publisher->stop();
   p.api.reset();
+  p.imports.reset();
   p.soap.reset();  // its routes are gone with the server; it refers to the queues
   p.watcher.reset();
   p.scheduler.reset();

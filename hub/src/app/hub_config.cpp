@@ -237,10 +237,11 @@ HubConfig load_hub_config(const std::filesystem::path& path) {
     if (s["token_file"]) c.token_file = scalar(s["token_file"], file, "security.token_file");
   }
   if (auto p = root["paths"]) {
-    check_keys(p, {"schemas", "mappings", "plugins"}, file, "paths");
+    check_keys(p, {"schemas", "mappings", "plugins", "imports"}, file, "paths");
     if (p["schemas"]) c.schemas_dir = scalar(p["schemas"], file, "paths.schemas");
     if (p["mappings"]) c.mappings_dir = scalar(p["mappings"], file, "paths.mappings");
     if (p["plugins"]) c.plugins_dir = scalar(p["plugins"], file, "paths.plugins");
+    if (p["imports"]) c.imports_dir = scalar(p["imports"], file, "paths.imports");
   }
   if (auto l = root["logging"]) {
     check_keys(l, {"level", "file"}, file, "logging");

@@ -8,6 +8,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -18,8 +19,24 @@ ApiClient::ApiClient(std::string base_url, std::string token, int timeout_second
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
+/// The request body: a string (empty for none), or a file streamed from disk.
+struct ApiClient::Body {
+  const std::string* text = nullptr;
+  const std::filesystem::path* file = nullptr;
+};
+
 ApiResponse ApiClient::request(const std::string& method, const std::string& path_and_query,
                                const std::string& body, const std::string& content_type) {
+  return send(method, path_and_query, Body{&body, nullptr}, content_type);
+}
+
+ApiResponse ApiClient::upload(const std::string& path_and_query, const std::filesystem::path& file,
+                              const std::string& content_type) {
+  return send("POST", path_and_query, Body{nullptr, &file}, content_type);
+}
+
+ApiResponse ApiClient::send(const std::string& method, const std::string& path_and_query,
+                            const Body& body, const std::string& content_type) {
   Poco::URI uri;
   try {
     uri = Poco::URI(base_url_);
@@ -28,6 +45,17 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
   }
   if (uri.getScheme() != "http" && uri.getScheme() != "https") {
     throw Unreachable("invalid hub URL '" + base_url_ + "': expected http:// or https://");
+  }
+  std::ifstream file_in;
+  std::uintmax_t file_size = 0;
+  if (body.file) {
+    std::error_code ec;
+    file_size = std::filesystem::file_size(*body.file, ec);
+    if (!ec) file_in.open(*body.file, std::ios::binary);
+    if (ec || !file_in) {
+      throw Error("cannot read " + body.file->string() +
+                  (ec ? ": " + ec.message() : std::string(": cannot open")));
+    }
   }
   try {
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
@@ -43,10 +71,15 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
     Poco::Net::HTTPRequest req(method, prefix + path_and_query, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!token_.empty()) req.setCredentials("Bearer", token_);
     req.set("Accept", "application/json");
-    if (method != "GET") {
+    if (body.file) {
       req.setContentType(content_type);
-      req.setContentLength(static_cast<std::streamsize>(body.size()));
-      session->sendRequest(req) << body;
+      req.setContentLength64(static_cast<Poco::Int64>(file_size));
+      auto& out = session->sendRequest(req);
+      Poco::StreamCopier::copyStream64(file_in, out, 1 << 16);
+    } else if (method != "GET") {
+      req.setContentType(content_type);
+      req.setContentLength(static_cast<std::streamsize>(body.text->size()));
+      session->sendRequest(req) << *body.text;
     } else {
       session->sendRequest(req);
     }

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,9 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
+
+#include <unistd.h>
 
 #include "hub/cli/api_client.h"
 
@@ -54,6 +58,8 @@ struct Options {
 const std::set<std::string> kValueOptions = {
     "url", "token", "token-file", "type", "source", "since", "limit", "offset", "target", "role",
     "correlation-id",
+    // imports
+    "layout", "parser",
     // tickets
     "status", "topic", "house", "account", "assignee", "channel", "comment"};
 const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
@@ -240,7 +246,17 @@ struct Ctx {
                        "no admin API token: pass --token or --token-file, set ZHKH_HUB_TOKEN, or "
                        "run from the hub's directory where var/admin.token is"};
     }
-    const auto resp = client().request(method, path, body, content_type);
+    return check(client().request(method, path, body, content_type));
+  }
+
+  /// Uploads `file` as the body of a POST (streamed); same answer handling as call().
+  Var upload(const std::string& path, const std::string& file) {
+    if (token.empty()) return call("POST", path);  // the same "no token" message
+    return check(ApiClient(url, token, 3600).upload(path, file));
+  }
+
+  /// The parsed JSON of a 2xx answer; throws ApiFailure worded for the terminal otherwise.
+  Var check(const cli::ApiResponse& resp) {
     last_body = resp.body;
     if (resp.status == 401) {
       throw ApiFailure{kExitAuth, "the hub at " + url + " refused the token from " + token_origin +
@@ -802,6 +818,265 @@ int tickets_assign(Ctx& c) {
   return kExitOk;
 }
 
+// ---- imports ---------------------------------------------------------------------------------
+
+std::string json_text(const Var& v) {
+  std::ostringstream s;
+  Poco::JSON::Stringifier::condense(v, s);
+  return s.str();
+}
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// The last line of `import --json`: the parser's totals (count, sum_kopecks, ...) with the
+/// file, its status and the error count in front.
+std::string final_line(const std::string& file, const std::string& status, const Var& summary,
+                       std::uint64_t accepted, std::uint64_t error_count, bool dry_run) {
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("file", file);
+  o->set("status", status);
+  o->set("dry_run", dry_run);
+  if (summary.type() == typeid(Object::Ptr)) {
+    auto s = summary.extract<Object::Ptr>();
+    for (const auto& k : s->getNames()) o->set(k, s->get(k));
+  } else if (!summary.isEmpty() && !summary.toString().empty()) {
+    o->set("summary", summary);
+  }
+  if (!dry_run) o->set("accepted", accepted);
+  o->set("errors", error_count);
+  return json_text(o);
+}
+
+void print_input_errors(std::ostream& out, const Array::Ptr& errors, const std::string& title) {
+  if (!errors || errors->size() == 0) return;
+  out << title << ":\n";
+  for (const auto& item : *errors) {
+    auto e = item.extract<Object::Ptr>();
+    out << "  line " << field(e, "line");
+    if (!field(e, "field").empty()) out << ", " << field(e, "field");
+    out << ": " << field(e, "reason") << '\n';
+  }
+}
+
+std::string mmss(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld:%02lld", s / 60, s % 60);
+  return buf;
+}
+
+int print_dry_run(Ctx& c, const Object::Ptr& r) {
+  const auto messages = r->getArray("messages");
+  const bool accepted = field(r, "accepted") == "true";
+  const auto error_count = r->optValue<Poco::UInt64>("error_count", 0);
+  if (c.opt.has("json")) {
+    if (messages) {
+      for (const auto& m : *messages) c.out << json_text(m) << '\n';
+    }
+    c.out << final_line(field(r, "file"), accepted ? "accepted" : "refused", r->get("summary"), 0,
+                        error_count, true)
+          << '\n';
+    return accepted ? kExitOk : kExitFailed;
+  }
+  std::map<std::string, int> by_type;
+  std::vector<std::vector<std::string>> rows;
+  if (messages) {
+    for (const auto& m : *messages) {
+      auto o = m.extract<Object::Ptr>();
+      ++by_type[field(o, "type")];
+      rows.push_back({field(o, "type"), field(o, "idempotency_key")});
+    }
+  }
+  if (!rows.empty()) print_table(c.out, {"TYPE", "IDEMPOTENCY KEY"}, rows);
+  c.out << "dry run of " << field(r, "file") << " (" << field(r, "parser") << "): "
+        << (accepted ? "the file would be accepted" : "the file would be REFUSED") << "; "
+        << field(r, "messages_total") << " messages";
+  for (const auto& [t, n] : by_type) c.out << (t == by_type.begin()->first ? " (" : ", ") << n << ' ' << t;
+  if (!by_type.empty()) c.out << ')';
+  if (field(r, "truncated") == "true") c.out << ", only the first " << rows.size() << " shown";
+  c.out << "; " << error_count << " line errors\n";
+  if (field(r, "already_imported") == "true") c.out << "note: this file was already imported\n";
+  print_input_errors(c.out, r->getArray("fatal"), "refused because");
+  print_input_errors(c.out, r->getArray("errors"), "line errors");
+  const auto summary = r->get("summary");
+  if (!summary.isEmpty()) c.out << "totals: " << json_text(summary) << '\n';
+  c.out << "nothing was committed\n";
+  return accepted ? kExitOk : kExitFailed;
+}
+
+/// Polls the import until it ends, drawing progress on stderr (one line rewritten on a
+/// terminal, a line every 5 s otherwise). Returns its final status object.
+Object::Ptr wait_for_import(Ctx& c, const std::string& id) {
+  const bool tty = ::isatty(2) == 1;
+  auto last_line = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  for (;;) {
+    auto s = c.call("GET", "/api/v1/imports/" + url_encode(id)).extract<Object::Ptr>();
+    const auto status = field(s, "status");
+    if (status == "done" || status == "quarantined") {
+      if (tty) c.err << "\r\033[K";
+      return s;
+    }
+    const double total = s->optValue<double>("bytes_total", 0);
+    const double read = s->optValue<double>("bytes_read", 0);
+    const double seconds = s->optValue<double>("seconds", 0);
+    const auto lines = s->optValue<Poco::Int64>("lines", 0);
+    std::ostringstream line;
+    line << status;
+    if (total > 0) {
+      char pct[16];
+      std::snprintf(pct, sizeof pct, " %5.1f%%", 100.0 * read / total);
+      line << pct;
+    }
+    line << "  " << lines << " lines";
+    if (seconds > 0.5) line << "  " << static_cast<long long>(lines / seconds) << " lines/s";
+    if (total > 0 && read > 0 && seconds > 0.5 && read < total) {
+      line << "  ETA " << mmss(seconds * (total - read) / read);
+    }
+    if (!field(s, "last_error").empty()) line << "  (retrying: " << field(s, "last_error") << ')';
+    const auto now = std::chrono::steady_clock::now();
+    if (tty) {
+      c.err << "\r\033[K" << line.str() << std::flush;
+    } else if (now - last_line >= std::chrono::seconds(5)) {
+      c.err << line.str() << '\n';
+      last_line = now;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+int print_import_report(Ctx& c, const Object::Ptr& s, bool duplicate) {
+  auto report = s->getObject("report");
+  const auto status = field(s, "status");
+  const auto error_count =
+      report ? report->optValue<Poco::UInt64>("error_count", 0) : Poco::UInt64(0);
+  if (c.opt.has("json")) {
+    c.out << json_text(s) << '\n';
+    c.out << final_line(field(s, "file"), duplicate ? "duplicate" : status,
+                        report ? report->get("summary") : Var(),
+                        report ? report->optValue<Poco::UInt64>("accepted", 0) : 0, error_count,
+                        false)
+          << '\n';
+    return status == "done" ? kExitOk : kExitFailed;
+  }
+  const auto short_id = field(s, "id").substr(0, 12);
+  if (duplicate) {
+    c.out << field(s, "file") << " was already imported (" << status << ", id " << short_id
+          << ", " << field(s, "updated_at") << "); nothing was added\n";
+  } else {
+    c.out << field(s, "file") << ": " << status << " (id " << short_id << ")";
+    if (report) {
+      c.out << "; " << field(report, "accepted") << " messages journalled, "
+            << field(report, "duplicates") << " already known, " << error_count
+            << " line errors, " << field(report, "lines") << " lines in "
+            << field(report, "seconds") << " s";
+    }
+    c.out << '\n';
+  }
+  if (report) {
+    print_input_errors(c.out, report->getArray("fatal"), "refused because");
+    print_input_errors(c.out, report->getArray("errors"), "line errors");
+    const auto summary = report->get("summary");
+    if (!summary.isEmpty() && !summary.toString().empty()) {
+      c.out << "totals: " << json_text(summary) << '\n';
+    }
+  }
+  return status == "done" ? kExitOk : kExitFailed;
+}
+
+int run_import(Ctx& c, const std::string& parser) {
+  const auto& file = c.opt.positional[0];
+  const bool dry = c.opt.has("dry-run");
+  const auto v = c.upload("/api/v1/imports" + query_string({{"parser", parser},
+                                                            {"file_name", base_name(file)},
+                                                            {"dry_run", dry ? "1" : ""},
+                                                            {"limit", c.opt.value("limit")}}),
+                          file);
+  auto o = v.extract<Object::Ptr>();
+  if (dry) return print_dry_run(c, o);
+  const bool duplicate = field(o, "duplicate") == "true";
+  if (duplicate || field(o, "status") == "done" || field(o, "status") == "quarantined") {
+    return print_import_report(c, o, duplicate);
+  }
+  if (!c.opt.has("json")) {
+    c.err << "accepted " << field(o, "file") << " as import " << field(o, "id").substr(0, 12)
+          << " (" << field(o, "bytes_total") << " bytes); parsing...\n";
+  }
+  return print_import_report(c, wait_for_import(c, field(o, "id")), false);
+}
+
+int import_bank(Ctx& c) {
+  const auto layout = c.opt.value("layout");
+  if (layout.empty()) {
+    throw UsageError("import bank needs --layout NAME (see `zhkh-hub imports parsers`)");
+  }
+  return run_import(c, "bank." + layout);
+}
+
+int import_client_bank(Ctx& c) { return run_import(c, "bank.client_bank"); }
+
+int import_file(Ctx& c) {
+  const auto parser = c.opt.value("parser");
+  if (parser.empty()) throw UsageError("import file needs --parser NAME");
+  return run_import(c, parser);
+}
+
+int imports_list(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/imports" + query_string({{"limit", c.opt.value("limit")},
+                                                                 {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : *items_of(v)) {
+    auto o = item.extract<Object::Ptr>();
+    auto report = o->getObject("report");
+    rows.push_back({field(o, "id").substr(0, 12), short_time(field(o, "created_at")),
+                    field(o, "source"), field(o, "parser"), field(o, "file"), field(o, "status"),
+                    field(o, "lines"),
+                    report ? field(report, "accepted") : field(o, "accepted"),
+                    report ? field(report, "error_count") : field(o, "errors")});
+  }
+  if (rows.empty()) {
+    c.out << "no imports\n";
+    return kExitOk;
+  }
+  print_table(c.out,
+              {"ID", "CREATED (UTC)", "SOURCE", "PARSER", "FILE", "STATUS", "LINES", "MESSAGES",
+               "ERRORS"},
+              rows);
+  return kExitOk;
+}
+
+int imports_show(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/imports/" + url_encode(c.opt.positional[0]));
+  if (c.raw()) return kExitOk;
+  auto o = v.extract<Object::Ptr>();
+  c.out << "id:      " << field(o, "id") << "\nsource:  " << field(o, "source")
+        << "\nparser:  " << field(o, "parser") << "\nfile:    " << field(o, "file")
+        << "\nstatus:  " << field(o, "status") << "\ncreated: " << field(o, "created_at")
+        << "\nupdated: " << field(o, "updated_at") << "\nlines:   " << field(o, "lines") << '\n';
+  if (auto report = o->getObject("report")) {
+    c.out << "messages journalled: " << field(report, "accepted")
+          << ", already known: " << field(report, "duplicates")
+          << ", line errors: " << field(report, "error_count") << '\n';
+    print_input_errors(c.out, report->getArray("fatal"), "refused because");
+    print_input_errors(c.out, report->getArray("errors"), "line errors");
+    const auto summary = report->get("summary");
+    if (!summary.isEmpty() && !summary.toString().empty()) {
+      c.out << "totals: " << json_text(summary) << '\n';
+    }
+  }
+  return kExitOk;
+}
+
+int imports_parsers(Ctx& c) {
+  const auto v = c.call("GET", "/api/v1/imports/parsers");
+  if (c.raw()) return kExitOk;
+  for (const auto& n : *items_of(v)) c.out << text(n) << '\n';
+  return kExitOk;
+}
+
 struct Command {
   std::string group;
   std::string verb;
@@ -904,6 +1179,38 @@ const std::vector<Command>& commands() {
        "ID --account NUMBER",
        "assign an account to an unidentified payment and re-emit it (operator)",
        payments_resolve},
+      {"import",
+       "bank",
+       {"FILE"},
+       {"layout", "dry-run", "json", "limit"},
+       "--layout NAME FILE [--dry-run] [--json] [--limit N]",
+       "import a bank payment registry in layout NAME (--dry-run: parse and reconcile only) "
+       "(operator)",
+       import_bank},
+      {"import",
+       "client-bank",
+       {"FILE"},
+       {"dry-run", "json", "limit"},
+       "FILE [--dry-run] [--json] [--limit N]",
+       "import a 1CClientBankExchange statement (operator)",
+       import_client_bank},
+      {"import",
+       "file",
+       {"FILE"},
+       {"parser", "dry-run", "json", "limit"},
+       "--parser NAME FILE [--dry-run] [--json] [--limit N]",
+       "import FILE with any registered parser (operator)",
+       import_file},
+      {"imports",
+       "list",
+       {},
+       {"limit", "offset", "json"},
+       "[--limit N] [--offset N] [--json]",
+       "imported files (uploads and file inboxes), newest first",
+       imports_list},
+      {"imports", "show", {"ID"}, {"json"}, "ID [--json]", "one import's report", imports_show},
+      {"imports", "parsers", {}, {"json"}, "[--json]", "parsers adapters registered",
+       imports_parsers},
       {"tickets",
        "list",
        {},

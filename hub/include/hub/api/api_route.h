@@ -11,6 +11,7 @@
 #include <Poco/Dynamic/Var.h>
 
 #include <functional>
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ struct ApiRequest {
   std::map<std::string, std::string> query;    ///< last value wins
   std::map<std::string, std::string> headers;  ///< names in lower case
   std::string body;                            ///< read for every method but GET/HEAD
+  /// ApiRoute::stream_body: the unread request body, to be read to its end by the handler
+  /// (`body` stays empty then). Null otherwise.
+  std::istream* body_stream = nullptr;
   Principal who;                               ///< empty name for an anonymous route
   std::string object;  ///< audit: what was acted on (defaults to the first param)
 
@@ -71,6 +75,9 @@ struct ApiRoute {
   /// false: a successful call writes no hub.audit row (refusals still do). For high-rate calls
   /// that record themselves where they act, e.g. queue pull/ack (hub.delivery.consumer).
   bool audit = true;
+  /// true: the server does not read the body (nor apply its max_body_bytes); the handler streams
+  /// it from ApiRequest::body_stream, for uploads larger than memory (file imports).
+  bool stream_body = false;
 };
 
 }  // namespace hub::api

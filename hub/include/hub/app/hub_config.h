@@ -9,7 +9,8 @@
 //             # proxy in front); default: http://<Host of the request>/soap, in the WSDL
 //   database: {conninfo: "env:ZHKH_DB", pool_size: 8}
 //   security: {admin_token: "env:ZHKH_ADMIN_TOKEN", token_file: var/admin.token}
-//   paths:    {schemas: schemas/canonical, mappings: mappings, plugins: build/plugins}
+//   paths:    {schemas: schemas/canonical, mappings: mappings, plugins: build/plugins,
+//              imports: var/imports}       # spool of files uploaded with `zhkh-hub import`
 //   logging:  {level: info, file: ""}
 //   routes_file: deploy/local-routes.yaml
 //   routes_on_start: if_empty               # or always
@@ -80,6 +81,7 @@ struct HubConfig {
   std::filesystem::path schemas_dir = "schemas/canonical";
   std::filesystem::path mappings_dir = "mappings";
   std::filesystem::path plugins_dir = "build/plugins";
+  std::filesystem::path imports_dir = "var/imports";
   std::string log_level = "info";
   std::string log_file;
   std::string routes_file;

@@ -3,6 +3,7 @@
 // Transport failures throw Unreachable; HTTP error statuses are returned, not thrown, so the
 // caller can word the message for the command at hand.
 
+#include <filesystem>
 #include <string>
 
 #include "hub/core/error.h"
@@ -31,10 +32,18 @@ class ApiClient {
                       const std::string& body = "",
                       const std::string& content_type = "application/json");
   ApiResponse get(const std::string& path_and_query) { return request("GET", path_and_query); }
+  /// POSTs the content of `file` as the body, streamed (memory does not grow with its size).
+  /// Throws Error when the file cannot be read.
+  ApiResponse upload(const std::string& path_and_query, const std::filesystem::path& file,
+                     const std::string& content_type = "application/octet-stream");
 
   const std::string& base_url() const { return base_url_; }
 
  private:
+  struct Body;
+  ApiResponse send(const std::string& method, const std::string& path_and_query, const Body& body,
+                   const std::string& content_type);
+
   std::string base_url_;
   std::string token_;
   int timeout_seconds_;

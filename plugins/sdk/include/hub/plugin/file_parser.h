@@ -32,11 +32,17 @@ class ParseSink {
   virtual void emit(std::vector<Envelope> batch, std::int64_t position) = 0;
   /// A bad record that does not stop the rest of the file.
   virtual void error(InputError e) = 0;
+  /// How far the parser has read, for percent and ETA of long files. Call it now and then (per
+  /// batch or every few hundred KiB); a pass that reads the file twice reports each pass from 0.
+  virtual void progress(std::uint64_t bytes_read, std::uint64_t bytes_total) {}
 };
 
 struct ParseOutcome {
   bool accepted = true;          ///< false: quarantine the whole file, nothing is kept
-  std::string summary;           ///< counts and totals for the report
+  /// Counts and totals for the report: a JSON object for parsers with totals (e.g.
+  /// {"count":120,"sum_kopecks":5431200}), which `zhkh-hub import --json` prints as its last
+  /// line; free text otherwise.
+  std::string summary;
   std::vector<InputError> fatal; ///< why the file as a whole was refused
 };
 
