@@ -13,13 +13,14 @@
 namespace {
 
 void usage() {
-  std::cout << "usage: zhkh-hub <command> [options]\n"
-               "  run -c FILE        run the hub with the configuration FILE\n"
-               "  migrate -c FILE    apply database migrations and exit\n"
-               "  version            print the version\n"
-               "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports ...\n"
-               "                     admin commands through the admin API;\n"
-               "                     `zhkh-hub <command> --help`\n";
+  std::cout
+      << "usage: zhkh-hub <command> [options]\n"
+         "  run -c FILE        run the hub with the configuration FILE\n"
+         "  migrate -c FILE    apply database migrations and exit\n"
+         "  version            print the version\n"
+         "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports ...\n"
+         "                     admin commands through the admin API;\n"
+         "                     `zhkh-hub <command> --help`\n";
 }
 
 std::string config_arg(int argc, char** argv) {

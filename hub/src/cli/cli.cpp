@@ -5,10 +5,11 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,8 +19,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "hub/cli/api_client.h"
 
@@ -748,9 +747,9 @@ std::string rubles(const std::string& kopecks) {
 }
 
 int payments_unidentified(Ctx& c) {
-  const auto v = c.call("GET", "/api/v1/payments/unidentified" +
-                                   query_string({{"limit", c.opt.value("limit")},
-                                                 {"offset", c.opt.value("offset")}}));
+  const auto v = c.call(
+      "GET", "/api/v1/payments/unidentified" + query_string({{"limit", c.opt.value("limit")},
+                                                             {"offset", c.opt.value("offset")}}));
   if (c.raw()) return kExitOk;
   std::vector<std::vector<std::string>> rows;
   for (const auto& item : *items_of(v)) {
@@ -759,8 +758,10 @@ int payments_unidentified(Ctx& c) {
     std::string named;
     for (const char* k : {"account", "els", "izhku", "ipd"}) {
       if (payer && !field(payer, k).empty()) {
-        named = std::string(k == std::string("account") ? "ЛС" : k == std::string("els") ? "ЕЛС"
-                            : k == std::string("izhku") ? "ИЖКУ" : "ИПД") +
+        named = std::string(k == std::string("account") ? "ЛС"
+                            : k == std::string("els")   ? "ЕЛС"
+                            : k == std::string("izhku") ? "ИЖКУ"
+                                                        : "ИПД") +
                 " " + field(payer, k);
         break;
       }
@@ -783,10 +784,10 @@ int payments_unidentified(Ctx& c) {
     c.out << "no unidentified payments\n";
     return kExitOk;
   }
-  print_table(c.out,
-              {"ID", "RECEIVED (UTC)", "AGENT", "PAID ON", "AMOUNT", "PAYER", "REASON",
-               "CANDIDATES"},
-              rows);
+  print_table(
+      c.out,
+      {"ID", "RECEIVED (UTC)", "AGENT", "PAID ON", "AMOUNT", "PAYER", "REASON", "CANDIDATES"},
+      rows);
   return kExitOk;
 }
 
@@ -803,8 +804,8 @@ int payments_resolve(Ctx& c) {
   if (c.raw()) return kExitOk;
   auto o = v.extract<Object::Ptr>();
   c.out << "payment " << id << " resolved to account " << account << "; payment.received "
-        << (field(o, "duplicate") == "true" ? "was already re-emitted" : "re-emitted")
-        << " (key " << field(o, "idempotency_key") << ")\n";
+        << (field(o, "duplicate") == "true" ? "was already re-emitted" : "re-emitted") << " (key "
+        << field(o, "idempotency_key") << ")\n";
   return kExitOk;
 }
 
@@ -891,10 +892,11 @@ int print_dry_run(Ctx& c, const Object::Ptr& r) {
     }
   }
   if (!rows.empty()) print_table(c.out, {"TYPE", "IDEMPOTENCY KEY"}, rows);
-  c.out << "dry run of " << field(r, "file") << " (" << field(r, "parser") << "): "
-        << (accepted ? "the file would be accepted" : "the file would be REFUSED") << "; "
+  c.out << "dry run of " << field(r, "file") << " (" << field(r, "parser")
+        << "): " << (accepted ? "the file would be accepted" : "the file would be REFUSED") << "; "
         << field(r, "messages_total") << " messages";
-  for (const auto& [t, n] : by_type) c.out << (t == by_type.begin()->first ? " (" : ", ") << n << ' ' << t;
+  for (const auto& [t, n] : by_type)
+    c.out << (t == by_type.begin()->first ? " (" : ", ") << n << ' ' << t;
   if (!by_type.empty()) c.out << ')';
   if (field(r, "truncated") == "true") c.out << ", only the first " << rows.size() << " shown";
   c.out << "; " << error_count << " line errors\n";
@@ -963,15 +965,14 @@ int print_import_report(Ctx& c, const Object::Ptr& s, bool duplicate) {
   }
   const auto short_id = field(s, "id").substr(0, 12);
   if (duplicate) {
-    c.out << field(s, "file") << " was already imported (" << status << ", id " << short_id
-          << ", " << field(s, "updated_at") << "); nothing was added\n";
+    c.out << field(s, "file") << " was already imported (" << status << ", id " << short_id << ", "
+          << field(s, "updated_at") << "); nothing was added\n";
   } else {
     c.out << field(s, "file") << ": " << status << " (id " << short_id << ")";
     if (report) {
       c.out << "; " << field(report, "accepted") << " messages journalled, "
-            << field(report, "duplicates") << " already known, " << error_count
-            << " line errors, " << field(report, "lines") << " lines in "
-            << field(report, "seconds") << " s";
+            << field(report, "duplicates") << " already known, " << error_count << " line errors, "
+            << field(report, "lines") << " lines in " << field(report, "seconds") << " s";
     }
     c.out << '\n';
   }
@@ -1015,7 +1016,9 @@ int import_bank(Ctx& c) {
   return run_import(c, "bank." + layout);
 }
 
-int import_client_bank(Ctx& c) { return run_import(c, "bank.client_bank"); }
+int import_client_bank(Ctx& c) {
+  return run_import(c, "bank.client_bank");
+}
 
 int import_file(Ctx& c) {
   const auto parser = c.opt.value("parser");
@@ -1024,8 +1027,9 @@ int import_file(Ctx& c) {
 }
 
 int imports_list(Ctx& c) {
-  const auto v = c.call("GET", "/api/v1/imports" + query_string({{"limit", c.opt.value("limit")},
-                                                                 {"offset", c.opt.value("offset")}}));
+  const auto v =
+      c.call("GET", "/api/v1/imports" + query_string({{"limit", c.opt.value("limit")},
+                                                      {"offset", c.opt.value("offset")}}));
   if (c.raw()) return kExitOk;
   std::vector<std::vector<std::string>> rows;
   for (const auto& item : *items_of(v)) {
@@ -1033,18 +1037,17 @@ int imports_list(Ctx& c) {
     auto report = o->getObject("report");
     rows.push_back({field(o, "id").substr(0, 12), short_time(field(o, "created_at")),
                     field(o, "source"), field(o, "parser"), field(o, "file"), field(o, "status"),
-                    field(o, "lines"),
-                    report ? field(report, "accepted") : field(o, "accepted"),
+                    field(o, "lines"), report ? field(report, "accepted") : field(o, "accepted"),
                     report ? field(report, "error_count") : field(o, "errors")});
   }
   if (rows.empty()) {
     c.out << "no imports\n";
     return kExitOk;
   }
-  print_table(c.out,
-              {"ID", "CREATED (UTC)", "SOURCE", "PARSER", "FILE", "STATUS", "LINES", "MESSAGES",
-               "ERRORS"},
-              rows);
+  print_table(
+      c.out,
+      {"ID", "CREATED (UTC)", "SOURCE", "PARSER", "FILE", "STATUS", "LINES", "MESSAGES", "ERRORS"},
+      rows);
   return kExitOk;
 }
 
@@ -1209,7 +1212,12 @@ const std::vector<Command>& commands() {
        "imported files (uploads and file inboxes), newest first",
        imports_list},
       {"imports", "show", {"ID"}, {"json"}, "ID [--json]", "one import's report", imports_show},
-      {"imports", "parsers", {}, {"json"}, "[--json]", "parsers adapters registered",
+      {"imports",
+       "parsers",
+       {},
+       {"json"},
+       "[--json]",
+       "parsers adapters registered",
        imports_parsers},
       {"tickets",
        "list",
