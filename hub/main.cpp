@@ -7,6 +7,7 @@
 #include "hub/app/hub_app.h"
 #include "hub/app/hub_config.h"
 #include "hub/cli/cli.h"
+#include "hub/crypto/gis_commands.h"
 #include "hub/core/error.h"
 #include "hub/store/migrations.h"
 
@@ -18,6 +19,8 @@ void usage() {
          "  run -c FILE        run the hub with the configuration FILE\n"
          "  migrate -c FILE    apply database migrations and exit\n"
          "  version            print the version\n"
+         "  gis sign|verify    sign / verify GIS ZhKH request documents locally (XAdES-BES GOST\n"
+         "                     or RSA); `zhkh-hub gis --help`\n"
          "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports ...\n"
          "                     admin commands through the admin API;\n"
          "                     `zhkh-hub <command> --help`\n";
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
       std::cout << "schema at version " << report.current_version << "\n";
       return 0;
     }
+    if (command == "gis") return hub::crypto::run_gis_command(argc, argv);  // local, no API
     if (command == "run") {
       return hub::app::run_until_signal(hub::app::load_hub_config(config_arg(argc, argv)));
     }

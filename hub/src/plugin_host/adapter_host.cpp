@@ -11,6 +11,8 @@
 #include "hub/billing/billing_export.h"
 #include "hub/plugin_host/exchange_store.h"
 #include "hub/plugin_host/xml_services.h"
+// Context::signers(): one factory per process, so each key is loaded once (hub/crypto).
+#include "hub/crypto/signer_factory.h"
 
 namespace hub::plugin_host {
 
@@ -144,6 +146,10 @@ class InstanceContext : public plugin::Context {
   plugin::XmlServices& xml() override { return PackageXmlServices::shared(); }
   plugin::ExchangeStore& exchanges() override { return exchanges_; }
   plugin::BillingExport& billing_export() override { return billing_export_; }
+  plugin::SignerFactory& signers() override {
+    static crypto::HubSignerFactory factory;
+    return factory;
+  }
 
   void every(std::chrono::milliseconds interval, std::string name,
              std::function<void()> task) override {

@@ -27,6 +27,7 @@ class FileParser;
 class XmlServices;
 class ExchangeStore;
 class BillingExport;
+class SignerFactory;
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -160,6 +161,10 @@ class Context {
   /// Keyset-paged reads of the billing store (hub/plugin/billing_export.h).
   virtual BillingExport& billing_export() {
     throw std::logic_error("billing export is not provided by this hub");
+  }
+  /// XML signing keys and signature checks (hub/plugin/signer.h).
+  virtual SignerFactory& signers() {
+    throw std::logic_error("XML signing is not provided by this hub");
   }
 };
 
