@@ -1,5 +1,6 @@
 #include "bank_adapter.h"
 
+#include "client_bank/client_bank_parser.h"
 #include "registry/registry_parser.h"
 
 namespace hub::bank {
@@ -23,12 +24,19 @@ BankAdapter::BankAdapter(plugin::Context& ctx)
   }
 }
 
+ClientBankParserOptions BankAdapter::client_bank_options() const {
+  ClientBankParserOptions o;
+  o.batch_size = batch_lines_;
+  o.source = ctx_.instance();
+  return o;
+}
+
 void BankAdapter::start() {
   for (const auto& l : layouts_) {
     ctx_.parsers().add("bank." + l->name, std::make_shared<RegistryParser>(l, batch_lines_));
   }
-  // client-bank: register_client_bank_parsers(ctx_.parsers()) goes here once
-  // client_bank/client_bank_parser.h provides it (parser bank.client_bank).
+  // 1CClientBankExchange (client_bank/, owned by the client-bank work): bank.client_bank.
+  register_client_bank_parsers(ctx_.parsers(), client_bank_options());
   std::string names;
   for (const auto& l : layouts_) names += (names.empty() ? "" : ",") + l->name;
   ctx_.log().info("bank_layouts_loaded", {{"dir", layouts_dir_.string()}, {"layouts", names}});

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "client_bank/client_bank_parser.h"
 #include "hub/plugin/sdk.h"
 #include "registry/layout.h"
 
@@ -26,6 +27,8 @@ class BankAdapter : public plugin::Adapter {
   const std::vector<std::shared_ptr<const Layout>>& layouts() const { return layouts_; }
 
  private:
+  ClientBankParserOptions client_bank_options() const;
+
   plugin::Context& ctx_;
   std::filesystem::path layouts_dir_;
   std::size_t batch_lines_;

@@ -92,7 +92,7 @@ bool is_ipd(std::string_view s) {
          cp[13] == '-' && digits_at(cp, 14, 4);
 }
 
-std::string xml_escape(std::string_view s) {
+std::string escape_xml(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -209,7 +209,7 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     }
     services += "<c:service><c:code>" + s.code + "</c:code><c:amountKopecks>" + s.amount +
                 "</c:amountKopecks>";
-    if (!s.name.empty()) services += "<c:name>" + xml_escape(s.name) + "</c:name>";
+    if (!s.name.empty()) services += "<c:name>" + escape_xml(s.name) + "</c:name>";
     services += "</c:service>";
   }
   struct Reading {
@@ -246,15 +246,15 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
   body += layout_.agent_code;
   body += "</c:code>";
   if (!layout_.agent_name.empty())
-    body += "<c:name>" + xml_escape(layout_.agent_name) + "</c:name>";
+    body += "<c:name>" + escape_xml(layout_.agent_name) + "</c:name>";
   if (!layout_.agent_inn.empty()) body += "<c:inn>" + layout_.agent_inn + "</c:inn>";
   if (!layout_.agent_bik.empty()) body += "<c:bik>" + layout_.agent_bik + "</c:bik>";
   std::string ref = info_.file_name + "#" + std::to_string(r.line);
   if (utf8_length(ref) > 255) ref = "…" + ref.substr(ref.size() - 200);
-  body += "</c:agent><c:registryRef>" + xml_escape(ref) + "</c:registryRef>";
-  if (!tx.empty()) body += "<c:transactionId>" + xml_escape(tx) + "</c:transactionId>";
+  body += "</c:agent><c:registryRef>" + escape_xml(ref) + "</c:registryRef>";
+  if (!tx.empty()) body += "<c:transactionId>" + escape_xml(tx) + "</c:transactionId>";
   body += "<c:paidAt>" + date + "</c:paidAt>";
-  body += "<c:" + id_element + ">" + xml_escape(id_value) + "</c:" + id_element + ">";
+  body += "<c:" + id_element + ">" + escape_xml(id_value) + "</c:" + id_element + ">";
   body += "<c:period>" + period + "</c:period>";
   body += "<c:amountKopecks>" + std::to_string(amount) + "</c:amountKopecks>";
   if (!commission.empty()) body += "<c:commissionKopecks>" + commission + "</c:commissionKopecks>";
@@ -271,8 +271,8 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
   const auto& address = r.get("address");
   if (!name.empty() || !address.empty()) {
     body += "<c:payer>";
-    if (!name.empty()) body += "<c:name>" + xml_escape(name) + "</c:name>";
-    if (!address.empty()) body += "<c:address>" + xml_escape(address) + "</c:address>";
+    if (!name.empty()) body += "<c:name>" + escape_xml(name) + "</c:name>";
+    if (!address.empty()) body += "<c:address>" + escape_xml(address) + "</c:address>";
     body += "</c:payer>";
   }
   body += "</c:paymentReceived>";
@@ -303,11 +303,11 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     }
     std::string taken = iso_datetime(*paid_at);
     std::string b = "<c:meterReading xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>" +
-                    rd.meter_id + "</c:meterId><c:account>" + xml_escape(account) +
+                    rd.meter_id + "</c:meterId><c:account>" + escape_xml(account) +
                     "</c:account><c:value zone=\"total\">" + rd.value +
                     "</c:value><c:channel>bank</c:channel><c:takenAt>" + taken +
                     "</c:takenAt><c:period>" + period + "</c:period>";
-    if (!tx.empty()) b += "<c:externalId>" + xml_escape(tx) + "</c:externalId>";
+    if (!tx.empty()) b += "<c:externalId>" + escape_xml(tx) + "</c:externalId>";
     b += "</c:meterReading>";
     plugin::Envelope m;
     m.type = "meter.reading";

@@ -41,7 +41,7 @@ bool is_account_number(std::string_view s);
 bool is_els(std::string_view s);
 bool is_izhku(std::string_view s);
 bool is_ipd(std::string_view s);
-std::string xml_escape(std::string_view s);
+std::string escape_xml(std::string_view s);
 std::string new_uuid_v7();
 
 }  // namespace hub::bank

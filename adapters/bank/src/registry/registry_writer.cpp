@@ -91,7 +91,7 @@ std::optional<std::string> RegistryWriter::format_line(const Record& r, std::str
         if (item.field.role == layout_.footer.count_field) value = std::to_string(totals_->first);
         if (item.field.role == layout_.footer.sum_field) value = std::to_string(totals_->second);
       }
-      if (item.field.role == "house_premise") {
+      if (item.field.role == "house_premise" && value.empty()) {
         const auto& h = r.get("house_guid");
         const auto& p = r.get("premise");
         value = h.empty() && p.empty() ? "" : h + "," + p;
