@@ -15,16 +15,15 @@ namespace hub::crypto {
 namespace {
 
 void usage(std::ostream& out) {
-  out << "usage: zhkh-hub gis sign --key KEY [--cert CERT] [--password-file F | --password-env "
-         "VAR]\n"
-         "                         [--profile gost2012|rsa] IN OUT\n"
+  out << "usage: zhkh-hub gis sign --key KEY [--cert CERT]\n"
+         "           [--password-file F | --password-env VAR | --password P]\n"
+         "           [--profile gost2012|rsa] IN OUT\n"
          "         signs the element Id=\"signed-data-container\" of the request document IN\n"
-         "         (XAdES-BES GOST R 34.10-2012 or RSA-SHA256); KEY is PEM or PKCS#12; OUT may be "
-         "-\n"
+         "         (XAdES-BES GOST R 34.10-2012 or RSA-SHA256); KEY is PEM or PKCS#12;\n"
+         "         OUT may be - (stdout)\n"
          "       zhkh-hub gis verify FILE\n"
-         "         verifies every ds:Signature of FILE (- = stdin) with the certificate it "
-         "carries;\n"
-         "         exit status 0 when valid, 1 with the reason otherwise\n";
+         "         verifies every ds:Signature of FILE (- = stdin) with the certificate\n"
+         "         it carries; exit status 0 when valid, 1 with the reason otherwise\n";
 }
 
 std::string read_input(const std::string& path) {
@@ -54,6 +53,8 @@ int sign_command(const std::vector<std::string>& args) {
       options.cert_file = value();
     } else if (a == "--password-file") {
       options.password_file = value();
+    } else if (a == "--password") {  // visible in `ps`: prefer --password-file / --password-env
+      options.password = value();
     } else if (a == "--password-env") {
       options.password_env = value();
     } else if (a == "--profile") {

@@ -64,7 +64,9 @@ class GostSigner : public XmlSigner {
  private:
   // GOST R 34.10-2012 over the GOST R 34.11-2012 hash of `data`. The engine returns s || r, each
   // 32 bytes big-endian: the byte order XML-DSig GOST signatures (and GIS) use, so it goes into
-  // SignatureValue unchanged.
+  // SignatureValue unchanged. Checked against a real CryptoPro-signed GIS request (the capture
+  // in ../shared/formats/gis_zhkh.md §3.2): its SignatureValue verifies with `openssl dgst
+  // -engine gost -verify` over the C14N 1.0 SignedInfo as is, and fails reversed or halves swapped.
   std::string sign_bytes(const std::string& data) const {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::size_t len = 0;

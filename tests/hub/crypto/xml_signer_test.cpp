@@ -291,20 +291,22 @@ TEST(SigningKeys, WrongPasswordWrongCertificateAndProfileMismatchAreNamed) {
   EXPECT_NE(message(o).find("cannot read the key file /nonexistent/key.pem"), std::string::npos);
 }
 
-TEST(GostXades, ConcurrentSigningSharesOneKey) {
-  const std::shared_ptr<XmlSigner> signer = XmlSigner::open(gost_options());
-  const auto request = org_registry_request(20);
-  std::atomic<int> good{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 25; ++i) {
-        if (verify_xml_signature(signer->sign(request)).ok) ++good;
-      }
-    });
+TEST(XmlSigner, ConcurrentSigningSharesOneKeyForBothProfiles) {
+  for (const auto& options : {gost_options(), rsa_options()}) {
+    const std::shared_ptr<XmlSigner> signer = XmlSigner::open(options);
+    const auto request = org_registry_request(20);
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 25; ++i) {
+          if (verify_xml_signature(signer->sign(request)).ok) ++good;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(good.load(), 100) << options.profile;
   }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(good.load(), 100);
 }
 
 }  // namespace
