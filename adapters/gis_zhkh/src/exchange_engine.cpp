@@ -167,7 +167,9 @@ SendOutcome ExchangeEngine::submit(const std::string& key, const BuiltRequest& r
   rec.request = request.body;
   rec.context = encode_context(request);
   for (const auto& o : request.objects) rec.objects.push_back(o.kind + ":" + o.ref);
-  rec.next_poll_at = ctx_.clock().now();
+  // Not due for the poller while this thread sends it; if this hub dies before the send is
+  // recorded, the poller sends it (same MessageGUID) once this has passed.
+  rec.next_poll_at = ctx_.clock().now() + settings_.lease;
   auto stored = ctx_.exchanges().create(rec);
   if (stored.state == "sent" || stored.state == "done") return {Kind::kSent, "", "", stored};
   if (stored.state == "failed")

@@ -70,9 +70,9 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
        "X-Client-Cert-Fingerprint header (plain-HTTP test stands): SHA-1 of the client "
        "certificate"},
       {"host_header", T::kString, "", "Host header to send (through a local TLS tunnel)"},
-      {"ca_file", T::kPath, "", "HTTPS: CA bundle for the server certificate"},
-      {"cert_file", T::kPath, "", "HTTPS: client certificate (PEM)"},
-      {"key_file", T::kPath, "", "HTTPS: client key (PEM)"},
+      {"ca_file", T::kString, "", "HTTPS: CA bundle for the server certificate"},
+      {"cert_file", T::kString, "", "HTTPS: client certificate (PEM)"},
+      {"key_file", T::kString, "", "HTTPS: client key (PEM)"},
       {"send_timeout", T::kDuration, "180s", "timeout of one import/export call"},
       {"poll_timeout", T::kDuration, "60s", "timeout of one getState call"},
       {"poll_schedule", T::kStringList, "10s,60s,300s,900s,1800s",
@@ -83,7 +83,7 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"account_kind", T::kString, "uo",
        "account kind when account.upsert has none: uo, rso, cr, rc, tko"},
       {"account_chunk", T::kInt, "100", "accounts per importAccountData (GIS limit 100)"},
-      {"report_dir", T::kPath, "", "where the report job writes gis_report.json (empty: none)"},
+      {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
   };
 }
 
@@ -117,6 +117,9 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   es.send_timeout = c.get_duration("send_timeout");
   es.poll_timeout = c.get_duration("poll_timeout");
   es.max_resends = static_cast<int>(c.get_int("max_resends"));
+  // A claim is held while one step (one call) runs; a hub killed mid-step frees its claims when
+  // this runs out, so it is only as long as the slowest call.
+  es.lease = std::max(es.send_timeout, es.poll_timeout) + std::chrono::seconds(5);
   std::shared_ptr<plugin::Signer> signer;
   engine_ = std::make_unique<ExchangeEngine>(
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
