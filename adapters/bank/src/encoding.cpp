@@ -227,6 +227,35 @@ int average_score(std::string_view sample, Encoding e) {
   return count == 0 ? 0 : static_cast<int>(total / count);
 }
 
+/// Single-byte Russian text almost never forms valid multi-byte UTF-8 sequences, so a sample
+/// where they outnumber the invalid bytes many times over is UTF-8 with a damaged part (a line
+/// pasted from a cp1251 file): reading it as UTF-8 lets the decoder name the broken line instead
+/// of turning the whole file into mojibake.
+bool mostly_utf8(std::string_view s) {
+  std::size_t valid = 0, invalid = 0, i = 0;
+  char32_t cp = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<std::uint8_t>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    switch (next_code_point(s, i, cp)) {
+      case Step::kOk:
+        ++valid;
+        break;
+      case Step::kInvalid:
+        ++invalid;
+        ++i;
+        break;
+      case Step::kTruncated:
+        i = s.size();
+        break;
+    }
+  }
+  return valid >= 16 && valid >= 8 * invalid;
+}
+
 // How far (tenths of a bit per character) the declared code page may trail the best one and
 // still be believed.
 constexpr int kPlausibleMargin = 15;
@@ -288,6 +317,7 @@ Encoding sniff_encoding(std::string_view sample, std::optional<Encoding> declare
                                  [](char c) { return static_cast<std::uint8_t>(c) < 0x80; });
   if (ascii) return declared.value_or(Encoding::kUtf8);
   if (is_valid_utf8(sample, /*allow_truncated_tail=*/true)) return Encoding::kUtf8;
+  if (mostly_utf8(sample)) return Encoding::kUtf8;
 
   constexpr std::array<Encoding, 3> kSingleByte = {Encoding::kCp1251, Encoding::kCp866,
                                                    Encoding::kKoi8r};

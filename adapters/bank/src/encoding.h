@@ -20,6 +20,8 @@ std::string_view name_of(Encoding e);
 
 /// Guesses the encoding of `sample` (the first few KiB of a file are enough):
 /// - valid UTF-8 containing non-ASCII bytes -> kUtf8 (a sequence cut at the sample's end is fine);
+///   also when valid multi-byte sequences outnumber invalid bytes 8 to 1 (UTF-8 with a damaged
+///   part, which decode_to_utf8 then refuses where it is);
 /// - otherwise each single-byte code page is scored by how Russian its decoded letters look
 ///   (letter frequencies; pseudo-graphics and control characters count against it);
 /// - `declared` wins whenever it is plausible (close to the best score), so that a correct

@@ -109,6 +109,16 @@ TEST(EncodingSniff, ValidUtf8WinsOverADeclaredCodePage) {
   EXPECT_EQ(sniff_encoding(cut, Encoding::kCp866), Encoding::kUtf8);
 }
 
+TEST(EncodingSniff, Utf8WithADamagedLineIsStillUtf8) {
+  std::string text(kStatement);
+  text += encode("Плательщик=Петров\r\n", Encoding::kCp1251);
+  EXPECT_FALSE(is_valid_utf8(text));
+  EXPECT_EQ(sniff_encoding(text, Encoding::kCp1251), Encoding::kUtf8);
+  // Real cp1251 text is not mistaken for it.
+  EXPECT_EQ(sniff_encoding(encode(kStatement, Encoding::kCp1251), std::nullopt),
+            Encoding::kCp1251);
+}
+
 TEST(EncodingSniff, FindsEachCodePageWithoutADeclaration) {
   for (Encoding e : {Encoding::kCp1251, Encoding::kCp866, Encoding::kKoi8r}) {
     std::string text(kStatement);
