@@ -24,10 +24,9 @@ class GostSigner : public XmlSigner {
         cert_b64_(base64_encode(key_->certificate_der())),
         cert_digest_(base64_encode(digest(md_, key_->certificate_der()))) {}
 
-  std::string sign(std::string_view xml_document, const std::string& name,
-                   const std::string& element_id) const override {
-    auto doc = xml::parse_xml(xml_document, name);
-    xmlNodePtr container = signed_container(doc.get(), element_id, name);
+  void sign_document(xmlDocPtr doc, const std::string& name,
+                     const std::string& element_id) const override {
+    xmlNodePtr container = signed_container(doc, element_id, name);
 
     SignatureTemplate t;
     t.signature_id = "xmldsig-" + new_uuid_v7();
@@ -55,7 +54,6 @@ class GostSigner : public XmlSigner {
     const auto value = base64_encode(sign_bytes(canonicalize(signed_info, C14nMode::kInclusive)));
     xmlNodePtr sv = first_child(sig, uri::kDsigNs, "SignatureValue");
     xmlNodeSetContent(sv, reinterpret_cast<const xmlChar*>(value.c_str()));
-    return serialize(doc.get(), name);
   }
 
   Profile profile() const override { return Profile::kGost2012; }

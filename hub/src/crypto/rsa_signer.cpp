@@ -78,10 +78,9 @@ class RsaSigner : public XmlSigner {
     }
   }
 
-  std::string sign(std::string_view xml_document, const std::string& name,
-                   const std::string& element_id) const override {
-    auto doc = xml::parse_xml(xml_document, name);
-    xmlNodePtr container = signed_container(doc.get(), element_id, name);
+  void sign_document(xmlDocPtr doc, const std::string& name,
+                     const std::string& element_id) const override {
+    xmlNodePtr container = signed_container(doc, element_id, name);
 
     SignatureTemplate t;
     t.signature_id = "xmldsig-" + new_uuid_v7();
@@ -103,7 +102,6 @@ class RsaSigner : public XmlSigner {
     if (xmlSecDSigCtxSign(ctx.get(), sig) < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
       throw CryptoError(name + ": xmlsec RSA-SHA256 signing failed: " + drain_openssl_errors());
     }
-    return serialize(doc.get(), name);
   }
 
   Profile profile() const override { return Profile::kRsa; }

@@ -208,11 +208,12 @@ void verify_one(xmlNodePtr sig, VerificationResult& result) {
 
 }  // namespace
 
-VerificationResult verify_xml_signature(std::string_view xml_document, const std::string& name) {
+VerificationResult verify_xml_signature(xmlDocPtr doc, const std::string& name) {
   VerificationResult result;
   try {
-    auto doc = xml::parse_xml(xml_document, name);
-    const auto sigs = detail::descendants(doc.root(), uri::kDsigNs, "Signature");
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : nullptr;
+    const auto sigs =
+        root ? detail::descendants(root, uri::kDsigNs, "Signature") : std::vector<xmlNodePtr>{};
     if (sigs.empty()) {
       result.error = name + ": no ds:Signature";
       return result;
@@ -231,9 +232,20 @@ VerificationResult verify_xml_signature(std::string_view xml_document, const std
     }
     result.ok = true;
   } catch (const std::exception& e) {
-    result.error = e.what();
+    result.error = name + ": " + e.what();
   }
   return result;
+}
+
+VerificationResult verify_xml_signature(std::string_view xml_document, const std::string& name) {
+  try {
+    auto doc = xml::parse_xml(xml_document, name);
+    return verify_xml_signature(doc.get(), name);
+  } catch (const std::exception& e) {
+    VerificationResult result;
+    result.error = e.what();  // parse errors name the document and line already
+    return result;
+  }
 }
 
 }  // namespace hub::crypto

@@ -12,6 +12,7 @@
 #include "hub/crypto/base64.h"
 #include "hub/crypto/crypto_error.h"
 #include "hub/crypto/xml_verifier.h"
+#include "hub/xml/document.h"
 
 namespace hub::crypto {
 namespace {
@@ -307,6 +308,30 @@ TEST(XmlSigner, ConcurrentSigningSharesOneKeyForBothProfiles) {
     for (auto& t : threads) t.join();
     EXPECT_EQ(good.load(), 100) << options.profile;
   }
+}
+
+}  // namespace
+}  // namespace hub::crypto
+
+namespace hub::crypto {
+namespace {
+
+using namespace hub::crypto::testing;
+
+TEST(XmlSigner, SignsAndVerifiesADocumentParsedByTheCaller) {
+  auto doc = xml::parse_xml(org_registry_envelope(), "envelope.xml");
+  SigningKeyOptions o;
+  o.key_file = test_keys().gost_key.string();
+  o.cert_file = test_keys().gost_cert.string();
+  XmlSigner::open(o)->sign_document(doc.get(), "envelope.xml");
+  const auto in_place = verify_xml_signature(doc.get(), "envelope.xml");
+  EXPECT_TRUE(in_place.ok) << in_place.error;
+  xmlChar* mem = nullptr;
+  int size = 0;
+  xmlDocDumpMemoryEnc(doc.get(), &mem, &size, "UTF-8");
+  const std::string text(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+  xmlFree(mem);
+  EXPECT_EQ(independent_gost_check(text, test_keys().gost_pub), "");
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 // same ancestors: sign the document that is sent (e.g. the whole SOAP envelope), not a fragment
 // that is wrapped afterwards.
 
+#include <libxml/tree.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,8 +44,14 @@ class XmlSigner {
   /// `element_id`. Thread-safe: concurrent calls share the key and nothing else. Throws XmlError
   /// (malformed input, naming `name`) or CryptoError (no such element, two of them, already
   /// signed, signing failed).
-  virtual std::string sign(std::string_view xml_document, const std::string& name = "document",
-                           const std::string& element_id = kSignedDataContainerId) const = 0;
+  std::string sign(std::string_view xml_document, const std::string& name = "document",
+                   const std::string& element_id = kSignedDataContainerId) const;
+
+  /// sign() on a document the caller has parsed already (e.g. to validate it first): inserts the
+  /// signature in place. Serialize it with xmlDocDumpMemory / xmlSaveDoc without reformatting
+  /// (formatting would change the signed content). Same errors as sign().
+  virtual void sign_document(xmlDocPtr doc, const std::string& name = "document",
+                             const std::string& element_id = kSignedDataContainerId) const = 0;
 
   virtual Profile profile() const = 0;
   virtual const SigningKey& key() const = 0;

@@ -2,6 +2,8 @@
 // Verification of the XML signatures XmlSigner writes (and GIS ZhKH returns): every ds:Signature
 // in the document, with the certificate it carries.
 
+#include <libxml/tree.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +33,8 @@ struct VerificationResult {
 /// and "no ds:Signature" are results too.
 VerificationResult verify_xml_signature(std::string_view xml_document,
                                         const std::string& name = "document");
+
+/// The same on a document the caller has parsed already (e.g. after validating it).
+VerificationResult verify_xml_signature(xmlDocPtr doc, const std::string& name = "document");
 
 }  // namespace hub::crypto
