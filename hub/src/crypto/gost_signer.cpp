@@ -2,6 +2,7 @@
 // the gost engine (digests, signature), since Debian's xmlsec1 is built without GOST.
 
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include "hub/core/uuid.h"
 #include "hub/crypto/algorithms.h"
@@ -20,7 +21,8 @@ class GostSigner : public XmlSigner {
  public:
   explicit GostSigner(std::shared_ptr<const SigningKey> key)
       : key_(std::move(key)),
-        md_(gost_digest_256()),
+        wide_(EVP_PKEY_get_base_id(key_->key()) == NID_id_GostR3410_2012_512),
+        md_(wide_ ? gost_digest_512() : gost_digest_256()),
         cert_b64_(base64_encode(key_->certificate_der())),
         cert_digest_(base64_encode(digest(md_, key_->certificate_der()))) {}
 
@@ -30,8 +32,8 @@ class GostSigner : public XmlSigner {
 
     SignatureTemplate t;
     t.signature_id = "xmldsig-" + new_uuid_v7();
-    t.signature_method = uri::kGost2012_256Signature;
-    t.digest_method = uri::kGost2012_256Digest;
+    t.signature_method = wide_ ? uri::kGost2012_512Signature : uri::kGost2012_256Signature;
+    t.digest_method = wide_ ? uri::kGost2012_512Digest : uri::kGost2012_256Digest;
     t.container_id = element_id;
     // Reference 1: enveloped-signature + exc-c14n of the container; the signature is not there
     // yet, so the enveloped transform removes nothing.
@@ -61,8 +63,8 @@ class GostSigner : public XmlSigner {
 
  private:
   // GOST R 34.10-2012 over the GOST R 34.11-2012 hash of `data`. The engine returns s || r, each
-  // 32 bytes big-endian: the byte order XML-DSig GOST signatures (and GIS) use, so it goes into
-  // SignatureValue unchanged. Checked against a real CryptoPro-signed GIS request (the capture
+  // 32 (or 64) bytes big-endian: the byte order XML-DSig GOST signatures (and GIS) use, so it goes
+  // into SignatureValue unchanged. Checked against a real CryptoPro-signed GIS request (the capture
   // in ../shared/formats/gis_zhkh.md §3.2): its SignatureValue verifies with `openssl dgst
   // -engine gost -verify` over the C14N 1.0 SignedInfo as is, and fails reversed or halves swapped.
   std::string sign_bytes(const std::string& data) const {
@@ -82,6 +84,7 @@ class GostSigner : public XmlSigner {
   }
 
   std::shared_ptr<const SigningKey> key_;
+  bool wide_;  // a 512-bit key: the 2012-512 signature and digest URIs
   const EVP_MD* md_;
   std::string cert_b64_;
   std::string cert_digest_;

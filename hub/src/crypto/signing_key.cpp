@@ -246,16 +246,13 @@ std::shared_ptr<const SigningKey> SigningKey::load(const SigningKeyOptions& o) {
 
   const int type = EVP_PKEY_get_base_id(k->key_);
   Profile actual;
-  if (type == NID_id_GostR3410_2012_256) {
+  if (type == NID_id_GostR3410_2012_256 || type == NID_id_GostR3410_2012_512) {
     actual = Profile::kGost2012;
   } else if (type == EVP_PKEY_RSA) {
     actual = Profile::kRsa;
-  } else if (type == NID_id_GostR3410_2012_512) {
-    throw CryptoError("the key " + o.key_file +
-                      " is GOST R 34.10-2012 (512); only 256-bit GOST keys are supported");
   } else {
     throw CryptoError("the key " + o.key_file + " is of an unsupported type (" +
-                      std::string(OBJ_nid2sn(type)) + "); expected GOST R 34.10-2012 (256) or RSA");
+                      std::string(OBJ_nid2sn(type)) + "); expected GOST R 34.10-2012 or RSA");
   }
   if (wanted && *wanted != actual) {
     throw CryptoError("the key " + o.key_file + " is " +

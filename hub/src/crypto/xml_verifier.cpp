@@ -73,6 +73,13 @@ void verify_one(xmlNodePtr sig, VerificationResult& result) {
     }
     sig_md = gost_digest_256();
     key_type = NID_id_GostR3410_2012_256;
+  } else if (sm_uri == uri::kGost2012_512Signature) {
+    if (!gost_engine_available()) {
+      throw Failure{"SignatureMethod '" + sm_uri +
+                    "' needs the OpenSSL gost engine, which is not available"};
+    }
+    sig_md = gost_digest_512();
+    key_type = NID_id_GostR3410_2012_512;
   } else if (sm_uri == uri::kRsaSha256Signature) {
     sig_md = EVP_sha256();
     key_type = EVP_PKEY_RSA;

@@ -58,6 +58,7 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 struct TestKeys {
   std::filesystem::path dir;
   std::filesystem::path gost_key, gost_cert, gost_pub, gost_p12, gost_key_encrypted;
+  std::filesystem::path gost512_key, gost512_cert, gost512_pub;
   std::filesystem::path rsa_key, rsa_cert, rsa_p12;
   std::filesystem::path password_file;  ///< contains "s3cret\n"
 };
@@ -72,6 +73,9 @@ inline const TestKeys& test_keys() {
     k.gost_pub = p("gost.pub.pem");
     k.gost_p12 = p("gost.p12");
     k.gost_key_encrypted = p("gost.key.enc.pem");
+    k.gost512_key = p("gost512.key.pem");
+    k.gost512_cert = p("gost512.cert.pem");
+    k.gost512_pub = p("gost512.pub.pem");
     k.rsa_key = p("rsa.key.pem");
     k.rsa_cert = p("rsa.cert.pem");
     k.rsa_p12 = p("rsa.p12");
@@ -92,6 +96,11 @@ inline const TestKeys& test_keys() {
         "openssl pkcs12 -engine gost -export -inkey gost.key.pem -in gost.cert.pem -keypbe "
         "AES-256-CBC "
         "-certpbe AES-256-CBC -macalg sha256 -passout pass:s3cret -out gost.p12; "
+        "openssl genpkey -engine gost -algorithm gost2012_512 -pkeyopt paramset:A -out "
+        "gost512.key.pem; "
+        "openssl req -engine gost -x509 -new -key gost512.key.pem -md_gost12_512 -days 30 "
+        "-subj '/C=RU/O=Test/CN=gost512' -out gost512.cert.pem; "
+        "openssl x509 -engine gost -in gost512.cert.pem -pubkey -noout > gost512.pub.pem; "
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key.pem -sha256 -days 30 "
         "-subj '/C=RU/O=Test RSA/CN=rsa.example' -out rsa.cert.pem; "
         "openssl pkcs12 -export -inkey rsa.key.pem -in rsa.cert.pem -passout pass:s3cret -out "
@@ -181,7 +190,8 @@ inline const char* kExtractXsl = R"xsl(<xsl:stylesheet version="1.0"
 
 /// The GOST check with command-line tools only (see the header comment).
 inline std::string independent_gost_check(const std::string& signed_xml,
-                                          const std::filesystem::path& pub_pem) {
+                                          const std::filesystem::path& pub_pem,
+                                          const std::string& md = "md_gost12_256") {
   const auto dir = hub::testing::make_temp_dir("zhkh-crypto-check");
   const std::string d = quote(dir.string()) + "/";
   write_text(dir / "signed.xml", signed_xml);
@@ -209,9 +219,8 @@ inline std::string independent_gost_check(const std::string& signed_xml,
   // 1. the container: enveloped-signature + exc-c14n, GOST R 34.11-2012 (256)
   run("xsltproc --stringparam id signed-data-container --stringparam what container " + d +
           "extract.xsl " + d + "signed.xml > " + d + "container.xml && xmllint --exc-c14n " + d +
-          "container.xml > " + d +
-          "container.c14n && openssl dgst -engine gost -md_gost12_256 -binary -out " + d +
-          "container.dgst " + d + "container.c14n 2>/dev/null",
+          "container.xml > " + d + "container.c14n && openssl dgst -engine gost -" + md +
+          " -binary -out " + d + "container.dgst " + d + "container.c14n 2>/dev/null",
       &st);
   if (st != 0) return "extracting/canonicalizing/digesting the container failed";
   const auto d1 = strip(xpath("//" + ds + "Reference'][1]/" + ds + "DigestValue']"));
@@ -222,8 +231,8 @@ inline std::string independent_gost_check(const std::string& signed_xml,
   run("xsltproc --stringparam id " + quote(sig_id + "-signedprops") +
           " --stringparam what element " + d + "extract.xsl " + d + "signed.xml > " + d +
           "props.xml && xmllint --c14n " + d + "props.xml > " + d +
-          "props.c14n && openssl dgst -engine gost -md_gost12_256 -binary -out " + d +
-          "props.dgst " + d + "props.c14n 2>/dev/null",
+          "props.c14n && openssl dgst -engine gost -" + md + " -binary -out " + d + "props.dgst " +
+          d + "props.c14n 2>/dev/null",
       &st);
   if (st != 0) return "extracting/canonicalizing/digesting SignedProperties failed";
   const auto d2 = strip(xpath("//" + ds + "Reference'][2]/" + ds + "DigestValue']"));
@@ -231,9 +240,8 @@ inline std::string independent_gost_check(const std::string& signed_xml,
 
   // 3. CertDigest over the DER certificate in KeyInfo
   write_text(dir / "cert.b64", strip(xpath("//" + ds + "X509Certificate']")));
-  run("base64 -d " + d + "cert.b64 > " + d +
-          "cert.der && openssl dgst -engine gost -md_gost12_256 -binary -out " + d + "cert.dgst " +
-          d + "cert.der 2>/dev/null",
+  run("base64 -d " + d + "cert.b64 > " + d + "cert.der && openssl dgst -engine gost -" + md +
+          " -binary -out " + d + "cert.dgst " + d + "cert.der 2>/dev/null",
       &st);
   const auto d3 = strip(xpath("//" + ds + "CertDigest']/" + ds + "DigestValue']"));
   if (st != 0 || d3 != b64("cert.dgst")) problems += "CertDigest differs; ";
@@ -250,7 +258,7 @@ inline std::string independent_gost_check(const std::string& signed_xml,
       &st);
   if (st != 0) return "extracting/canonicalizing SignedInfo failed";
   const auto verified =
-      run("openssl dgst -engine gost -md_gost12_256 -verify " + quote(pub_pem.string()) +
+      run("openssl dgst -engine gost -" + md + " -verify " + quote(pub_pem.string()) +
               " -signature " + d + "sig.bin " + d + "si.c14n 2>&1",
           &st);
   if (st != 0 || verified.find("Verified OK") == std::string::npos) {

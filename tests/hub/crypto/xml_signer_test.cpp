@@ -109,6 +109,18 @@ TEST(GostXades, InsideASoapEnvelopeVerifiesIndependently) {
   EXPECT_TRUE(verify_xml_signature(signed_xml).ok) << verify_xml_signature(signed_xml).error;
 }
 
+TEST(GostXades, A512BitKeyGetsThe512UrisAndVerifiesIndependently) {
+  SigningKeyOptions o;
+  o.key_file = test_keys().gost512_key.string();
+  o.cert_file = test_keys().gost512_cert.string();
+  const auto signed_xml = XmlSigner::open(o)->sign(org_registry_request(2));
+  EXPECT_NE(signed_xml.find("algorithms:gostr34102012-gostr34112012-512\""), std::string::npos);
+  EXPECT_EQ(signed_xml.find("gostr34112012-256"), std::string::npos);
+  EXPECT_EQ(independent_gost_check(signed_xml, test_keys().gost512_pub, "md_gost12_512"), "");
+  EXPECT_TRUE(verify_xml_signature(signed_xml).ok) << verify_xml_signature(signed_xml).error;
+  EXPECT_EQ(xsd_errors(signed_xml, org_registry_xsd()), "");
+}
+
 TEST(GostXades, TamperedPayloadFailsNamingTheReference) {
   const auto signed_xml = XmlSigner::open(gost_options())->sign(org_registry_request(2));
   const auto tampered = replace_once(signed_xml, "1027700132196", "1027700132197");

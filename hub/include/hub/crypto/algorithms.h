@@ -21,6 +21,8 @@ inline constexpr const char* kGost2012_256Signature =
     "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-256";
 inline constexpr const char* kGost2012_256Digest =
     "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256";
+inline constexpr const char* kGost2012_512Signature =
+    "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34102012-gostr34112012-512";
 inline constexpr const char* kGost2012_512Digest =
     "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-512";
 

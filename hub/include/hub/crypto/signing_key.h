@@ -10,7 +10,7 @@ namespace hub::crypto {
 
 /// The signature profiles the hub writes.
 enum class Profile {
-  kGost2012,  ///< XAdES-BES, GOST R 34.10-2012 (256) / GOST R 34.11-2012 (256): GIS ZhKH
+  kGost2012,  ///< XAdES-BES, GOST R 34.10-2012 / GOST R 34.11-2012 (256, or 512 for 512-bit keys)
   kRsa,       ///< XMLDSig RSA-SHA256 (same placement and XAdES shape), for stands without GOST
 };
 

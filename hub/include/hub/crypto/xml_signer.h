@@ -9,9 +9,10 @@
 //   Object/xades:QualifyingProperties/xades:SignedProperties (SigningTime, SigningCertificate with
 //   CertDigest and IssuerSerial).
 // GOST: GOST R 34.10-2012 (256) over GOST R 34.11-2012 (256), computed with OpenSSL EVP and the
-// gost engine; SignatureValue is the 64 bytes OpenSSL produces (s || r, big-endian, as RFC 4491
-// and the XML-DSig GOST profile carry it; CryptoPro CSP's raw little-endian form is its reverse).
-// RSA: the same template, signed by xmlsec1 (RSA-SHA256, SHA-256 digests).
+// gost engine (a 512-bit key gets the ...-512 URIs and digests throughout); SignatureValue is the
+// 64 bytes OpenSSL produces (s || r, big-endian, as RFC 4491 and the XML-DSig GOST profile carry
+// it; CryptoPro CSP's raw little-endian form is its reverse). RSA: the same template, signed by
+// xmlsec1 (RSA-SHA256, SHA-256 digests).
 //
 // Canonical XML 1.0 includes the namespaces in scope, so a signature stays valid only inside the
 // same ancestors: sign the document that is sent (e.g. the whole SOAP envelope), not a fragment

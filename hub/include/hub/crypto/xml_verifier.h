@@ -24,7 +24,7 @@ struct VerificationResult {
 };
 
 /// Checks, for every ds:Signature: the algorithms are supported (C14N 1.0 / exc-c14n, GOST R
-/// 34.10-2012-256 or RSA-SHA256, GOST R 34.11-2012 / SHA-256 / SHA-1 digests); each Reference
+/// 34.10-2012-256/512 or RSA-SHA256, GOST R 34.11-2012 / SHA-256 / SHA-1 digests); each Reference
 /// "#id" resolves to exactly one element with that Id and its digest matches after its
 /// transforms (enveloped-signature requires the signature inside that element); the
 /// SignatureValue verifies over the canonical SignedInfo with the key of KeyInfo's
