@@ -1,6 +1,7 @@
 #include "hub/crypto/algorithms.h"
 
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include <memory>
 
@@ -12,6 +13,10 @@ namespace hub::crypto {
 const EVP_MD* digest_for_uri(std::string_view u) {
   if (u == uri::kGost2012_256Digest) return gost_engine_available() ? gost_digest_256() : nullptr;
   if (u == uri::kGost2012_512Digest) return gost_engine_available() ? gost_digest_512() : nullptr;
+  if (u == uri::kGost94DigestLegacy) {
+    if (!gost_engine_available()) return nullptr;
+    return EVP_get_digestbynid(NID_id_GostR3411_94);
+  }
   if (u == uri::kSha256Digest) return EVP_sha256();
   if (u == uri::kSha1Digest) return EVP_sha1();
   if (u == "http://www.w3.org/2001/04/xmlenc#sha512") return EVP_sha512();

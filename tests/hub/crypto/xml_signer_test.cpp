@@ -348,3 +348,56 @@ TEST(XmlSigner, SignsAndVerifiesADocumentParsedByTheCaller) {
 
 }  // namespace
 }  // namespace hub::crypto
+
+namespace hub::crypto {
+namespace {
+
+using namespace hub::crypto::testing;
+
+// A signature finished entirely by the command-line tools, with the legacy GOST R 34.11-94
+// DigestMethod on the SignedProperties reference that some GIS clients send: our verifier must
+// accept what another implementation produced, and still refuse it once tampered.
+TEST(Verification, AcceptsAThirdPartySignatureWithTheLegacyGost94PropertiesDigest) {
+  const auto& k = test_keys();
+  auto xml = XmlSigner::open(gost_options())->sign(org_registry_request(2));
+  const auto sig_id =
+      between(xml, "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"", "\"");
+  ASSERT_FALSE(sig_id.empty());
+  const std::string props_ref = "URI=\"#" + sig_id + "-signedprops\"><ds:DigestMethod Algorithm=\"";
+  xml = replace_once(xml,
+                     props_ref + "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-256\"",
+                     props_ref + "http://www.w3.org/2001/04/xmldsig-more#gostr3411\"");
+
+  const auto dir = hub::testing::make_temp_dir("zhkh-crypto-legacy");
+  const std::string d = quote(dir.string()) + "/";
+  write_text(dir / "extract.xsl", kExtractXsl);
+  write_text(dir / "doc.xml", xml);
+  int st = 0;
+  const auto props_digest =
+      run("xsltproc --stringparam id " + quote(sig_id + "-signedprops") +
+              " --stringparam what element " + d + "extract.xsl " + d +
+              "doc.xml | xmllint --c14n - | openssl dgst -engine gost -md_gost94 -binary "
+              "2>/dev/null | base64 -w0",
+          &st);
+  ASSERT_EQ(st, 0);
+  const auto old_props_digest =
+      between(xml.substr(xml.find(props_ref)), "<ds:DigestValue>", "</ds:DigestValue>");
+  xml = replace_once(xml, "<ds:DigestValue>" + old_props_digest, "<ds:DigestValue>" + props_digest);
+  write_text(dir / "doc.xml", xml);
+  const auto value =
+      run("xsltproc --stringparam what signedinfo " + d + "extract.xsl " + d +
+              "doc.xml | xmllint --c14n - | openssl dgst -engine gost -md_gost12_256 -sign " +
+              quote(k.gost_key.string()) + " -binary 2>/dev/null | base64 -w0",
+          &st);
+  ASSERT_EQ(st, 0);
+  const auto old_value = between(xml, "-sigvalue\">", "</ds:SignatureValue>");
+  xml = replace_once(xml, old_value, value);
+
+  const auto r = verify_xml_signature(xml, "third-party.xml");
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(verify_xml_signature(replace_once(xml, "1027700132196", "1027700132197")).ok);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hub::crypto

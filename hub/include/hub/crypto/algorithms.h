@@ -26,6 +26,11 @@ inline constexpr const char* kGost2012_512Signature =
 inline constexpr const char* kGost2012_512Digest =
     "urn:ietf:params:xml:ns:cpxmlsec:algorithms:gostr34112012-512";
 
+/// GOST R 34.11-94: some GIS clients put it on the SignedProperties reference even with 2012 keys
+/// (a quirk seen in real requests); accepted when verifying, never written.
+inline constexpr const char* kGost94DigestLegacy =
+    "http://www.w3.org/2001/04/xmldsig-more#gostr3411";
+
 inline constexpr const char* kRsaSha256Signature =
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 inline constexpr const char* kSha256Digest = "http://www.w3.org/2001/04/xmlenc#sha256";
