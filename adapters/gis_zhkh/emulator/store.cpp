@@ -1,0 +1,111 @@
+#include "store.h"
+
+namespace hub::adapters::gis_zhkh::emulator {
+
+AccountRec* Store::account(const std::string& guid) {
+  auto seq = mint.parse(kAccount, guid);
+  if (!seq || *seq < accounts_base || *seq >= accounts_base + accounts.size()) return nullptr;
+  AccountRec& a = accounts[*seq - accounts_base];
+  return a.present ? &a : nullptr;
+}
+
+std::uint64_t Store::add_account(AccountRec rec) {
+  const std::uint64_t seq = accounts_base + accounts.size();
+  if (!rec.house.empty()) accounts_by_house.emplace(rec.house, seq);
+  accounts.push_back(std::move(rec));
+  while (accounts.size() > max_accounts) {
+    // The oldest go first; their house index entries are skipped on export (seq < base).
+    accounts.pop_front();
+    ++accounts_base;
+  }
+  return seq;
+}
+
+namespace {
+std::string base36(std::uint64_t v, std::size_t width) {
+  static const char* digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::string s(width, '0');
+  for (std::size_t i = width; i-- > 0 && v;) {
+    s[i] = digits[v % 36];
+    v /= 36;
+  }
+  return s;
+}
+}  // namespace
+
+std::string Store::unified_account_number(std::uint64_t seq) {
+  return "9E" + base36(seq, 8);
+}
+std::string Store::service_id(std::uint64_t seq) {
+  return unified_account_number(seq) + "-01";
+}
+
+MeterRec* Store::meter_by_root(const std::string& guid) {
+  auto seq = mint.parse(kMeterRoot, guid);
+  if (!seq || *seq >= meters.size()) return nullptr;
+  return &meters[*seq];
+}
+
+MeterRec* Store::meter_by_version(const std::string& guid) {
+  auto seq = mint.parse(kMeterVersion, guid);
+  if (!seq) return nullptr;
+  for (auto& m : meters)
+    if (m.version == *seq) return &m;
+  return nullptr;
+}
+
+std::optional<Fault> Store::take_fault(const std::string& kind, const std::string& operation) {
+  for (auto it = faults.begin(); it != faults.end(); ++it) {
+    if (it->kind != kind) continue;
+    if (it->operation.empty() ? operation == "getState" : it->operation != operation) continue;
+    Fault f = *it;
+    if (it->remaining > 0 && --it->remaining == 0) faults.erase(it);
+    return f;
+  }
+  return std::nullopt;
+}
+
+bool Store::has_fault(const std::string& kind, const std::string& operation) const {
+  for (const auto& f : faults)
+    if (f.kind == kind &&
+        (f.operation.empty() ? operation != "getState" : f.operation == operation))
+      return true;
+  return false;
+}
+
+void Store::remember(Message m) {
+  by_requester[{m.requester_guid, m.sender}] = m.guid;
+  message_order.push_back(m.guid);
+  std::string guid = m.guid;
+  messages.emplace(std::move(guid), std::move(m));
+  while (messages.size() > max_messages && !message_order.empty()) {
+    auto it = messages.find(message_order.front());
+    if (it != messages.end()) {
+      by_requester.erase({it->second.requester_guid, it->second.sender});
+      messages.erase(it);
+    }
+    message_order.pop_front();
+  }
+}
+
+void Store::reset() {
+  accounts.clear();
+  accounts_base = 0;
+  accounts_by_house.clear();
+  meters.clear();
+  payment_docs.clear();
+  payment_doc_by_id.clear();
+  payment_infos = 0;
+  notifications.clear();
+  notification_seq = cancellation_seq = reading_seq = 0;
+  orgs.clear();
+  houses.clear();
+  appeals.clear();
+  messages.clear();
+  message_order.clear();
+  by_requester.clear();
+  object_errors.clear();
+  requests = acks = get_states = soap_faults = duplicates = 0;
+}
+
+}  // namespace hub::adapters::gis_zhkh::emulator

@@ -1,0 +1,190 @@
+#pragma once
+// The emulator's memory: what imports stored (accounts, meters and their readings, payment
+// documents, payment notices), what the control API seeded (organisations, houses, appeals,
+// readings "entered in GIS"), the accepted messages with their compressed results, and the
+// faults waiting to be injected. One mutex guards it all (the emulator's work per request is a
+// few microseconds under it; parsing, validation and signature checks run outside).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "xml_out.h"
+
+namespace hub::adapters::gis_zhkh::emulator {
+
+using Clock = std::chrono::steady_clock;
+
+/// GUID kinds (GuidMint).
+enum Kind : std::uint16_t {
+  kAccount = 0xacc0,
+  kMeterRoot = 0xde10,
+  kMeterVersion = 0xde11,
+  kReading = 0xde12,
+  kPaymentDoc = 0xbd00,
+  kPaymentInfo = 0xbd01,
+  kNotification = 0xba00,
+  kCancellation = 0xba01,
+  kHouse = 0x4005,
+  kOrgRoot = 0x0e00,
+  kOrgVersion = 0x0e01,
+  kOrgPpa = 0x0e02,
+  kAppeal = 0xa900,
+  kNsi = 0x4510,
+};
+
+struct AccountRec {
+  std::string body;     ///< AccountType children as stored (hm prefixes), up to PayerInfo
+  std::string reasons;  ///< AccountReasons markup (hm), may be empty
+  std::string number;   ///< AccountNumber
+  std::string house;    ///< FIASHouseGuid of its first accommodation, if any
+  std::string created;  ///< CreationDate
+  std::string updated;
+  bool present = true;  ///< false once evicted
+};
+
+struct ReadingRec {
+  std::string kind;       ///< "OneRate", "Electric", "Volume"
+  std::string value_xml;  ///< CurrentValue children markup (dm / mdb prefixes), for export
+  std::string date;       ///< DateValue
+  std::string entered;    ///< ReadingsSource: "IS" (imported) or "GIS" (seeded: resident)
+  std::string guid;
+};
+
+struct MeterRec {
+  std::string number;         ///< MeteringDeviceNumber
+  std::string house;          ///< FIASHouseGuid
+  std::string kind;           ///< value kind the device reports: OneRate/Electric/Volume
+  std::string resource_code;  ///< NSI 2 code of its resource
+  std::string resource_guid;
+  std::uint64_t version = 0;  ///< current MeteringDeviceVersionGUID seq
+  bool archived = false;
+  std::vector<ReadingRec> readings;
+};
+
+struct PaymentDocRec {
+  std::string account_guid;
+  std::string number;  ///< PaymentDocumentNumber
+  std::string id;      ///< PaymentDocumentID (18)
+  int year = 0, month = 0;
+  std::string total;  ///< TotalPayable, kopecks-free decimal as sent
+  bool withdrawn = false;
+};
+
+struct NotificationRec {
+  std::string order_id;
+  std::string guid;
+  std::string amount;
+  bool cancelled = false;
+};
+
+struct OrgRec {
+  std::string ogrn, kpp, inn, name, short_name;
+  std::string root_guid, version_guid, ppa_guid;
+  std::vector<std::string> roles;  ///< NSI 20 codes
+};
+
+struct AppealRec {
+  std::string guid;
+  std::string number;
+  std::string text;
+  std::string created;
+  std::string fias_house;
+  std::string author;  ///< applicant's name
+  std::string status;  ///< "Send" etc.
+};
+
+/// One accepted request.
+struct Message {
+  std::string guid;            ///< assigned by "GIS"
+  std::string requester_guid;  ///< RequestHeader MessageGUID
+  std::string sender;          ///< orgPPAGUID (or "" for ISRequestHeader)
+  std::string service;
+  std::string operation;
+  std::string result_version;  ///< base:version of the service's getStateResult
+  Clock::time_point accepted;
+  std::chrono::milliseconds to_state2{0}, to_state3{0};
+  bool stuck = false;                  ///< stays at RequestState 2
+  std::string error_code, error_text;  ///< whole-message ErrorMessage (empty = result below)
+  std::string result;                  ///< deflated result markup
+  std::size_t result_size = 0;
+};
+
+/// A fault waiting to be injected. See README.md (control API) for each kind.
+struct Fault {
+  int id = 0;
+  std::string kind;        ///< soap_fault, http_500, hang, stuck, error_message, no_objects
+  std::string operation;   ///< empty = any (getState included only when named)
+  int remaining = -1;      ///< requests it still applies to; -1 = until deleted
+  double seconds = 0;      ///< hang
+  std::string code, text;  ///< soap_fault / error_message
+};
+
+struct ObjectError {
+  std::string code, text;
+};
+
+class Store {
+ public:
+  std::mutex mu;
+  GuidMint mint;
+
+  // Objects. Sequence numbers are indices + base (older ones evicted when over the cap).
+  std::deque<AccountRec> accounts;
+  std::uint64_t accounts_base = 0;
+  std::unordered_multimap<std::string, std::uint64_t> accounts_by_house;
+  std::size_t max_accounts = 3'000'000;
+
+  std::vector<MeterRec> meters;
+  std::vector<PaymentDocRec> payment_docs;
+  std::unordered_map<std::string, std::uint64_t> payment_doc_by_id;  ///< PaymentDocumentID → seq
+  std::uint64_t payment_infos = 0;
+  std::unordered_map<std::string, NotificationRec> notifications;  ///< by OrderID
+  std::uint64_t notification_seq = 0, cancellation_seq = 0, reading_seq = 0;
+  std::vector<OrgRec> orgs;
+  std::map<std::string, std::string> houses;  ///< FIASHouseGuid → HouseGUID (seeded or seen)
+  std::vector<AppealRec> appeals;
+
+  // Messages.
+  std::unordered_map<std::string, Message> messages;
+  std::deque<std::string> message_order;
+  std::map<std::pair<std::string, std::string>, std::string>
+      by_requester;  ///< (requester, sender) → guid
+  std::size_t max_messages = 200'000;
+
+  // Faults.
+  std::vector<Fault> faults;
+  int next_fault_id = 1;
+  std::unordered_map<std::string, ObjectError> object_errors;  ///< by TransportGUID
+
+  // Counters for /control/stats.
+  std::uint64_t requests = 0, acks = 0, get_states = 0, soap_faults = 0, duplicates = 0;
+
+  /// The account with this GUID, or nullptr (unknown or evicted).
+  AccountRec* account(const std::string& guid);
+  std::uint64_t add_account(AccountRec rec);
+  std::string account_guid(std::uint64_t seq) const { return mint.make(kAccount, seq); }
+  /// ЕЛС (10 characters) and ЖКУ id (13) derived from the sequence number.
+  static std::string unified_account_number(std::uint64_t seq);
+  static std::string service_id(std::uint64_t seq);
+
+  MeterRec* meter_by_root(const std::string& guid);
+  MeterRec* meter_by_version(const std::string& guid);
+  std::string meter_root_guid(std::uint64_t seq) const { return mint.make(kMeterRoot, seq); }
+
+  /// Takes the first fault of `kind` for `operation` (decrementing its count), or nullopt.
+  std::optional<Fault> take_fault(const std::string& kind, const std::string& operation);
+  bool has_fault(const std::string& kind, const std::string& operation) const;
+
+  void remember(Message m);  ///< evicts the oldest over max_messages
+  void reset();              ///< everything but the faults and the mint
+};
+
+}  // namespace hub::adapters::gis_zhkh::emulator

@@ -1,0 +1,576 @@
+// The GIS ZhKH emulator (build/bin/gis_zhkh_emulator) as a child process, over real HTTP on
+// 127.0.0.1: every request here is built by the test, validated against the official 16.3.0.0
+// XSDs and GOST-signed; every response is validated against the same XSDs. Covers Ack,
+// getState 1 → 2 → 3 with the configured delays, import → export round trips, SOAP faults for
+// invalid, unsigned or tampered requests, and each injectable fault.
+
+#include <gtest/gtest.h>
+#include <libxml/tree.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "../../hub/crypto/crypto_test_support.h"
+#include "emulator_process.h"
+#include "hub/crypto/xml_signer.h"
+#include "hub/xml/document.h"
+#include "hub/xml/schema_set.h"
+
+namespace hub::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kBase = "http://dom.gosuslugi.ru/schema/integration/base/";
+const std::string kHm = "http://dom.gosuslugi.ru/schema/integration/house-management/";
+const std::string kSoap = "http://schemas.xmlsoap.org/soap/envelope/";
+const std::string kHmPath = "/ext-bus-home-management-service/services/HomeManagementAsync";
+const std::string kOrg = "22222222-2222-4222-8222-222222222222";
+const std::string kHouse = "b5f1c5a6-1c0e-4a57-9b0e-0c4a2d0f7e11";
+
+std::shared_ptr<const xml::SchemaPackage> package() {
+  static auto p = xml::SchemaPackage::load(shared_dir() / "schemas" / "gis_zhkh" / "16.3.0.0");
+  return p;
+}
+
+std::string uuid() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+const crypto::XmlSigner& signer() {
+  static auto s = [] {
+    const auto& k = crypto::testing::test_keys();
+    crypto::SigningKeyOptions o;
+    o.profile = "gost2012";
+    o.key_file = k.gost_key.string();
+    o.cert_file = k.gost_cert.string();
+    return crypto::XmlSigner::open(o);
+  }();
+  return *s;
+}
+
+xmlNodePtr body_child(const xml::Document& doc) {
+  for (xmlNodePtr c = xmlFirstElementChild(doc.root()); c; c = xmlNextElementSibling(c))
+    if (xmlStrEqual(c->name, BAD_CAST "Body")) return xmlFirstElementChild(c);
+  return nullptr;
+}
+
+std::string text(xmlNodePtr n) {
+  if (!n) return {};
+  xmlChar* c = xmlNodeGetContent(n);
+  std::string s = c ? reinterpret_cast<const char*>(c) : "";
+  xmlFree(c);
+  return s;
+}
+
+void collect(xmlNodePtr n, const char* local, std::vector<xmlNodePtr>& out) {
+  for (xmlNodePtr c = xmlFirstElementChild(n); c; c = xmlNextElementSibling(c)) {
+    if (xmlStrEqual(c->name, BAD_CAST local)) out.push_back(c);
+    collect(c, local, out);
+  }
+}
+
+std::vector<xmlNodePtr> all(xmlNodePtr n, const char* local) {
+  std::vector<xmlNodePtr> out;
+  if (n) collect(n, local, out);
+  return out;
+}
+
+std::string first(xmlNodePtr n, const char* local) {
+  auto v = all(n, local);
+  return v.empty() ? std::string() : text(v.front());
+}
+
+/// A SOAP 1.1 request as a GIS client sends it; the body element is checked against the XSD
+/// and, unless `sign` is false, GOST-signed.
+/// `broken` requests (built wrong on purpose) skip the check.
+std::string request(const std::string& body, bool sign = true,
+                    const std::string& header = "RequestHeader",
+                    const std::string& message_guid = uuid(), bool broken = false) {
+  std::string env = "<soapenv:Envelope xmlns:soapenv=\"" + kSoap + "\" xmlns:base=\"" + kBase +
+                    "\"><soapenv:Header><base:" + header +
+                    "><base:Date>2026-12-01T12:00:00.000+03:00</base:Date>"
+                    "<base:MessageGUID>" +
+                    message_guid + "</base:MessageGUID>";
+  if (header == "RequestHeader")
+    env += "<base:orgPPAGUID>" + kOrg +
+           "</base:orgPPAGUID><base:IsOperatorSignature>true</base:IsOperatorSignature>";
+  env += "</base:" + header + "></soapenv:Header><soapenv:Body>" + body +
+         "</soapenv:Body></soapenv:Envelope>";
+  xml::Document doc = xml::parse_xml(env, "request");
+  auto issues = package()->validate_element(body_child(doc));
+  if (!broken)
+    EXPECT_TRUE(issues.empty()) << "the test built an invalid request: " << issues[0].xpath << ": "
+                                << issues[0].message;
+  return sign ? signer().sign(env, "request") : env;
+}
+
+std::string get_state_body(const std::string& guid) {
+  return "<base:getStateRequest><base:MessageGUID>" + guid +
+         "</base:MessageGUID></base:getStateRequest>";
+}
+
+struct Account {
+  std::string transport = uuid();
+  std::string number;
+  std::string guid;  ///< for an update
+};
+
+std::string import_accounts_body(const std::vector<Account>& accounts) {
+  std::string x =
+      "<hm:importAccountRequest xmlns:hm=\"" + kHm +
+      "\" xmlns:ab=\"http://dom.gosuslugi.ru/schema/integration/account-base/\" "
+      "xmlns:ib=\"http://dom.gosuslugi.ru/schema/integration/individual-registry-base/\" "
+      "Id=\"signed-data-container\" base:version=\"10.0.1.1\">";
+  for (const auto& a : accounts) {
+    x += "<hm:Account><hm:isUOAccount>true</hm:isUOAccount><hm:TotalSquare>54.3</hm:TotalSquare>"
+         "<hm:Accommodation><hm:FIASHouseGuid>" +
+         kHouse +
+         "</hm:FIASHouseGuid><hm:SharePercent>100</hm:SharePercent>"
+         "</hm:Accommodation><hm:PayerInfo><hm:Ind><ib:Surname>Иванов</"
+         "ib:Surname><ib:FirstName>Иван</ib:FirstName>"
+         "<ib:SNILS>12345678901</ib:SNILS></hm:Ind></hm:PayerInfo><base:TransportGUID>" +
+         a.transport + "</base:TransportGUID><ab:AccountNumber>" + a.number + "</ab:AccountNumber>";
+    if (!a.guid.empty()) x += "<hm:AccountGUID>" + a.guid + "</hm:AccountGUID>";
+    x += "</hm:Account>";
+  }
+  return x + "</hm:importAccountRequest>";
+}
+
+std::string export_accounts_body(const std::string& criteria) {
+  return "<hm:exportAccountRequest xmlns:hm=\"" + kHm +
+         "\" Id=\"signed-data-container\" base:version=\"10.0.1.1\">" + criteria +
+         "</hm:exportAccountRequest>";
+}
+
+struct Response {
+  HttpReply http;
+  xml::Document doc;
+  xmlNodePtr payload = nullptr;  ///< body child
+};
+
+/// Parses the reply and checks its body element against the official XSD (faults: the detail).
+Response parse(const HttpReply& r) {
+  Response out{r, {}, nullptr};
+  out.doc = xml::parse_xml(r.body, "response");
+  out.payload = body_child(out.doc);
+  EXPECT_NE(out.payload, nullptr) << r.body;
+  if (!out.payload) return out;
+  xmlNodePtr check = out.payload;
+  if (xmlStrEqual(check->name, BAD_CAST "Fault"))
+    check = all(check, "Fault").empty() ? nullptr : all(check, "Fault")[0];
+  if (check) {
+    auto issues = package()->validate_element(check);
+    EXPECT_TRUE(issues.empty()) << issues[0].xpath << ": " << issues[0].message << "\n"
+                                << r.body.substr(0, 2000);
+  }
+  return out;
+}
+
+/// Sends and expects an Ack; returns the GIS MessageGUID.
+std::string send(const EmulatorProcess& e, const std::string& path, const std::string& op,
+                 const std::string& env) {
+  Response r = parse(e.soap(path, op, env));
+  EXPECT_EQ(r.http.status, 200) << r.http.body;
+  EXPECT_STREQ(reinterpret_cast<const char*>(r.payload->name), "AckRequest") << r.http.body;
+  return first(r.payload, "MessageGUID");
+}
+
+Response get_state(const EmulatorProcess& e, const std::string& path, const std::string& guid) {
+  return parse(e.soap(path, "getState", request(get_state_body(guid), false)));
+}
+
+/// Polls getState until RequestState 3 (or the timeout).
+Response wait_done(const EmulatorProcess& e, const std::string& path, const std::string& guid,
+                   std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    Response r = get_state(e, path, guid);
+    if (first(r.payload, "RequestState") == "3" || std::chrono::steady_clock::now() > deadline)
+      return r;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+struct Fault {
+  std::string code, text;
+};
+
+Fault fault_of(const Response& r) {
+  return {first(r.payload, "ErrorCode"), first(r.payload, "faultstring")};
+}
+
+class EmulatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { emulator_ = new EmulatorProcess({"--delays", "150,150"}); }
+  static void TearDownTestSuite() {
+    delete emulator_;
+    emulator_ = nullptr;
+  }
+  void TearDown() override { emu().control("DELETE", "faults"); }
+  static const EmulatorProcess& emu() { return *emulator_; }
+  static EmulatorProcess* emulator_;
+};
+
+EmulatorProcess* EmulatorTest::emulator_ = nullptr;
+
+TEST_F(EmulatorTest, ImportAccountsAckThenStatesThenGuidsAndExportReturnsWhatWasStored) {
+  std::vector<Account> accounts(3);
+  for (std::size_t i = 0; i < accounts.size(); ++i)
+    accounts[i].number = "LS-RT-" + std::to_string(i);
+  const std::string requester = uuid();
+  const auto sent = std::chrono::steady_clock::now();
+  Response ack =
+      parse(emu().soap(kHmPath, "importAccountData",
+                       request(import_accounts_body(accounts), true, "RequestHeader", requester)));
+  ASSERT_EQ(ack.http.status, 200) << ack.http.body;
+  const std::string guid = first(all(ack.payload, "Ack")[0], "MessageGUID");
+  EXPECT_EQ(first(ack.payload, "RequesterMessageGUID"), requester);
+  EXPECT_NE(guid, requester);
+
+  // RequestState 1 (received) during the first delay, then 2 (processing), then 3.
+  Response s1 = get_state(emu(), kHmPath, guid);
+  if (std::chrono::steady_clock::now() - sent < 140ms)
+    EXPECT_EQ(first(s1.payload, "RequestState"), "1");
+  EXPECT_TRUE(all(s1.payload, "ImportResult").empty());
+  std::this_thread::sleep_until(sent + 200ms);
+  Response s2 = get_state(emu(), kHmPath, guid);
+  if (std::chrono::steady_clock::now() - sent < 290ms)
+    EXPECT_EQ(first(s2.payload, "RequestState"), "2");
+  Response done = wait_done(emu(), kHmPath, guid);
+  ASSERT_EQ(first(done.payload, "RequestState"), "3") << done.http.body;
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, 300ms);
+  EXPECT_EQ(first(done.payload, "MessageGUID"), guid);
+
+  auto results = all(done.payload, "CommonResult");
+  ASSERT_EQ(results.size(), 3u) << done.http.body;
+  std::vector<std::string> gis_guids;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(first(results[i], "TransportGUID"), accounts[i].transport);
+    EXPECT_EQ(first(results[i], "UnifiedAccountNumber").size(), 10u);
+    EXPECT_EQ(first(results[i], "ServiceID").size(), 13u);
+    EXPECT_TRUE(all(results[i], "Error").empty());
+    gis_guids.push_back(first(results[i], "GUID"));
+  }
+  EXPECT_NE(gis_guids[0], gis_guids[1]);
+
+  // Export by AccountGUID returns the stored accounts.
+  std::string criteria;
+  for (const auto& g : gis_guids) criteria += "<hm:AccountGUID>" + g + "</hm:AccountGUID>";
+  std::string export_guid =
+      send(emu(), kHmPath, "exportAccountData", request(export_accounts_body(criteria)));
+  Response exported = wait_done(emu(), kHmPath, export_guid);
+  auto rows = all(exported.payload, "exportAccountResult");
+  ASSERT_EQ(rows.size(), 3u) << exported.http.body;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(first(rows[i], "AccountGUID"), gis_guids[i]);
+    EXPECT_EQ(first(rows[i], "AccountNumber"), accounts[i].number);
+    EXPECT_EQ(first(rows[i], "Surname"), "Иванов");
+    EXPECT_EQ(first(rows[i], "FIASHouseGuid"), kHouse);
+    EXPECT_EQ(first(rows[i], "TotalSquare"), "54.3");
+    EXPECT_EQ(first(rows[i], "UnifiedAccountNumber"), first(results[i], "UnifiedAccountNumber"));
+  }
+
+  // An update (AccountGUID given) changes the stored account; export by ЕЛС shows it.
+  Account update{uuid(), "LS-RT-0-NEW", gis_guids[0]};
+  std::string update_guid =
+      send(emu(), kHmPath, "importAccountData", request(import_accounts_body({update})));
+  Response updated = wait_done(emu(), kHmPath, update_guid);
+  EXPECT_EQ(first(updated.payload, "GUID"), gis_guids[0]);
+  std::string by_els =
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body(
+               "<ab:UnifiedAccountNumber xmlns:ab=\"http://dom.gosuslugi.ru/schema/integration/"
+               "account-base/\">" +
+               first(results[0], "UnifiedAccountNumber") + "</ab:UnifiedAccountNumber>")));
+  Response r = wait_done(emu(), kHmPath, by_els);
+  ASSERT_EQ(all(r.payload, "exportAccountResult").size(), 1u) << r.http.body;
+  EXPECT_EQ(first(r.payload, "AccountNumber"), "LS-RT-0-NEW");
+
+  // Export by house includes them all.
+  std::string by_house =
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body("<hm:FIASHouseGuid>" + kHouse + "</hm:FIASHouseGuid>")));
+  EXPECT_GE(all(wait_done(emu(), kHmPath, by_house).payload, "exportAccountResult").size(), 3u);
+}
+
+TEST_F(EmulatorTest, UnknownAccountsExportAsNoObjectsAndUpdatesOfUnknownGuidsFailPerObject) {
+  std::string g =
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")));
+  Response r = wait_done(emu(), kHmPath, g);
+  EXPECT_EQ(first(r.payload, "RequestState"), "3");
+  EXPECT_EQ(first(r.payload, "ErrorCode"), "INT002012") << r.http.body;
+
+  Account a{uuid(), "LS-UNKNOWN", uuid()};
+  Response u =
+      wait_done(emu(), kHmPath,
+                send(emu(), kHmPath, "importAccountData", request(import_accounts_body({a}))));
+  auto results = all(u.payload, "CommonResult");
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(first(results[0], "TransportGUID"), a.transport);
+  EXPECT_EQ(first(results[0], "ErrorCode"), "INT002000");
+}
+
+TEST_F(EmulatorTest, ResendOfTheSameMessageGetsTheSameAck) {
+  Account a;
+  a.number = "LS-DUP";
+  const std::string requester = uuid();
+  const std::string env = request(import_accounts_body({a}), true, "RequestHeader", requester);
+  std::string g1 = send(emu(), kHmPath, "importAccountData", env);
+  std::string g2 = send(emu(), kHmPath, "importAccountData", env);
+  EXPECT_EQ(g1, g2);
+}
+
+TEST_F(EmulatorTest, InvalidRequestsGetASoapFaultNamingTheProblem) {
+  auto fault = [&](const std::string& env, const std::string& op = "exportAccountData") {
+    HttpReply r = emu().soap(kHmPath, op, env);
+    EXPECT_EQ(r.status, 500) << r.body;
+    return fault_of(parse(r));
+  };
+  // Schema: a GUID that is not one, with line and XPath.
+  std::string bad = request(export_accounts_body("<hm:AccountGUID>nope</hm:AccountGUID>"), false,
+                            "RequestHeader", uuid(), true);
+  Fault f = fault(signer().sign(bad, "bad"));
+  EXPECT_EQ(f.code, "FMT001300");
+  EXPECT_NE(f.text.find("/hm:exportAccountRequest/hm:AccountGUID"), std::string::npos) << f.text;
+  EXPECT_NE(f.text.find("'nope'"), std::string::npos) << f.text;
+
+  // The official limit of 100 accounts per import.
+  std::vector<Account> many(101);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i].number = "LS-" + std::to_string(i);
+  std::string over = import_accounts_body(many);
+  std::string env =
+      "<soapenv:Envelope xmlns:soapenv=\"" + kSoap + "\" xmlns:base=\"" + kBase +
+      "\"><soapenv:Header><base:RequestHeader><base:Date>2026-12-01T12:00:00+03:00</base:Date>"
+      "<base:MessageGUID>" +
+      uuid() + "</base:MessageGUID><base:orgPPAGUID>" + kOrg +
+      "</base:orgPPAGUID></base:RequestHeader></soapenv:Header><soapenv:Body>" + over +
+      "</soapenv:Body></soapenv:Envelope>";
+  f = fault(signer().sign(env, "101"), "importAccountData");
+  EXPECT_EQ(f.code, "FMT001300");
+  EXPECT_NE(f.text.find("hm:Account[101]"), std::string::npos) << f.text;
+
+  // base:version other than the schema's fixed value (libxml2 alone would accept it).
+  std::string wrong =
+      request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>"), false);
+  wrong.replace(wrong.find("base:version=\"10.0.1.1\""), 23, "base:version=\"11.0.0.1\"");
+  f = fault(signer().sign(wrong, "v"));
+  EXPECT_NE(f.text.find("base:version '11.0.0.1' is not accepted"), std::string::npos) << f.text;
+
+  // Malformed XML, a DOCTYPE with entities, a missing RequestHeader, a wrong SOAPAction.
+  f = fault("<soapenv:Envelope xmlns:soapenv=\"" + kSoap + "\"><soapenv:Body>");
+  EXPECT_EQ(f.code, "FMT001300");
+  f = fault("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>");
+  EXPECT_NE(f.text.find("refused"), std::string::npos) << f.text;
+  std::string no_header =
+      request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>"));
+  no_header.replace(no_header.find("<soapenv:Header>"),
+                    no_header.find("</soapenv:Header>") + 17 - no_header.find("<soapenv:Header>"),
+                    "");
+  f = fault(no_header);
+  EXPECT_NE(f.text.find("no base:RequestHeader"), std::string::npos) << f.text;
+  f = fault(request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")),
+            "importAccountData");
+  EXPECT_NE(f.text.find("SOAPAction 'urn:importAccountData' does not match"), std::string::npos)
+      << f.text;
+  // A request of another service at this endpoint.
+  f = fault(
+      request(
+          "<dm:exportMeteringDeviceHistoryRequest "
+          "xmlns:dm=\"http://dom.gosuslugi.ru/schema/integration/"
+          "device-metering/\" Id=\"signed-data-container\" "
+          "base:version=\"10.0.1.1\"><dm:FIASHouseGuid>" +
+          kHouse +
+          "</dm:FIASHouseGuid><dm:MeteringDeviceType><nb:Code xmlns:nb=\"http://dom.gosuslugi.ru/"
+          "schema/integration/nsi-base/\">1</nb:Code><nb:GUID "
+          "xmlns:nb=\"http://dom.gosuslugi.ru/schema/"
+          "integration/nsi-base/\">" +
+          uuid() +
+          "</nb:GUID></dm:MeteringDeviceType>"
+          "</dm:exportMeteringDeviceHistoryRequest>"),
+      "exportMeteringDeviceHistory");
+  EXPECT_NE(f.text.find("is not a request of the house-management service"), std::string::npos)
+      << f.text;
+}
+
+TEST_F(EmulatorTest, SignaturesAreRequiredAndVerified) {
+  Account a;
+  a.number = "LS-SIG";
+  HttpReply unsigned_reply =
+      emu().soap(kHmPath, "importAccountData", request(import_accounts_body({a}), false));
+  EXPECT_EQ(unsigned_reply.status, 500);
+  Fault f = fault_of(parse(unsigned_reply));
+  EXPECT_EQ(f.code, "AUT011000");
+  EXPECT_NE(f.text.find("no ds:Signature"), std::string::npos) << f.text;
+
+  std::string tampered = request(import_accounts_body({a}));
+  tampered.replace(tampered.find("LS-SIG"), 6, "LS-SIH");
+  f = fault_of(parse(emu().soap(kHmPath, "importAccountData", tampered)));
+  EXPECT_EQ(f.code, "AUT011000");
+  EXPECT_NE(f.text.find("signature check failed"), std::string::npos) << f.text;
+
+  EXPECT_FALSE(
+      send(emu(), kHmPath, "importAccountData", request(import_accounts_body({a}))).empty());
+}
+
+TEST_F(EmulatorTest, InjectedSoapFaultHttp500AndHang) {
+  const std::string env =
+      request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>"));
+  ASSERT_EQ(emu()
+                .control("POST", "faults",
+                         R"({"kind":"soap_fault","operation":"exportAccountData","count":1})")
+                .status,
+            200);
+  HttpReply r = emu().soap(kHmPath, "exportAccountData", env);
+  EXPECT_EQ(r.status, 500);
+  Response p = parse(r);
+  EXPECT_EQ(fault_of(p).code, "EXP001000");
+  EXPECT_EQ(first(p.payload, "faultcode"), "soapenv:Server");
+  EXPECT_EQ(emu().soap(kHmPath, "exportAccountData", env).status, 200)
+      << "count 1: the next one passes";
+
+  ASSERT_EQ(emu().control("POST", "faults", R"({"kind":"http_500","count":1})").status, 200);
+  r = emu().soap(kHmPath, "exportAccountData",
+                 request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("<soapenv:"), std::string::npos) << "not SOAP: " << r.body;
+
+  ASSERT_EQ(emu().control("POST", "faults", R"({"kind":"hang","seconds":1.5,"count":1})").status,
+            200);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(
+      emu().soap(kHmPath, "exportAccountData",
+                 request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")),
+                 1s),
+      Poco::Exception)
+      << "a client with a 1 s timeout gives up";
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);
+  ASSERT_EQ(emu().control("POST", "faults", R"({"kind":"hang","seconds":0.6,"count":1})").status,
+            200);
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_EQ(
+      emu()
+          .soap(kHmPath, "exportAccountData",
+                request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")))
+          .status,
+      200);
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, 600ms);
+
+  // A fault on getState only.
+  std::string g =
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body("<hm:AccountGUID>" + uuid() + "</hm:AccountGUID>")));
+  ASSERT_EQ(
+      emu()
+          .control("POST", "faults", R"({"kind":"soap_fault","operation":"getState","count":1})")
+          .status,
+      200);
+  EXPECT_EQ(emu().soap(kHmPath, "getState", request(get_state_body(g), false)).status, 500);
+  EXPECT_EQ(emu().soap(kHmPath, "getState", request(get_state_body(g), false)).status, 200);
+}
+
+TEST_F(EmulatorTest, InjectedStuckStateWholeMessageErrorNoObjectsAndPerObjectErrors) {
+  ASSERT_EQ(emu()
+                .control("POST", "faults",
+                         R"({"kind":"stuck","operation":"importAccountData","count":1})")
+                .status,
+            200);
+  Account a;
+  a.number = "LS-STUCK";
+  std::string stuck = send(emu(), kHmPath, "importAccountData", request(import_accounts_body({a})));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(first(get_state(emu(), kHmPath, stuck).payload, "RequestState"), "2");
+  emu().control("DELETE", "faults");  // releases stuck messages
+  EXPECT_EQ(first(wait_done(emu(), kHmPath, stuck).payload, "RequestState"), "3");
+
+  ASSERT_EQ(emu()
+                .control("POST", "faults",
+                         R"({"kind":"error_message","operation":"importAccountData","count":1})")
+                .status,
+            200);
+  Response e = wait_done(emu(), kHmPath,
+                         send(emu(), kHmPath, "importAccountData",
+                              request(import_accounts_body({Account{uuid(), "LS-E"}}))));
+  EXPECT_EQ(first(e.payload, "ErrorCode"), "EXP001000") << e.http.body;
+  EXPECT_TRUE(all(e.payload, "CommonResult").empty());
+
+  ASSERT_EQ(
+      emu()
+          .control(
+              "POST", "faults",
+              R"({"kind":"error_message","code":"AUT011003","text":"Доступ запрещен","count":1})")
+          .status,
+      200);
+  e = wait_done(emu(), kHmPath,
+                send(emu(), kHmPath, "importAccountData",
+                     request(import_accounts_body({Account{uuid(), "LS-E2"}}))));
+  EXPECT_EQ(first(e.payload, "ErrorCode"), "AUT011003");
+  EXPECT_EQ(first(e.payload, "Description"), "Доступ запрещен");
+
+  // INT002012 even where objects exist.
+  Response imported = wait_done(emu(), kHmPath,
+                                send(emu(), kHmPath, "importAccountData",
+                                     request(import_accounts_body({Account{uuid(), "LS-N"}}))));
+  std::string acc = first(imported.payload, "GUID");
+  ASSERT_EQ(emu()
+                .control("POST", "faults",
+                         R"({"kind":"no_objects","operation":"exportAccountData","count":1})")
+                .status,
+            200);
+  Response none = wait_done(
+      emu(), kHmPath,
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body("<hm:AccountGUID>" + acc + "</hm:AccountGUID>"))));
+  EXPECT_EQ(first(none.payload, "ErrorCode"), "INT002012");
+  Response some = wait_done(
+      emu(), kHmPath,
+      send(emu(), kHmPath, "exportAccountData",
+           request(export_accounts_body("<hm:AccountGUID>" + acc + "</hm:AccountGUID>"))));
+  EXPECT_EQ(all(some.payload, "exportAccountResult").size(), 1u);
+
+  // Per-object errors for chosen TransportGUIDs; the others go through.
+  std::vector<Account> three(3);
+  for (auto& x : three) x.number = "LS-PO";
+  ASSERT_EQ(emu()
+                .control("POST", "faults",
+                         R"({"kind":"object_error","transport_guids":[")" + three[1].transport +
+                             R"("],"code":"SRV004005","text":"Лицевой счет уже существует"})")
+                .status,
+            200);
+  Response po =
+      wait_done(emu(), kHmPath,
+                send(emu(), kHmPath, "importAccountData", request(import_accounts_body(three))));
+  auto results = all(po.payload, "CommonResult");
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(all(results[0], "Error").empty());
+  EXPECT_EQ(first(results[1], "TransportGUID"), three[1].transport);
+  EXPECT_EQ(first(results[1], "ErrorCode"), "SRV004005");
+  EXPECT_EQ(first(results[1], "Description"), "Лицевой счет уже существует");
+  EXPECT_TRUE(all(results[2], "Error").empty());
+}
+
+TEST_F(EmulatorTest, ControlApiRefusesWhatItDoesNotKnowAndCounts) {
+  EXPECT_EQ(emu().control("POST", "faults", R"({"kind":"meteor"})").status, 400);
+  EXPECT_EQ(emu().control("POST", "faults", "not json").status, 400);
+  EXPECT_EQ(emu().control("GET", "nothing").status, 404);
+  HttpReply stats = emu().control("GET", "stats");
+  EXPECT_EQ(stats.status, 200);
+  EXPECT_NE(stats.body.find("\"package_version\":\"16.3.0.0\""), std::string::npos) << stats.body;
+  EXPECT_EQ(emu().request("POST", "/ext-bus-nowhere/services/X", "<x/>").status, 404);
+  EXPECT_EQ(emu().request("GET", kHmPath).status, 405);
+  // getState for a message nobody sent.
+  Response r = get_state(emu(), kHmPath, uuid());
+  EXPECT_EQ(first(r.payload, "ErrorCode"), "INT002013");
+}
+
+}  // namespace
+}  // namespace hub::testing
