@@ -14,6 +14,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev postgresql postgresql-contrib
   libyaml-cpp-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # deploy/fuzz.sh: libFuzzer targets (-fsanitize=fuzzer)
   curl procps
 )
 

@@ -93,11 +93,11 @@ TEST_F(ClientBankParserTest, Sample1TwoAccountsTwoDocumentsOfTwoKinds) {
   EXPECT_EQ(element(sums[0]->body, "closingKopecks"), "1010");
   // The documents do not add up to the balance sections' totals: reported, not refused.
   EXPECT_TRUE(p.sink.reported("documents missing from the statement?"));
-  // Keys are the business identity; the two documents differ by kind only and stay two messages
-  // only when their keys differ: same number, date, parties and amount make one event.
+  // Keys are the business identity: the two documents differ by their kind only, and stay two.
   EXPECT_EQ(lines[0]->idempotency_key,
-            "bank:client_bank:line:12345678901234567890:2020-01-01:internal:2020-01-01:1:"
-            "12345678901234567890:1010");
+            "bank:client_bank:line:12345678901234567890:2020-01-01:internal:Платежное поручение:"
+            "2020-01-01:1:12345678901234567890:1010");
+  EXPECT_NE(lines[0]->idempotency_key, lines[1]->idempotency_key);
 }
 
 TEST_F(ClientBankParserTest, Sample2Version101OutgoingOrderWithUin) {

@@ -5,8 +5,8 @@
 //
 // Idempotency keys are built from what identifies the business event, not from the file, so the
 // same document in two overlapping statements is one message:
-//   line     bank:client_bank:line:<statement account>:<booked>:<direction>:<doc date>:<number>:
-//            <counterparty account or ИНН or ->:<kopecks>
+//   line     bank:client_bank:line:<statement account>:<booked>:<direction>:<kind>:<doc date>:
+//            <number>:<counterparty account or ИНН or ->:<kopecks>
 //   payment  bank:client_bank:payment:<the same tail>
 //   summary  bank:client_bank:summary:<account>:<from>:<to>:<closing kopecks>
 
