@@ -10,8 +10,9 @@ namespace hub::plugin {
 
 /// Which key, and which signature profile.
 struct SignerOptions {
-  std::string profile;  ///< "gost2012" (XAdES-BES, GOST R 34.10/34.11-2012-256) or "rsa"; empty: by
-                        ///< key type
+  /// "gost2012": XAdES-BES, GOST R 34.10/34.11-2012 (256; a 512-bit key gets the -512 URIs);
+  /// "rsa": RSA-SHA256 in the same shape; empty: by the key's type.
+  std::string profile;
   std::string key_file;       ///< PEM private key, or PKCS#12 bundle with key (and certificate)
   std::string cert_file;      ///< PEM/DER certificate; may be empty for a PKCS#12 bundle
   std::string password;       ///< for an encrypted key / PKCS#12; or:
