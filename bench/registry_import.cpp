@@ -1,0 +1,306 @@
+// Bank registry import end to end: a generated Sber-style registry (mappings/bank/
+// sber_payments.yaml, cp1251, one payment per line, a reading on every 10th line) dropped into a
+// file inbox and imported by the real plugins (build/plugins/file_inbox.so handing it to
+// bank.so's bank.sber_payments) through the hub's Ingress into a private PostgreSQL: two-pass
+// parse, XSD validation, routing (one delivery per message to billing_store), journal and
+// checkpoints per batch of 500 messages. Each import runs in a fresh child process so that its
+// peak RSS is its own (the 100k run and the 1M run). Baseline in the same run: COPY of the same
+// payments (one row each: date, branch, operation, account, amount, commission, payer) into a
+// plain table. Last line: one JSON object.
+//
+//   bench_registry_import [--lines N (1000000)] [--small N (100000)] [--batch N (500)]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <string>
+
+#include "hub/core/log.h"
+#include "hub/ingress/ingress.h"
+#include "hub/plugin_host/adapter_host.h"
+#include "hub/router/router.h"
+#include "hub/store/migrations.h"
+#include "hub/store/pool.h"
+#include "hub/xml/schema_registry.h"
+#include "hub/xml/xslt.h"
+#include "pg_cluster.h"
+#include "registry/registry_parser.h"
+#include "registry/registry_writer.h"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kRoutes = R"(routes:
+  - name: payments
+    match: {type: [payment.received, meter.reading]}
+    to: [billing_store]
+)";
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// Peak resident set of this process in MB (VmHWM).
+double peak_rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+fs::path self_dir() {
+  return fs::read_symlink("/proc/self/exe").parent_path();
+}
+
+/// Writes an `n`-line sber_payments registry with the layout's own writer.
+void generate(const hub::bank::Layout& layout, const fs::path& file, long n) {
+  hub::bank::RegistryWriter w(layout);
+  w.open(file);
+  std::string why;
+  for (long i = 1; i <= n; ++i) {
+    hub::bank::Record r;
+    r.values = {{"branch", std::to_string(8600 + i % 30)},
+                {"cashier", "0042"},
+                {"paid_at",
+                 "2026-11-" + std::string(i % 28 + 1 < 10 ? "0" : "") + std::to_string(i % 28 + 1)},
+                {"transaction_id", std::to_string(10000000 + i)},
+                {"amount", std::to_string(50000 + i % 100000)},
+                {"commission", "0"},
+                {"account", std::to_string(100000 + i % 200000)},
+                {"payer_name", "Иванова Мария Петровна"}};
+    if (i % 10 == 0) r.meters = {{"1", "", "", std::to_string(100 + i % 900) + ".5"}};
+    if (!w.write(r, why)) throw std::runtime_error(why);
+  }
+  w.finish();
+}
+
+std::string fresh_database(const std::string& admin, const std::string& name) {
+  pqxx::connection c(admin);
+  pqxx::nontransaction tx(c);
+  tx.exec("DROP DATABASE IF EXISTS " + name);
+  tx.exec("CREATE DATABASE " + name);
+  return with_dbname(admin, name);
+}
+
+/// Child: import `file` through the plugins into `conninfo`; prints one JSON line.
+int child_import(const fs::path& source, const fs::path& file, const std::string& conninfo,
+                 int batch) {
+  hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
+  {
+    pqxx::connection c(conninfo);
+    hub::store::migrate(c);
+  }
+  hub::store::Pool pool(conninfo, 4);
+  auto schemas = hub::xml::SchemaRegistry::load(source / "schemas/canonical");
+  auto config = std::make_shared<hub::router::RoutingConfig>(
+      hub::router::parse_routing_config(kRoutes, "bench-routes.yaml"));
+  auto xslt = std::make_shared<hub::xml::StylesheetCache>(source / "mappings");
+  hub::router::RouterHolder router;
+  router.set(std::make_shared<hub::router::Router>(config, xslt, 1));
+  hub::ingress::Ingress ingress(pool, schemas, router);
+  // The file waits beside the inbox until the poll thread's first (empty) pass is over, so that
+  // the timed scan below is the one that imports it.
+  const auto inbox = file.parent_path() / "inbox";
+  fs::create_directories(inbox);
+  hub::plugin_host::AdapterHost host(self_dir().parent_path() / "plugins", pool, ingress);
+  host.add_instances(
+      YAML::Load("bank:\n  plugin: bank\n  layouts: " + (source / "mappings/bank").string() +
+                 "\n  batch_lines: " + std::to_string(batch) +
+                 "\nsber_inbox:\n  plugin: file_inbox\n  path: " + inbox.string() +
+                 "\n  parser: bank.sber_payments\n  min_age: 0s\n  poll_interval: 24h\n"
+                 "  batch_size: " +
+                 std::to_string(batch) + "\n"),
+      "bench.yaml");
+  host.start_all();
+
+  // The parser alone (both passes, bodies built, nothing stored): where the time goes.
+  struct Null : hub::plugin::ParseSink {
+    std::size_t n = 0;
+    void emit(std::vector<hub::plugin::Envelope> b, std::int64_t) override { n += b.size(); }
+    void error(hub::plugin::InputError) override {}
+  } null;
+  auto parser = host.parsers().find("bank.sber_payments");
+  auto t0 = Clock::now();
+  auto outcome =
+      parser->parse(file, {file.filename().string(), std::string(64, '0'), 0, "x"}, null);
+  const double parse_s = seconds_since(t0);
+  if (!outcome.accepted) throw std::runtime_error("refused: " + outcome.fatal.at(0).reason);
+
+  host.run_job("sber_inbox.scan");
+  fs::rename(file, inbox / file.filename());
+  t0 = Clock::now();
+  const auto r = host.run_job("sber_inbox.scan");
+  const double import_s = seconds_since(t0);
+  if (!r.ok) throw std::runtime_error("import failed: " + r.message);
+  pqxx::connection c(conninfo);
+  pqxx::nontransaction tx(c);
+  const auto messages = tx.exec("SELECT count(*) FROM hub.message")[0][0].as<long>();
+  const auto status =
+      tx.exec("SELECT status FROM hub.file_checkpoint LIMIT 1")[0][0].as<std::string>();
+  host.stop_all();
+  std::printf(
+      "{\"parse_s\":%.3f,\"parse_messages\":%zu,\"import_s\":%.3f,\"messages\":%ld,"
+      "\"checkpoint\":\"%s\",\"peak_rss_mb\":%.1f,\"scan\":\"%s\"}\n",
+      parse_s, null.n, import_s, messages, status.c_str(), peak_rss_mb(), r.message.c_str());
+  return 0;
+}
+
+/// Runs this binary as a child (`--child file conninfo batch`) and returns its JSON line.
+std::string run_child(const fs::path& file, const std::string& conninfo, int batch) {
+  const auto cmd = shell_quote((self_dir() / "bench_registry_import").string()) + " --child " +
+                   shell_quote(file.string()) + " " + shell_quote(conninfo) + " " +
+                   std::to_string(batch);
+  return run_capture(cmd);
+}
+
+double json_number(const std::string& json, const std::string& key) {
+  const auto p = json.find("\"" + key + "\":");
+  if (p == std::string::npos) throw std::runtime_error("no " + key + " in " + json);
+  return std::stod(json.substr(p + key.size() + 3));
+}
+
+/// COPY of the same payments, one row each, read from the same file (plain split, no checks).
+double copy_baseline(const std::string& conninfo, const fs::path& file, long& rows) {
+  pqxx::connection c(conninfo);
+  {
+    pqxx::nontransaction tx(c);
+    tx.exec(
+        "CREATE TABLE copy_payment (paid_on date, branch text, operation text, account text,"
+        " amount_kopecks bigint, commission_kopecks bigint, payer text)");
+  }
+  const auto t0 = Clock::now();
+  pqxx::work tx(c);
+  pqxx::stream_to stream(tx, "copy_payment",
+                         std::vector<std::string>{"paid_on", "branch", "operation", "account",
+                                                  "amount_kopecks", "commission_kopecks", "payer"});
+  std::ifstream in(file, std::ios::binary);
+  std::string raw, line;
+  rows = 0;
+  std::vector<std::string> f;
+  while (std::getline(in, raw)) {
+    if (raw.rfind("=;", 0) == 0) break;
+    line.clear();
+    hub::bank::decode_to_utf8(raw, hub::bank::Encoding::kCp1251, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    f.clear();
+    std::size_t s = 0;
+    for (auto p = line.find(';');; p = line.find(';', s)) {
+      f.push_back(line.substr(s, p == std::string::npos ? std::string::npos : p - s));
+      if (p == std::string::npos) break;
+      s = p + 1;
+    }
+    const auto& d = f[2];  // dd/MM/yyyy
+    const std::string iso = d.substr(6, 4) + "-" + d.substr(3, 2) + "-" + d.substr(0, 2);
+    auto kop = [](const std::string& r) {
+      const auto dot = r.find('.');
+      return std::stoll(r.substr(0, dot)) * 100 +
+             (dot == std::string::npos ? 0 : std::stoll(r.substr(dot + 1)));
+    };
+    std::string account, payer;
+    for (std::size_t i = 6; i < f.size(); ++i) {
+      if (f[i].rfind("CLIENTNO:", 0) == 0) account = f[i].substr(9);
+      if (f[i].rfind("FIO:", 0) == 0) payer = f[i].substr(4);
+    }
+    stream << std::make_tuple(iso, f[0], f[3], account, kop(f[4]), kop(f[5]), payer);
+    ++rows;
+  }
+  stream.complete();
+  tx.commit();
+  return seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path source = std::getenv("ZHKH_SOURCE_DIR") ? std::getenv("ZHKH_SOURCE_DIR")
+                                                   : self_dir().parent_path().parent_path();
+  try {
+    if (argc == 5 && std::string(argv[1]) == "--child") {
+      return child_import(source, argv[2], argv[3], std::atoi(argv[4]));
+    }
+    long lines = 1000000, small = 100000;
+    int batch = 500;
+    for (int i = 1; i + 1 < argc; i += 2) {
+      const std::string k = argv[i];
+      if (k == "--lines")
+        lines = std::atol(argv[i + 1]);
+      else if (k == "--small")
+        small = std::atol(argv[i + 1]);
+      else if (k == "--batch")
+        batch = std::atoi(argv[i + 1]);
+      else {
+        std::cerr << "unknown option " << k << "\n";
+        return 2;
+      }
+    }
+    small = std::min(small, lines);
+    hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
+    std::unique_ptr<TempCluster> cluster;
+    std::string admin;
+    if (const char* env = std::getenv("ZHKH_BENCH_PG"); env && *env) {
+      admin = env;
+    } else {
+      cluster = std::make_unique<TempCluster>(source);
+      admin = cluster->conninfo();
+    }
+    const auto layout = hub::bank::load_layout(source / "mappings/bank/sber_payments.yaml");
+    char tmpl[] = "/tmp/zhkh-bench-registry.XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    const fs::path work = tmpl;
+    auto run = [&](long n, const std::string& tag) {
+      const auto inbox = work / ("inbox_" + tag);
+      fs::create_directories(inbox);
+      const auto file = inbox / ("sber_" + tag + ".txt");
+      auto t0 = Clock::now();
+      generate(layout, file, n);
+      std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
+                  fs::file_size(file) / 1048576.0, seconds_since(t0));
+      const auto db = fresh_database(admin, "bench_reg_" + tag + "_" + std::to_string(::getpid()));
+      const auto json = run_child(file, db, batch);
+      std::printf("%s import: %s\n", tag.c_str(), json.c_str());
+      std::fflush(stdout);
+      long rows = 0;
+      const double copy_s = copy_baseline(db, inbox / "inbox/done" / file.filename(), rows);
+      const double import_s = json_number(json, "import_s");
+      const double parse_s = json_number(json, "parse_s");
+      std::printf(
+          "%s: import %.1f s = %.0f lines/s (parser alone %.0f lines/s); COPY of %ld rows %.2f s"
+          " = %.0f rows/s; ratio %.4f; peak RSS %.1f MB\n",
+          tag.c_str(), import_s, n / import_s, n / parse_s, rows, copy_s, rows / copy_s,
+          (n / import_s) / (rows / copy_s), json_number(json, "peak_rss_mb"));
+      std::fflush(stdout);
+      struct R {
+        double lines_per_s, copy_rows_per_s, parse_lines_per_s, rss;
+        double messages;
+      };
+      return R{n / import_s, rows / copy_s, n / parse_s, json_number(json, "peak_rss_mb"),
+               json_number(json, "messages")};
+    };
+    const auto s = run(small, "small");
+    const auto b = lines == small ? s : run(lines, "big");
+    fs::remove_all(work);
+    std::printf(
+        "{\"bench\":\"registry_import\",\"lines\":%ld,\"lines_per_s\":%.0f,"
+        "\"copy_rows_per_s\":%.0f,\"ratio_vs_copy\":%.4f,\"parse_lines_per_s\":%.0f,"
+        "\"messages\":%.0f,\"peak_rss_mb\":%.1f,\"lines_100k\":%ld,\"lines_per_s_100k\":%.0f,"
+        "\"peak_rss_mb_100k\":%.1f,\"batch\":%d}\n",
+        lines, b.lines_per_s, b.copy_rows_per_s, b.lines_per_s / b.copy_rows_per_s,
+        b.parse_lines_per_s, b.messages, b.rss, small, s.lines_per_s, s.rss, batch);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_registry_import: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
