@@ -110,6 +110,12 @@ inline const TestKeys& test_keys() {
     if (status != 0) ADD_FAILURE() << "making test keys failed:\n" << read_text(k.dir / "keys.log");
     return k;
   }();
+  // Removed when the test process exits (a failed key generation leaves keys.log for a look).
+  static const struct Cleanup {
+    ~Cleanup() {
+      if (!::testing::Test::HasFailure()) std::filesystem::remove_all(keys.dir);
+    }
+  } cleanup;
   return keys;
 }
 
@@ -193,6 +199,10 @@ inline std::string independent_gost_check(const std::string& signed_xml,
                                           const std::filesystem::path& pub_pem,
                                           const std::string& md = "md_gost12_256") {
   const auto dir = hub::testing::make_temp_dir("zhkh-crypto-check");
+  const struct RemoveDir {
+    std::filesystem::path path;
+    ~RemoveDir() { std::filesystem::remove_all(path); }
+  } remove_dir{dir};
   const std::string d = quote(dir.string()) + "/";
   write_text(dir / "signed.xml", signed_xml);
   write_text(dir / "extract.xsl", kExtractXsl);
@@ -264,7 +274,6 @@ inline std::string independent_gost_check(const std::string& signed_xml,
   if (st != 0 || verified.find("Verified OK") == std::string::npos) {
     problems += "openssl does not verify SignatureValue: " + verified;
   }
-  if (problems.empty()) std::filesystem::remove_all(dir);
   return problems;
 }
 
