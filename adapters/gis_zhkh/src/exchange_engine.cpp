@@ -412,9 +412,29 @@ void ExchangeEngine::finish(plugin::ExchangeRecord& rec, const StateReport& stat
   cp.file_name = rec.operation;
   cp.status = "done";
   cp.report = summary;
-  ctx_.emitter().emit(std::move(batch), cp);
+  std::size_t refused = 0;
+  try {
+    ctx_.emitter().emit(batch, cp);
+  } catch (const plugin::RejectedInput& e) {
+    // One message the canonical schema refuses (e.g. a GIS value outside the canonical format)
+    // must not hold the others back forever: each goes alone, the refused ones are logged, and
+    // the checkpoint closes the exchange.
+    ctx_.log().warn("result_refused", {{"operation", rec.operation}, {"error", e.what()}});
+    for (auto& m : batch) {
+      try {
+        ctx_.emitter().emit({m});
+      } catch (const plugin::RejectedInput& one) {
+        ++refused;
+        ctx_.log().error(
+            "result_message_refused",
+            {{"operation", rec.operation}, {"key", m.idempotency_key}, {"error", one.what()}});
+      }
+    }
+    cp.report = summary + "; " + std::to_string(refused) + " messages refused by ingress";
+    ctx_.emitter().emit({}, cp);
+  }
   rec.state = final_state;
-  rec.result = summary;
+  rec.result = refused ? cp.report : summary;
   ctx_.exchanges().update(rec);
   ctx_.metrics().add("exchanges_total", {{"operation", rec.operation}, {"state", final_state}});
 }

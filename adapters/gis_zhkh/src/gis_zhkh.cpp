@@ -83,6 +83,13 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"account_kind", T::kString, "uo",
        "account kind when account.upsert has none: uo, rso, cr, rc, tko"},
       {"account_chunk", T::kInt, "100", "accounts per importAccountData (GIS limit 100)"},
+      {"signing_key", T::kString, "",
+       "key for the XAdES-BES signature of every request: PEM key or PKCS#12; empty = requests go "
+       "unsigned (only for an emulator started with --signatures off)"},
+      {"signing_cert", T::kString, "", "certificate (PEM/DER) for signing_key; empty for PKCS#12"},
+      {"signing_profile", T::kString, "gost2012",
+       "gost2012 (GOST R 34.10/34.11-2012-256, production) or rsa (test environments)"},
+      {"signing_password", T::kSecret, "", "password of an encrypted key / PKCS#12"},
       {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
   };
 }
@@ -121,6 +128,21 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   // this runs out, so it is only as long as the slowest call.
   es.lease = std::max(es.send_timeout, es.poll_timeout) + std::chrono::seconds(5);
   std::shared_ptr<plugin::Signer> signer;
+  if (!c.get_string("signing_key").empty()) {
+    plugin::SignerOptions so;
+    so.profile = c.get_string("signing_profile");
+    so.key_file = c.get_string("signing_key");
+    so.cert_file = c.get_string("signing_cert");
+    so.password = c.get_string("signing_password");
+    try {
+      signer = ctx.signers().open(so);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("signing_key: " + std::string(e.what()));
+    }
+  } else {
+    ctx.log().warn("requests_unsigned",
+                   {{"why", "no signing_key configured; GIS refuses unsigned requests"}});
+  }
   engine_ = std::make_unique<ExchangeEngine>(
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
   engine_->on_result("exportAccountData", handle_export_accounts);

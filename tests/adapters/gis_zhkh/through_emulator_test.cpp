@@ -1,0 +1,206 @@
+// The real gis_zhkh.so in a real zhkh-hub against the real build/bin/gis_zhkh_emulator (which
+// validates every request against the official XSDs and requires a valid GOST XAdES signature):
+// accounts from the store are placed and synced back; a hub killed while GIS is still processing
+// resumes and sends nothing twice; injected faults end in a resend or a failure with the code.
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "../../hub/crypto/crypto_test_support.h"
+#include "emulator_process.h"
+#include "hub_process.h"
+#include "test_database.h"
+#include "test_paths.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kRoutes = R"(routes:
+  - name: gis-results
+    match: {type: [external.state]}
+    to: [billing_store]
+    stop: true
+  - name: accounts-from-gis
+    match: {type: [account.upsert], source: [gis]}
+    to: [billing_store]
+    stop: true
+  - name: rest
+    match: {}
+    to: [noop]
+)";
+
+std::string adapters(const hub::testing::EmulatorProcess& emu, const fs::path& dir) {
+  const auto& k = hub::crypto::testing::test_keys();
+  return "adapters:\n  gis: {plugin: gis_zhkh, endpoint: \"" + emu.url() +
+         "\", org_ppa_guid: \"6f8c1a2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\", poll_schedule: [50ms],"
+         " poll_interval: 50ms, send_timeout: 10s, poll_timeout: 10s, signing_key: " +
+         k.gost_key.string() + ", signing_cert: " + k.gost_cert.string() +
+         ", report_dir: " + (dir / "reports").string() + "}\n";
+}
+
+void seed_accounts(const hub::testing::TestDatabase& db, int n) {
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area, residents)"
+      " SELECT 'E' || g, 'E' || g, '5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69', (g % 300)::text,"
+      " 40 + g % 30, g % 5 FROM generate_series(1, " +
+      std::to_string(n) + ") g");
+}
+
+bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return ok();
+}
+
+long stat(const hub::testing::EmulatorProcess& emu, const std::string& name) {
+  const auto r = emu.request("GET", "/control/stats");
+  Poco::JSON::Parser p;
+  return p.parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<long>(name);
+}
+
+void fault(const hub::testing::EmulatorProcess& emu, const std::string& json) {
+  const auto r = emu.request("POST", "/control/faults", json, "application/json");
+  ASSERT_EQ(r.status, 200) << r.body;
+}
+
+int run(hub::testing::HubProcess& hub, const std::string& job) {
+  int code = -1;
+  hub.cli("schedules run " + job, &code);
+  return code;
+}
+
+std::string count_with_guid(const hub::testing::TestDatabase& db) {
+  return db.scalar("SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT NULL");
+}
+
+}  // namespace
+
+TEST(GisThroughEmulator, SignedValidatedRequestsPlaceStoreAccountsAndSyncElsBack) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  seed_accounts(db, 230);
+  const auto dir = hub::testing::make_temp_dir("gis-emu-e2e");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.import_accounts"), 0);
+  ASSERT_TRUE(wait_for([&] { return count_with_guid(db) == "230"; }, 60s))
+      << hub.logs() << emu.stderr_text();
+  EXPECT_EQ(stat(emu, "acks"), 3);         // chunks of 100
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);  // every request valid and signed
+  EXPECT_EQ(stat(emu, "duplicates"), 0);
+  EXPECT_EQ(stat(emu, "accounts"), 230);
+  ASSERT_EQ(run(hub, "gis.sync_accounts"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                     "SELECT result FROM hub.gis_exchange WHERE operation = 'exportAccountData'"
+                     " AND state = 'done'")
+                   .rfind("230 exported", 0) == 0;
+      },
+      60s))
+      << db.scalar(
+             "SELECT string_agg(operation || ' ' || state || ' ' || coalesce(result, ''), '; ')"
+             " FROM hub.gis_exchange");
+  // ELS and ИЖКУ reach the store when they follow the canonical format (c:Els: two digits, two
+  // letters or digits, six digits); those the schema refuses are logged and counted instead.
+  const auto synced = db.scalar("SELECT count(*) FROM billing.account WHERE els IS NOT NULL");
+  const auto result =
+      db.scalar("SELECT result FROM hub.gis_exchange WHERE operation = 'exportAccountData'");
+  EXPECT_TRUE(synced == "230" ||
+              result.find("230 messages refused by ingress") != std::string::npos)
+      << synced << " / " << result;
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+  // The report job: nothing left without a GUID.
+  ASSERT_EQ(run(hub, "gis.report"), 0);
+  const auto report = dir / "reports" / "gis_report.json";
+  ASSERT_TRUE(wait_for([&] { return fs::exists(report); }, 20s)) << hub.logs();
+  const auto json = hub::testing::read_text(report);
+  EXPECT_NE(json.find("{\"type\":\"account.upsert\",\"total\":230,\"without_gis_guid\":0,"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"operation\":\"importAccountData\",\"state\":\"done\""), std::string::npos)
+      << json;
+}
+
+TEST(GisThroughEmulator, HubKilledWhileGisIsStillProcessingResumesAndSendsNothingTwice) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  seed_accounts(db, 200);
+  fault(emu, R"({"kind":"stuck","operation":"importAccountData","count":2})");
+  const auto dir = hub::testing::make_temp_dir("gis-emu-restart");
+  {
+    hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+    ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+    ASSERT_EQ(run(hub, "gis.import_accounts"), 0);
+    ASSERT_TRUE(wait_for([&] { return stat(emu, "get_states") > 10; }, 30s)) << hub.logs();
+    EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange WHERE state = 'sent'"), "2");
+  }                                          // SIGKILL while both requests are still "processing"
+  emu.request("DELETE", "/control/faults");  // GIS finishes them
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_TRUE(wait_for([&] { return count_with_guid(db) == "200"; }, 60s)) << hub.logs();
+  EXPECT_EQ(stat(emu, "acks"), 2);
+  EXPECT_EQ(stat(emu, "duplicates"), 0);
+  EXPECT_EQ(stat(emu, "accounts"), 200);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'external.state'"), "2");
+}
+
+TEST(GisThroughEmulator, TransientFaultsAreResentAndOtherErrorsFailWithTheirCode) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  seed_accounts(db, 150);
+  // The first send: SOAP fault EXP001000; the first result: ErrorMessage EXP001000 (resent).
+  fault(emu,
+        R"({"kind":"soap_fault","operation":"importAccountData","code":"EXP001000","count":1})");
+  fault(emu,
+        R"({"kind":"error_message","operation":"importAccountData","code":"EXP001000","count":1})");
+  const auto dir = hub::testing::make_temp_dir("gis-emu-faults");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.import_accounts"), 0);
+  ASSERT_TRUE(wait_for([&] { return count_with_guid(db) == "150"; }, 60s)) << hub.logs();
+  EXPECT_EQ(db.scalar("SELECT max(sends) FROM hub.gis_exchange"), "2");
+  EXPECT_EQ(stat(emu, "accounts"), 150);
+
+  // A whole-message error that is not transient: the request fails with the code, billing records
+  // it, and a poll job run names it.
+  fault(emu,
+        R"({"kind":"error_message","operation":"exportAccountData","code":"AUT011003","count":1})");
+  ASSERT_EQ(run(hub, "gis.sync_accounts"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM hub.gis_exchange WHERE state = 'failed'") == "1";
+      },
+      30s))
+      << hub.logs();
+  EXPECT_EQ(db.scalar("SELECT error_code FROM hub.gis_exchange WHERE state = 'failed'"),
+            "AUT011003");
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT error_code FROM billing.external_state WHERE operation ="
+                   " 'exportAccountData'") == "AUT011003";
+      },
+      20s));
+  // INT002012 (no objects) is an empty result, not a failure.
+  fault(emu, R"({"kind":"no_objects","operation":"exportAccountData","count":1})");
+  ASSERT_EQ(run(hub, "gis.sync_accounts"), 0);
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM hub.gis_exchange WHERE operation = 'exportAccountData'"
+                   " AND state = 'done' AND result LIKE 'INT002012%'") == "1";
+      },
+      30s))
+      << db.scalar(
+             "SELECT string_agg(state || ' ' || coalesce(result, ''), '; ') FROM hub.gis_exchange");
+}
