@@ -158,7 +158,7 @@ std::string ExchangeEngine::envelope(const plugin::ExchangeRecord& rec, const st
 }
 
 SendOutcome ExchangeEngine::submit(const std::string& key, const BuiltRequest& request,
-                                   bool deliver_path) {
+                                   bool deliver_path, bool send_now) {
   plugin::ExchangeRecord rec;
   rec.key = key;
   rec.operation = request.operation;
@@ -169,8 +169,12 @@ SendOutcome ExchangeEngine::submit(const std::string& key, const BuiltRequest& r
   for (const auto& o : request.objects) rec.objects.push_back(o.kind + ":" + o.ref);
   // Not due for the poller while this thread sends it; if this hub dies before the send is
   // recorded, the poller sends it (same MessageGUID) once this has passed.
-  rec.next_poll_at = ctx_.clock().now() + settings_.lease;
+  rec.next_poll_at = ctx_.clock().now() +
+                     (send_now || deliver_path ? settings_.lease : std::chrono::milliseconds(0));
   auto stored = ctx_.exchanges().create(rec);
+  if (!send_now && !deliver_path && stored.state == "queued") {
+    return {Kind::kQueued, "", "", stored};
+  }
   if (stored.state == "sent" || stored.state == "done") return {Kind::kSent, "", "", stored};
   if (stored.state == "failed")
     return {Kind::kRejected, stored.error_code, stored.error_code + " " + stored.error_text,
@@ -227,7 +231,8 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
                             reply.body.empty() ? reply.error : reply.body);
   if (reply.kind == SoapReply::Kind::kTransport) return later("", reply.error);
   if (reply.kind == SoapReply::Kind::kFault) {
-    if (is_transient_code(reply.fault_code) || reply.http_status >= 500 && reply.fault_code.empty())
+    if (is_transient_code(reply.fault_code) ||
+        (reply.http_status >= 500 && reply.fault_code.empty()))
       return later(reply.fault_code, reply.fault_text);
     return fail(reply.fault_code.empty() ? "FAULT" : reply.fault_code, reply.fault_text);
   }

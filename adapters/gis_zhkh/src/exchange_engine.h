@@ -43,7 +43,7 @@ struct EngineSettings {
 
 /// How a send ended.
 struct SendOutcome {
-  enum class Kind { kSent, kTransient, kRejected };
+  enum class Kind { kSent, kQueued, kTransient, kRejected };
   Kind kind = Kind::kTransient;
   std::string code;    ///< GIS error code when known
   std::string reason;  ///< for logs / dead letters
@@ -67,8 +67,10 @@ class ExchangeEngine {
   /// Stores the request under `key` (idempotent: an existing record is returned as it is) and,
   /// unless the record is already past sending, sends it now. `deliver_path` records wait in
   /// "pending" for the dispatcher's retry after a transient failure; job records wait in "queued"
-  /// for the poller.
-  SendOutcome submit(const std::string& key, const BuiltRequest& request, bool deliver_path);
+  /// for the poller. With `send_now` false a job record is only queued: the pollers (several
+  /// hub-owned threads) send it, which is how a bulk export uses more than one connection.
+  SendOutcome submit(const std::string& key, const BuiltRequest& request, bool deliver_path,
+                     bool send_now = true);
 
   /// Claims due records (queued and sent) and advances each once.
   PollReport poll_once(std::size_t limit);

@@ -78,7 +78,9 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"poll_schedule", T::kStringList, "10s,60s,300s,900s,1800s",
        "getState cadence after the Ack: first, second, ...; the last repeats"},
       {"poll_interval", T::kDuration, "1s", "how often the poller looks for due requests"},
-      {"poll_batch", T::kInt, "200", "requests advanced per poller pass"},
+      {"poll_batch", T::kInt, "20", "requests one poller claims at a time"},
+      {"workers", T::kInt, "2",
+       "pollers (hub-owned threads) sending queued requests and polling getState in parallel"},
       {"max_resends", T::kInt, "5", "sends of one request before a transient error is final"},
       {"account_kind", T::kString, "uo",
        "account kind when account.upsert has none: uo, rso, cr, rc, tko"},
@@ -149,21 +151,24 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
 }
 
 void GisZhkhAdapter::start() {
-  ctx_.every(poll_interval_, "poll", [this] {
-    std::lock_guard lock(poll_mu_);
-    try {
-      for (int round = 0; round < 100; ++round) {
-        const auto r = engine_->poll_once(poll_batch_);
-        if (r.claimed < poll_batch_) break;
+  // Several pollers: claims are leased with SKIP LOCKED, so they never take the same request.
+  const auto workers = std::max<std::int64_t>(1, ctx_.config().get_int("workers"));
+  for (std::int64_t w = 0; w < workers; ++w) {
+    ctx_.every(poll_interval_, "poll-" + std::to_string(w + 1), [this] {
+      try {
+        for (int round = 0; round < 1000; ++round) {
+          const auto r = engine_->poll_once(poll_batch_);
+          if (r.claimed < poll_batch_) break;
+        }
+        std::lock_guard h(health_mu_);
+        last_error_.clear();
+      } catch (const std::exception& e) {
+        std::lock_guard h(health_mu_);
+        last_error_ = e.what();
+        throw;
       }
-      std::lock_guard h(health_mu_);
-      last_error_.clear();
-    } catch (const std::exception& e) {
-      std::lock_guard h(health_mu_);
-      last_error_ = e.what();
-      throw;
-    }
-  });
+    });
+  }
 }
 
 plugin::Health GisZhkhAdapter::health() {
@@ -212,6 +217,7 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
   const auto out = engine_->submit("msg:" + message.id, fixed, true);
   switch (out.kind) {
     case SendOutcome::Kind::kSent:
+    case SendOutcome::Kind::kQueued:
       return plugin::DeliveryResult::delivered();
     case SendOutcome::Kind::kTransient:
       return plugin::DeliveryResult::retry(out.reason);
@@ -234,7 +240,7 @@ plugin::JobResult GisZhkhAdapter::import_accounts() {
     for (const auto& r : refused) failures.push_back("account " + r.ref + ": " + r.reason);
     chunk.clear();
     if (req.objects.empty()) return;
-    const auto out = engine_->submit("import_accounts:" + new_guid(), req, false);
+    const auto out = engine_->submit("import_accounts:" + new_guid(), req, false, false);
     ++requests;
     accounts += req.objects.size();
     if (out.kind == SendOutcome::Kind::kTransient) ++transient;
@@ -259,7 +265,7 @@ plugin::JobResult GisZhkhAdapter::import_accounts() {
     }
   }
   flush();
-  std::string msg = std::to_string(accounts) + " accounts in " + std::to_string(requests) +
+  std::string msg = std::to_string(accounts) + " accounts queued in " + std::to_string(requests) +
                     " requests" +
                     (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
                     (transient ? ", " + std::to_string(transient) + " to resend" : "");
@@ -284,7 +290,7 @@ plugin::JobResult GisZhkhAdapter::sync_accounts() {
     for (auto& o : page) in.push_back({o.ref, std::move(o.body)});
     auto req = build_export_accounts(in);
     if (req.objects.empty()) continue;
-    const auto out = engine_->submit("sync_accounts:" + new_guid(), req, false);
+    const auto out = engine_->submit("sync_accounts:" + new_guid(), req, false, false);
     ++requests;
     accounts += req.objects.size();
     if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
@@ -297,7 +303,6 @@ plugin::JobResult GisZhkhAdapter::sync_accounts() {
 }
 
 plugin::JobResult GisZhkhAdapter::poll_all() {
-  std::lock_guard lock(poll_mu_);
   PollReport total;
   for (int round = 0; round < 1000; ++round) {
     const auto r = engine_->poll_once(poll_batch_);

@@ -44,7 +44,6 @@ class GisZhkhAdapter : public plugin::Adapter {
   std::chrono::milliseconds poll_interval_;
   std::string report_dir_;
   std::unique_ptr<ExchangeEngine> engine_;
-  std::mutex poll_mu_;
   std::mutex health_mu_;
   std::string last_error_;
 };
