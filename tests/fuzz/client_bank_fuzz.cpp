@@ -34,9 +34,9 @@ struct CheckingSink : hub::plugin::ParseSink {
           e.idempotency_key.size() > 512) {
         fail("envelope without type, source or a usable idempotency key", e.idempotency_key);
       }
-      xmlDocPtr doc = xmlReadMemory(e.body.data(), static_cast<int>(e.body.size()), "body.xml",
-                                    "UTF-8", XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                 XML_PARSE_NOWARNING);
+      xmlDocPtr doc =
+          xmlReadMemory(e.body.data(), static_cast<int>(e.body.size()), "body.xml", "UTF-8",
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
       if (!doc) fail("body is not well-formed XML", e.body);
       xmlFreeDoc(doc);
     }
@@ -44,22 +44,25 @@ struct CheckingSink : hub::plugin::ParseSink {
   void error(hub::plugin::InputError) override {}
 };
 
-std::filesystem::path scratch_file() {
-  static const std::filesystem::path p = [] {
-    char name[] = "/tmp/fuzz-client-bank-XXXXXX";
-    const int fd = mkstemp(name);
+// A C buffer, not a static path: the atexit handler runs after static destructors.
+char g_scratch[] = "/tmp/fuzz-client-bank-XXXXXX";
+
+const char* scratch_file() {
+  static const bool made = [] {
+    const int fd = mkstemp(g_scratch);
     if (fd < 0) std::abort();
     close(fd);
-    std::atexit([] { std::filesystem::remove(scratch_file()); });
-    return std::filesystem::path(name);
+    std::atexit([] { std::remove(g_scratch); });
+    return true;
   }();
-  return p;
+  (void)made;
+  return g_scratch;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto file = scratch_file();
+  const std::filesystem::path file = scratch_file();
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
