@@ -9,6 +9,7 @@
 #include "hub/plugin_host/store_access.h"
 // Adapter-facing services (SDK xml_services.h, exchange_state.h, billing_export.h).
 #include "hub/billing/billing_export.h"
+#include "hub/billing/debt_reader.h"  // Context::debts() (SDK debt_reader.h)
 #include "hub/plugin_host/exchange_store.h"
 #include "hub/plugin_host/xml_services.h"
 // Context::signers(): one factory per process, so each key is loaded once (hub/crypto).
@@ -125,6 +126,7 @@ class InstanceContext : public plugin::Context {
         store_(pool, name_),
         exchanges_(pool, name_),
         billing_export_(pool),
+        debts_(pool),
         http_(http),
         adapter_metrics_(metrics, name_),
         registry_(metrics),
@@ -146,6 +148,7 @@ class InstanceContext : public plugin::Context {
   plugin::XmlServices& xml() override { return PackageXmlServices::shared(); }
   plugin::ExchangeStore& exchanges() override { return exchanges_; }
   plugin::BillingExport& billing_export() override { return billing_export_; }
+  plugin::DebtReader& debts() override { return debts_; }
   plugin::SignerFactory& signers() override {
     static crypto::HubSignerFactory factory;
     return factory;
@@ -186,6 +189,7 @@ class InstanceContext : public plugin::Context {
   PgStoreAccess store_;
   PgExchangeStore exchanges_;
   billing::PgBillingExport billing_export_;
+  billing::PgDebtReader debts_;
   plugin::HttpClientFactory& http_;
   metrics::AdapterMetrics adapter_metrics_;
   metrics::Registry& registry_;

@@ -133,6 +133,7 @@ TEST_F(BankPluginTest, RegistryInTheInboxEndsAsJournalledPaymentsAndBillingRows)
     EXPECT_NE(res.outcome, billing::ApplyResult::Outcome::kRejected) << res.error;
   }
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.reading WHERE channel = 'bank'"), 4);
   EXPECT_EQ(db_.scalar("SELECT sum(amount_kopecks) FROM billing.payment"), "70028");
   EXPECT_EQ(
       db_.scalar("SELECT payer_account || '|' || period || '|' || paid_on FROM billing.payment"

@@ -301,7 +301,9 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
                                       id_element});
       continue;
     }
-    std::string taken = iso_datetime(*paid_at);
+    // Midnight UTC of the payment date: the moment billing gives the readings it takes from the
+    // payment body itself, so both land on the same (meter, takenAt, channel) reading.
+    std::string taken = date + "T00:00:00Z";
     std::string b = "<c:meterReading xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>" +
                     rd.meter_id + "</c:meterId><c:account>" + escape_xml(account) +
                     "</c:account><c:value zone=\"total\">" + rd.value +

@@ -7,7 +7,8 @@
 //
 // Idempotency keys (contract_imports.md): `bank:<agent>:<date>:<branch>:<doc id>:<kopecks>`, so
 // the same payment in two files is one message; a line without a bank document id falls back to
-// `bank:<agent>:file:<sha256>:<line>`. Readings: `<payment key>:meter:<meter id>`.
+// `bank:<agent>:file:<sha256>:<line>`. Readings: `<payment key>:meter:<meter id>`, taken at
+// midnight UTC of the payment date (as billing records the readings inside a payment).
 
 #include <string>
 #include <vector>

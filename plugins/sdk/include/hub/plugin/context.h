@@ -27,6 +27,7 @@ class FileParser;
 class XmlServices;
 class ExchangeStore;
 class BillingExport;
+class DebtReader;
 class SignerFactory;
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -162,6 +163,8 @@ class Context {
   virtual BillingExport& billing_export() {
     throw std::logic_error("billing export is not provided by this hub");
   }
+  /// Debtors of the billing store for a period (hub/plugin/debt_reader.h).
+  virtual DebtReader& debts() { throw std::logic_error("debt reading is not provided by this hub"); }
   /// XML signing keys and signature checks (hub/plugin/signer.h).
   virtual SignerFactory& signers() {
     throw std::logic_error("XML signing is not provided by this hub");
