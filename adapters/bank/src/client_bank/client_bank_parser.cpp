@@ -107,6 +107,7 @@ class EmitPass : public ExchangeVisitor {
     for (auto& e : r.errors) error(std::move(e));
     if (r.balance && s.end_line > resume_after_) {
       add(statement_summary_envelope(*r.balance, messages_), s.end_line);
+      flush_if_full();
     }
   }
   void document(const ExchangeSection& d) override {
@@ -130,6 +131,7 @@ class EmitPass : public ExchangeVisitor {
     if (d.end_line <= resume_after_) return;
     add(statement_line_envelope(l, messages_), d.end_line);
     if (payment) add(payment_received_envelope(l, messages_), d.end_line);
+    flush_if_full();
   }
   void progress(std::uint64_t read, std::uint64_t total) override { sink_.progress(read, total); }
 
@@ -148,7 +150,10 @@ class EmitPass : public ExchangeVisitor {
   void add(plugin::Envelope e, std::int64_t position) {
     batch_.push_back(std::move(e));
     position_ = position;
-    // A line and its payment travel in the same batch: flush only between sections.
+  }
+  // Only between sections: a line and its payment share a position, so they must be committed
+  // together (a resumed file skips every section at or before the committed position).
+  void flush_if_full() {
     if (batch_.size() >= batch_size_) flush();
   }
 
