@@ -597,13 +597,33 @@ std::optional<Answer> GisEmulator::Impl::seed(const std::string& path,
     ReadingRec r;
     r.kind = m->kind;
     r.date = str(in, "date", today_date());
-    r.entered = "GIS";
+    r.source = str(in, "source", "Гражданин");
+    r.entered = now_datetime();
     r.guid = store.mint.make(kReading, store.reading_seq++);
     const std::string value = str(in, "value");
     if (value.empty()) return json_error(400, "'value' is required (e.g. \"123.456\")");
-    r.value_xml = value;  // rendered per kind on export
+    if (m->kind == "Electric") {
+      element(r.value_xml, "mdb:MeteringValueT1", value);
+      if (in->has("t2")) element(r.value_xml, "mdb:MeteringValueT2", str(in, "t2"));
+      if (in->has("t3")) element(r.value_xml, "mdb:MeteringValueT3", str(in, "t3"));
+    } else {
+      r.value_xml = "<mdb:MunicipalResource>";
+      element(r.value_xml, "nb:Code", m->resource_code);
+      element(r.value_xml, "nb:GUID", m->resource_guid);
+      r.value_xml += "</mdb:MunicipalResource>";
+      element(r.value_xml, "mdb:MeteringValue", value);
+    }
     m->readings.push_back(std::move(r));
     out.set("reading_guid", m->readings.back().guid);
+    return json(200, out);
+  }
+  if (path == "/control/nsi") {
+    const int registry = in->has("registry") ? in->getValue<int>("registry") : 0;
+    const int count = in->has("count") ? in->getValue<int>("count") : -1;
+    if (registry <= 0 || count < 0)
+      return json_error(400, "'registry' (> 0) and 'count' (>= 0) are required");
+    store.nsi_sizes[registry] = static_cast<std::size_t>(count);
+    out.set("registry", registry);
     return json(200, out);
   }
   if (path == "/control/appeals") {

@@ -93,6 +93,7 @@ void Store::reset() {
   accounts_base = 0;
   accounts_by_house.clear();
   meters.clear();
+  meter_versions = 0;
   payment_docs.clear();
   payment_doc_by_id.clear();
   payment_infos = 0;
@@ -101,6 +102,7 @@ void Store::reset() {
   orgs.clear();
   houses.clear();
   appeals.clear();
+  nsi_sizes.clear();
   messages.clear();
   message_order.clear();
   by_requester.clear();

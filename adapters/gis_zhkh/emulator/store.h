@@ -54,7 +54,9 @@ struct ReadingRec {
   std::string kind;       ///< "OneRate", "Electric", "Volume"
   std::string value_xml;  ///< CurrentValue children markup (dm / mdb prefixes), for export
   std::string date;       ///< DateValue
-  std::string entered;    ///< ReadingsSource: "IS" (imported) or "GIS" (seeded: resident)
+  std::string source;     ///< ReadingsSource: "ИС" (imported) or as seeded ("Гражданин")
+  std::string org;        ///< orgPPAGUID of the importing organisation ("" when seeded)
+  std::string entered;    ///< EnterIntoSystem
   std::string guid;
 };
 
@@ -75,6 +77,7 @@ struct PaymentDocRec {
   std::string id;      ///< PaymentDocumentID (18)
   int year = 0, month = 0;
   std::string total;  ///< TotalPayable, kopecks-free decimal as sent
+  std::string payment_info_guid;
   bool withdrawn = false;
 };
 
@@ -82,6 +85,7 @@ struct NotificationRec {
   std::string order_id;
   std::string guid;
   std::string amount;
+  std::string payment_document_id;
   bool cancelled = false;
 };
 
@@ -143,6 +147,7 @@ class Store {
   std::size_t max_accounts = 3'000'000;
 
   std::vector<MeterRec> meters;
+  std::uint64_t meter_versions = 0;
   std::vector<PaymentDocRec> payment_docs;
   std::unordered_map<std::string, std::uint64_t> payment_doc_by_id;  ///< PaymentDocumentID → seq
   std::uint64_t payment_infos = 0;
@@ -151,6 +156,7 @@ class Store {
   std::vector<OrgRec> orgs;
   std::map<std::string, std::string> houses;  ///< FIASHouseGuid → HouseGUID (seeded or seen)
   std::vector<AppealRec> appeals;
+  std::map<int, std::size_t> nsi_sizes;  ///< registry number → generated elements (control API)
 
   // Messages.
   std::unordered_map<std::string, Message> messages;

@@ -185,7 +185,11 @@ std::string send(const EmulatorProcess& e, const std::string& path, const std::s
 }
 
 Response get_state(const EmulatorProcess& e, const std::string& path, const std::string& guid) {
-  return parse(e.soap(path, "getState", request(get_state_body(guid), false)));
+  // The "common" registries take ISRequestHeader (their WSDLs), getState included.
+  const bool common = path.find("-common-service/") != std::string::npos;
+  return parse(
+      e.soap(path, "getState",
+             request(get_state_body(guid), false, common ? "ISRequestHeader" : "RequestHeader")));
 }
 
 /// Polls getState until RequestState 3 (or the timeout).
@@ -570,6 +574,312 @@ TEST_F(EmulatorTest, ControlApiRefusesWhatItDoesNotKnowAndCounts) {
   // getState for a message nobody sent.
   Response r = get_state(emu(), kHmPath, uuid());
   EXPECT_EQ(first(r.payload, "ErrorCode"), "INT002013");
+}
+
+// --- the other operations -----------------------------------------------------------------------
+
+const std::string kDmPath = "/ext-bus-device-metering-service/services/DeviceMeteringAsync";
+const std::string kBillsPath = "/ext-bus-bills-service/services/BillsAsync";
+const std::string kPayPath = "/ext-bus-payment-service/services/PaymentAsync";
+const std::string kOrgPath = "/ext-bus-org-registry-common-service/services/OrgRegistryCommonAsync";
+const std::string kNsiPath = "/ext-bus-nsi-common-service/services/NsiCommonAsync";
+const std::string kLibNs =
+    " xmlns:mdb=\"http://dom.gosuslugi.ru/schema/integration/metering-device-base/\""
+    " xmlns:nb=\"http://dom.gosuslugi.ru/schema/integration/nsi-base/\""
+    " xmlns:ab=\"http://dom.gosuslugi.ru/schema/integration/account-base/\""
+    " xmlns:bb=\"http://dom.gosuslugi.ru/schema/integration/bills-base/\""
+    " xmlns:pmb=\"http://dom.gosuslugi.ru/schema/integration/payments-base/\""
+    " xmlns:ob=\"http://dom.gosuslugi.ru/schema/integration/organizations-base/\""
+    " xmlns:orb=\"http://dom.gosuslugi.ru/schema/integration/organizations-registry-base/\"";
+const std::string kColdWater =
+    "<nb:Code>1</nb:Code><nb:GUID>6f1d3e2a-1b2c-4d5e-8f90-a1b2c3d4e5f6</nb:GUID>";
+
+std::string import_one_account(const EmulatorProcess& e, const std::string& number) {
+  Account a;
+  a.number = number;
+  Response r = wait_done(e, kHmPath,
+                         send(e, kHmPath, "importAccountData", request(import_accounts_body({a}))));
+  return first(r.payload, "GUID");
+}
+
+TEST_F(EmulatorTest, MetersReadingsAndHistoryIncludingReadingsEnteredInGis) {
+  const std::string account = import_one_account(emu(), "LS-MTR");
+  const std::string t_meter = uuid();
+  std::string meter_body =
+      "<hm:importMeteringDeviceDataRequest xmlns:hm=\"" + kHm + "\"" + kLibNs +
+      " Id=\"signed-data-container\" base:version=\"11.1.0.8\"><hm:FIASHouseGuid>" + kHouse +
+      "</hm:FIASHouseGuid><hm:MeteringDevice><base:TransportGUID>" + t_meter +
+      "</base:TransportGUID><hm:DeviceDataToCreate><hm:BasicChatacteristicts>"
+      "<hm:MeteringDeviceNumber>CW-0001</hm:MeteringDeviceNumber><hm:RemoteMeteringMode>false</"
+      "hm:RemoteMeteringMode>"
+      "<hm:TemperatureSensor>false</hm:TemperatureSensor><hm:PressureSensor>false</"
+      "hm:PressureSensor>"
+      "<hm:ResidentialPremiseDevice><hm:AccountGUID>" +
+      account +
+      "</hm:AccountGUID></hm:ResidentialPremiseDevice>"
+      "</hm:BasicChatacteristicts><hm:NotLinkedWithMetering>true</hm:NotLinkedWithMetering>"
+      "<hm:MunicipalResourceNotEnergy><mdb:MunicipalResource>" +
+      kColdWater +
+      "</mdb:MunicipalResource><mdb:MeteringValue>10.5</mdb:MeteringValue></"
+      "hm:MunicipalResourceNotEnergy>"
+      "</hm:DeviceDataToCreate></hm:MeteringDevice></hm:importMeteringDeviceDataRequest>";
+  Response m = wait_done(emu(), kHmPath,
+                         send(emu(), kHmPath, "importMeteringDeviceData", request(meter_body)));
+  ASSERT_EQ(all(m.payload, "CommonResult").size(), 1u) << m.http.body;
+  EXPECT_EQ(first(m.payload, "TransportGUID"), t_meter);
+  const std::string root = first(m.payload, "MeteringDeviceGUID");
+  ASSERT_FALSE(root.empty()) << m.http.body;
+
+  const std::string t_value = uuid();
+  std::string values_body =
+      "<dm:importMeteringDeviceValuesRequest "
+      "xmlns:dm=\"http://dom.gosuslugi.ru/schema/integration/device-metering/\"" +
+      kLibNs +
+      " Id=\"signed-data-container\" base:version=\"10.0.1.1\"><dm:MeteringDevicesValues>"
+      "<dm:MeteringDeviceRootGUID>" +
+      root +
+      "</dm:MeteringDeviceRootGUID><dm:OneRateDeviceValue><dm:CurrentValue>"
+      "<mdb:MunicipalResource>" +
+      kColdWater +
+      "</mdb:MunicipalResource><mdb:MeteringValue>12.345</mdb:MeteringValue>"
+      "<dm:DateValue>2026-11-25</dm:DateValue><base:TransportGUID>" +
+      t_value +
+      "</base:TransportGUID></dm:CurrentValue></dm:OneRateDeviceValue></dm:MeteringDevicesValues>"
+      "<dm:MeteringDevicesValues><dm:MeteringDeviceRootGUID>" +
+      uuid() +
+      "</"
+      "dm:MeteringDeviceRootGUID><dm:OneRateDeviceValue><dm:CurrentValue><mdb:MunicipalResource>" +
+      kColdWater +
+      "</mdb:MunicipalResource><mdb:MeteringValue>1</mdb:MeteringValue><dm:DateValue>2026-11-25</"
+      "dm:DateValue>"
+      "<base:TransportGUID>" +
+      uuid() +
+      "</base:TransportGUID></dm:CurrentValue></dm:OneRateDeviceValue>"
+      "</dm:MeteringDevicesValues></dm:importMeteringDeviceValuesRequest>";
+  Response v = wait_done(emu(), kDmPath,
+                         send(emu(), kDmPath, "importMeteringDeviceValues", request(values_body)));
+  auto results = all(v.payload, "ImportResult");
+  ASSERT_EQ(results.size(), 2u) << v.http.body;
+  EXPECT_EQ(first(results[0], "TransportGUID"), t_value);
+  EXPECT_TRUE(all(results[0], "Error").empty());
+  EXPECT_EQ(first(results[1], "ErrorCode"), "INT002000") << "unknown meter";
+
+  // A resident enters a reading in GIS (control API); the history returns both.
+  HttpReply seeded =
+      emu().control("POST", "readings", R"({"meter_root_guid":")" + root + R"(","value":"13.5"})");
+  ASSERT_EQ(seeded.status, 200) << seeded.body;
+  auto history = [&](const std::string& extra) {
+    std::string body =
+        "<dm:exportMeteringDeviceHistoryRequest "
+        "xmlns:dm=\"http://dom.gosuslugi.ru/schema/integration/device-metering/\"" +
+        kLibNs + " Id=\"signed-data-container\" base:version=\"10.0.1.1\"><dm:FIASHouseGuid>" +
+        kHouse + "</dm:FIASHouseGuid><dm:MeteringDeviceRootGUID>" + root +
+        "</dm:MeteringDeviceRootGUID>" + extra + "</dm:exportMeteringDeviceHistoryRequest>";
+    return wait_done(emu(), kDmPath,
+                     send(emu(), kDmPath, "exportMeteringDeviceHistory", request(body)));
+  };
+  Response h = history("");
+  auto values = all(h.payload, "CurrentValue");
+  ASSERT_EQ(values.size(), 2u) << h.http.body;
+  EXPECT_EQ(first(values[0], "MeteringValue"), "12.345");
+  EXPECT_EQ(first(values[0], "orgPPAGUID"), kOrg);
+  EXPECT_EQ(first(values[1], "MeteringValue"), "13.5");
+  EXPECT_EQ(first(values[1], "ReadingsSource"), "Гражданин");
+  EXPECT_EQ(first(h.payload, "LastPage"), "true");
+  Response only_gis = history("<dm:excludeISValues>true</dm:excludeISValues>");
+  ASSERT_EQ(all(only_gis.payload, "CurrentValue").size(), 1u) << only_gis.http.body;
+  EXPECT_EQ(first(only_gis.payload, "MeteringValue"), "13.5");
+}
+
+std::string payment_documents_body(const std::string& account, const std::string& t_info,
+                                   const std::string& t_doc) {
+  return "<bills:importPaymentDocumentRequest "
+         "xmlns:bills=\"http://dom.gosuslugi.ru/schema/integration/bills/\"" +
+         kLibNs +
+         " Id=\"signed-data-container\" base:version=\"11.2.0.16\"><base:Month>11</base:Month>"
+         "<base:Year>2026</base:Year><bills:PaymentInformation><pmb:BankBIK>044525225</pmb:BankBIK>"
+         "<pmb:operatingAccountNumber>40702810938000000001</"
+         "pmb:operatingAccountNumber><base:TransportGUID>" +
+         t_info +
+         "</base:TransportGUID></bills:PaymentInformation><bills:PaymentDocument><ab:AccountGuid>" +
+         account +
+         "</ab:AccountGuid><bb:PaymentDocumentNumber>PD-11-2026-1</bb:PaymentDocumentNumber>"
+         "<bills:Expose>true</bills:Expose><bills:TotalPayableByPD>1234.56</bills:TotalPayableByPD>"
+         "<base:TransportGUID>" +
+         t_doc + "</base:TransportGUID><bills:PaymentInformationKey>" + t_info +
+         "</bills:PaymentInformationKey></bills:PaymentDocument></"
+         "bills:importPaymentDocumentRequest>";
+}
+
+TEST_F(EmulatorTest, PaymentDocumentsImportExportWithdrawAndPaymentNotices) {
+  const std::string account = import_one_account(emu(), "LS-PD");
+  const std::string t_info = uuid(), t_doc = uuid();
+  Response r = wait_done(emu(), kBillsPath,
+                         send(emu(), kBillsPath, "importPaymentDocumentData",
+                              request(payment_documents_body(account, t_info, t_doc))));
+  auto results = all(r.payload, "ImportResult");
+  ASSERT_EQ(results.size(), 2u) << r.http.body;
+  EXPECT_EQ(first(results[1], "TransportGUID"), t_doc);
+  const std::string pd_id = first(results[1], "UniqueNumber");
+  ASSERT_EQ(pd_id.size(), 18u) << r.http.body;
+
+  std::string export_body =
+      "<bills:exportPaymentDocumentRequest xmlns:bills=\"http://dom.gosuslugi.ru/schema/"
+      "integration/bills/\"" +
+      kLibNs +
+      " Id=\"signed-data-container\" base:version=\"13.1.0.1\">"
+      "<bb:PaymentDocumentID>" +
+      pd_id + "</bb:PaymentDocumentID></bills:exportPaymentDocumentRequest>";
+  Response ex =
+      wait_done(emu(), kBillsPath,
+                send(emu(), kBillsPath, "exportPaymentDocumentData", request(export_body)));
+  ASSERT_EQ(all(ex.payload, "exportPaymentDocResult").size(), 1u) << ex.http.body;
+  EXPECT_EQ(first(ex.payload, "AccountGuid"), account);
+  EXPECT_EQ(first(ex.payload, "PaymentDocumentNumber"), "PD-11-2026-1");
+  EXPECT_EQ(first(ex.payload, "TotalPayableByPD"), "1234.56");
+  EXPECT_EQ(first(ex.payload, "PaymentInformationGuid"), first(results[0], "GUID"));
+
+  // A payment notice for that document, a duplicate, a cancellation, a second cancellation.
+  const std::string order = "ORD" + uuid().substr(0, 8) + "000000000000000000000";
+  auto notice = [&](const std::string& t) {
+    return "<pay:importNotificationsOfOrderExecutionRequest "
+           "xmlns:pay=\"http://dom.gosuslugi.ru/schema/integration/"
+           "payment/\"" +
+           kLibNs +
+           " Id=\"signed-data-container\" base:version=\"10.0.1.1\">"
+           "<pay:NotificationOfOrderExecutionType><pmb:RecipientInfo><ob:INN>7701234567</ob:INN>"
+           "<pmb:Legal><ob:KPP>770101001</ob:KPP><pmb:Name>УК Тест</pmb:Name></pmb:Legal>"
+           "<pmb:PaymentInformation><pmb:RecipientINN>7701234567</"
+           "pmb:RecipientINN><pmb:BankName>Банк</pmb:BankName><pmb:PaymentRecipient>УК "
+           "Тест</pmb:PaymentRecipient>"
+           "<pmb:BankBIK>044525225</pmb:BankBIK><pmb:operatingAccountNumber>40702810938000000001</"
+           "pmb:operatingAccountNumber>"
+           "<pmb:CorrespondentBankAccount>30101810400000000225</pmb:CorrespondentBankAccount></"
+           "pmb:PaymentInformation>"
+           "</pmb:RecipientInfo><pmb:OrderInfo><pmb:OrderID>" +
+           order +
+           "</pmb:OrderID><pmb:OrderDate>2026-11-28</pmb:OrderDate>"
+           "<pmb:Amount>123456</pmb:Amount><bb:PaymentDocumentID>" +
+           pd_id +
+           "</bb:PaymentDocumentID>"
+           "<base:Year>2026</base:Year><base:Month>11</base:Month></"
+           "pmb:OrderInfo><base:TransportGUID>" +
+           t +
+           "</base:TransportGUID></pay:NotificationOfOrderExecutionType></"
+           "pay:importNotificationsOfOrderExecutionRequest>";
+  };
+  Response n1 = wait_done(
+      emu(), kPayPath,
+      send(emu(), kPayPath, "importNotificationsOfOrderExecution", request(notice(uuid()))));
+  ASSERT_EQ(all(n1.payload, "ImportResult").size(), 1u) << n1.http.body;
+  EXPECT_TRUE(all(n1.payload, "Error").empty()) << n1.http.body;
+  EXPECT_FALSE(first(n1.payload, "GUID").empty());
+  Response n2 = wait_done(
+      emu(), kPayPath,
+      send(emu(), kPayPath, "importNotificationsOfOrderExecution", request(notice(uuid()))));
+  EXPECT_EQ(first(n2.payload, "ErrorCode"), "SRV008001") << n2.http.body;
+  auto cancel = [&]() {
+    return "<pay:importNotificationsOfOrderExecutionCancellationRequest "
+           "xmlns:pay=\"http://dom.gosuslugi.ru/schema/"
+           "integration/payment/\"" +
+           kLibNs +
+           " Id=\"signed-data-container\" base:version=\"10.0.1.1\">"
+           "<pay:NotificationOfOrderExecutionCancellation><pmb:OrderID>" +
+           order +
+           "</pmb:OrderID>"
+           "<pmb:CancellationDate>2026-11-29</pmb:CancellationDate><base:TransportGUID>" +
+           uuid() +
+           "</base:TransportGUID></pay:NotificationOfOrderExecutionCancellation>"
+           "</pay:importNotificationsOfOrderExecutionCancellationRequest>";
+  };
+  Response c1 = wait_done(
+      emu(), kPayPath,
+      send(emu(), kPayPath, "importNotificationsOfOrderExecutionCancellation", request(cancel())));
+  EXPECT_TRUE(all(c1.payload, "Error").empty()) << c1.http.body;
+  Response c2 = wait_done(
+      emu(), kPayPath,
+      send(emu(), kPayPath, "importNotificationsOfOrderExecutionCancellation", request(cancel())));
+  EXPECT_EQ(first(c2.payload, "ErrorCode"), "SRV008002") << c2.http.body;
+
+  // Withdraw, then withdraw again: SRV008070.
+  auto withdraw = [&]() {
+    return "<bills:importPaymentDocumentRequest "
+           "xmlns:bills=\"http://dom.gosuslugi.ru/schema/integration/bills/\"" +
+           kLibNs +
+           " Id=\"signed-data-container\" "
+           "base:version=\"11.2.0.16\"><bills:WithdrawPaymentDocument>"
+           "<base:TransportGUID>" +
+           uuid() + "</base:TransportGUID><bb:PaymentDocumentID>" + pd_id +
+           "</bb:PaymentDocumentID></bills:WithdrawPaymentDocument></"
+           "bills:importPaymentDocumentRequest>";
+  };
+  Response w1 = wait_done(
+      emu(), kBillsPath, send(emu(), kBillsPath, "importPaymentDocumentData", request(withdraw())));
+  EXPECT_TRUE(all(w1.payload, "Error").empty()) << w1.http.body;
+  Response w2 = wait_done(
+      emu(), kBillsPath, send(emu(), kBillsPath, "importPaymentDocumentData", request(withdraw())));
+  EXPECT_EQ(first(w2.payload, "ErrorCode"), "SRV008070");
+
+  // A payment document for an account GIS does not know.
+  Response unknown = wait_done(emu(), kBillsPath,
+                               send(emu(), kBillsPath, "importPaymentDocumentData",
+                                    request(payment_documents_body(uuid(), uuid(), uuid()))));
+  EXPECT_EQ(first(all(unknown.payload, "ImportResult")[1], "ErrorCode"), "INT002000");
+}
+
+TEST_F(EmulatorTest, OrgRegistryNsiPagesAndHouse) {
+  HttpReply org = emu().control(
+      "POST", "orgs",
+      R"({"ogrn":"1027700132195","inn":"7701234567","kpp":"770101001","name":"ООО УК Тест","roles":["1"]})");
+  ASSERT_EQ(org.status, 200) << org.body;
+  auto org_body = [&](const std::string& ogrn) {
+    return "<orgc:exportOrgRegistryRequest xmlns:orgc=\"http://dom.gosuslugi.ru/schema/integration/"
+           "organizations-registry-common/\"" +
+           kLibNs +
+           " Id=\"signed-data-container\" base:version=\"10.0.2.1\">"
+           "<orgc:SearchCriteria><ob:OGRN>" +
+           ogrn + "</ob:OGRN></orgc:SearchCriteria></orgc:exportOrgRegistryRequest>";
+  };
+  Response o = wait_done(emu(), kOrgPath,
+                         send(emu(), kOrgPath, "exportOrgRegistry",
+                              request(org_body("1027700132195"), true, "ISRequestHeader")));
+  ASSERT_EQ(all(o.payload, "exportOrgRegistryResult").size(), 1u) << o.http.body;
+  EXPECT_NE(org.body.find(first(o.payload, "orgPPAGUID")), std::string::npos);
+  Response none = wait_done(emu(), kOrgPath,
+                            send(emu(), kOrgPath, "exportOrgRegistry",
+                                 request(org_body("1027700000000"), true, "ISRequestHeader")));
+  EXPECT_EQ(first(none.payload, "ErrorCode"), "INT002012");
+
+  auto nsi = [&](int registry, int page) {
+    std::string body =
+        "<nsic:" + std::string(page ? "exportNsiPagingItemRequest" : "exportNsiItemRequest") +
+        " xmlns:nsic=\"http://dom.gosuslugi.ru/schema/integration/nsi-common/\"" + kLibNs +
+        " Id=\"signed-data-container\" base:version=\"10.0.1.2\"><nsic:RegistryNumber>" +
+        std::to_string(registry) + "</nsic:RegistryNumber><nb:ListGroup>NSI</nb:ListGroup>" +
+        (page ? "<nsic:Page>" + std::to_string(page) + "</nsic:Page>" : std::string()) +
+        "</nsic:" + (page ? "exportNsiPagingItemRequest" : "exportNsiItemRequest") + ">";
+    return wait_done(emu(), kNsiPath,
+                     send(emu(), kNsiPath, page ? "exportNsiPagingItem" : "exportNsiItem",
+                          request(body, true, "ISRequestHeader")));
+  };
+  Response resources = nsi(2, 0);
+  EXPECT_EQ(all(resources.payload, "NsiElement").size(), 8u) << resources.http.body;
+  ASSERT_EQ(emu().control("POST", "nsi", R"({"registry":95,"count":2500})").status, 200);
+  Response p1 = nsi(95, 1), p3 = nsi(95, 3);
+  EXPECT_EQ(all(p1.payload, "NsiElement").size(), 1000u);
+  EXPECT_EQ(first(p1.payload, "TotalPages"), "3");
+  EXPECT_EQ(all(p3.payload, "NsiElement").size(), 500u);
+  EXPECT_EQ(first(nsi(95, 4).payload, "ErrorCode"), "INT002012");
+
+  HttpReply house = emu().control("POST", "houses",
+                                  R"({"fias_house_guid":"0c5b2444-70a0-4932-980c-b4dc0d3f02b5"})");
+  ASSERT_EQ(house.status, 200) << house.body;
+  std::string body = "<hm:exportHouseRequest xmlns:hm=\"" + kHm +
+                     "\" Id=\"signed-data-container\" base:version=\"15.10.0.0\">"
+                     "<hm:FIASHouseGuid>0c5b2444-70a0-4932-980c-b4dc0d3f02b5</hm:FIASHouseGuid></"
+                     "hm:exportHouseRequest>";
+  Response h = wait_done(emu(), kHmPath, send(emu(), kHmPath, "exportHouseData", request(body)));
+  EXPECT_NE(house.body.find(first(h.payload, "HouseGUID")), std::string::npos) << h.http.body;
 }
 
 }  // namespace
