@@ -174,6 +174,14 @@ TEST_F(ClientBankPluginTest, TheRealSamplesGoThroughAndABrokenFileIsQuarantined)
   EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE body LIKE '%truncated.txt%'"), 0);
   const std::string report = read_bytes(inbox_ / "quarantine/truncated.txt.report.json");
   EXPECT_NE(report.find("no КонецФайла after line 28"), std::string::npos) << report;
+
+  // The same file again, under another name: a duplicate, nothing journalled twice.
+  const int before = count("SELECT count(*) FROM hub.message");
+  fs::copy_file(sample("sample1.txt"), inbox_ / "sample1-again.txt");
+  r = scan();
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.message, "done 0, quarantined 0, duplicates 1, messages 0");
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), before);
 }
 
 }  // namespace
