@@ -12,6 +12,7 @@
 #include "hub/plugin/exchange_state.h"
 #include "hub/plugin/xml_services.h"
 #include "operations/accounts.h"
+#include "operations/readings.h"
 #include "util.h"
 
 #ifndef GIS_DEFAULT_SCHEMA_ROOT
@@ -85,6 +86,9 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"account_kind", T::kString, "uo",
        "account kind when account.upsert has none: uo, rso, cr, rc, tko"},
       {"account_chunk", T::kInt, "100", "accounts per importAccountData (GIS limit 100)"},
+      {"nsi_resources", T::kStringList, "",
+       "NSI 2 references of canonical resources for one-rate readings: resource=code:guid, e.g. "
+       "cold_water=1:<guid> (take them from exportNsiItem 2 of your stand)"},
       {"signing_key", T::kString, "",
        "key for the XAdES-BES signature of every request: PEM key or PKCS#12; empty = requests go "
        "unsigned (only for an emulator started with --signatures off)"},
@@ -107,6 +111,16 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       report_dir_(ctx.config().get_string("report_dir")) {
   const auto& c = ctx.config();
   xmlInitParser();
+  {
+    std::vector<std::string> entries;
+    for (const auto& e : c.get_list("nsi_resources"))
+      if (!e.empty()) entries.push_back(e);
+    try {
+      nsi_resources_ = parse_nsi_resources(entries);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(e.what());
+    }
+  }
   auto formats = std::make_shared<Formats>(ctx.xml(), c.get_string("schema_root"),
                                            c.get_list("format_versions"));
   SoapSettings soap;
@@ -197,6 +211,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
 }
 
 plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) {
+  if (message.type == "meter.reading") return deliver_reading(message);
   if (message.type != "account.upsert") {
     return plugin::DeliveryResult::rejected("gis_zhkh does not place messages of type '" +
                                             message.type + "'");
@@ -215,6 +230,36 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
     fixed.objects.front().ref = child_text(xmlDocGetRootElement(doc.get()), "account");
   }
   const auto out = engine_->submit("msg:" + message.id, fixed, true);
+  switch (out.kind) {
+    case SendOutcome::Kind::kSent:
+    case SendOutcome::Kind::kQueued:
+      return plugin::DeliveryResult::delivered();
+    case SendOutcome::Kind::kTransient:
+      return plugin::DeliveryResult::retry(out.reason);
+    case SendOutcome::Kind::kRejected:
+      return plugin::DeliveryResult::rejected(out.reason);
+  }
+  return plugin::DeliveryResult::retry("unknown send outcome");
+}
+
+plugin::DeliveryResult GisZhkhAdapter::deliver_reading(const plugin::Envelope& message) {
+  std::string ref = message.id;
+  try {
+    auto doc = parse_xml(message.body, "message " + message.id);
+    xmlNodePtr root = xmlDocGetRootElement(doc.get());
+    auto meter = child_text(root, "meterId");
+    if (meter.empty()) meter = child_text(root, "serialNumber");
+    ref = meter + "@" + child_text(root, "takenAt");
+  } catch (const std::exception& e) {
+    return plugin::DeliveryResult::rejected(e.what());
+  }
+  std::vector<Refused> refused;
+  const auto req = build_import_readings({{ref, message.body}}, nsi_resources_, refused);
+  if (req.objects.empty()) {
+    return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
+                                                            : refused.front().reason);
+  }
+  const auto out = engine_->submit("msg:" + message.id, req, true);
   switch (out.kind) {
     case SendOutcome::Kind::kSent:
     case SendOutcome::Kind::kQueued:

@@ -12,6 +12,7 @@
 
 #include "exchange_engine.h"
 #include "hub/plugin/sdk.h"
+#include "operations/readings.h"
 
 namespace hub::adapters::gis_zhkh {
 
@@ -32,6 +33,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   ExchangeEngine& engine() { return *engine_; }
 
  private:
+  plugin::DeliveryResult deliver_reading(const plugin::Envelope& message);
   plugin::JobResult import_accounts();
   plugin::JobResult sync_accounts();
   plugin::JobResult poll_all();
@@ -43,6 +45,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   std::size_t poll_batch_;
   std::chrono::milliseconds poll_interval_;
   std::string report_dir_;
+  std::map<std::string, NsiRef> nsi_resources_;
   std::unique_ptr<ExchangeEngine> engine_;
   std::mutex health_mu_;
   std::string last_error_;

@@ -155,3 +155,42 @@ TEST(GisRequests, ExternalStateBodiesAreCanonical) {
       schemas->validate("external.state", hub::xml::parse_xml(gis::external_state_body(r), "error"))
           .empty());
 }
+
+#include "operations/readings.h"
+
+namespace {
+
+std::string reading(const std::string& values, const std::string& extra = "") {
+  return "<c:meterReading xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>M1</c:meterId>"
+         "<c:account>100234</c:account><c:resource>cold_water</c:resource>" +
+         values +
+         "<c:channel>portal</c:channel><c:takenAt>2026-11-22T18:40:00+03:00</c:takenAt>"
+         "<c:period>2026-11</c:period>" +
+         extra + "</c:meterReading>";
+}
+
+}  // namespace
+
+TEST(GisRequests, ReadingsMapToOneRateAndElectricValuesThatValidate) {
+  const auto resources = gis::parse_nsi_resources({"cold_water=1:" + gis::new_guid()});
+  const std::string guid = "<c:gisMeterGuid>" + gis::new_guid() + "</c:gisMeterGuid>";
+  std::vector<gis::Refused> refused;
+  const auto req = gis::build_import_readings(
+      {{"one-rate", reading("<c:value zone=\"total\">312.45678901</c:value>", guid)},
+       {"electric", reading("<c:value zone=\"day\">1200.5</c:value><c:value zone=\"night\">"
+                            "800</c:value>",
+                            guid)},
+       {"no-guid", reading("<c:value zone=\"total\">1</c:value>")},
+       {"bad-resource", reading("<c:value zone=\"total\">1</c:value>", guid)
+                            .replace(reading("", "").find("cold_water"), 10, "heat")}},
+      resources, refused);
+  ASSERT_EQ(req.objects.size(), 2u) << (refused.empty() ? "" : refused.front().reason);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].reason.find("/c:meterReading/c:gisMeterGuid"), std::string::npos);
+  EXPECT_NE(refused[1].reason.find("nsi_resources"), std::string::npos) << refused[1].reason;
+  EXPECT_NE(req.body.find("<mdb:MeteringValue>312.4567890</mdb:MeteringValue>"), std::string::npos);
+  EXPECT_NE(req.body.find("<mdb:MeteringValueT2>800</mdb:MeteringValueT2>"), std::string::npos);
+  const auto issues = package()->validate_soap(wrap(req));
+  EXPECT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
+  EXPECT_THROW(gis::parse_nsi_resources({"cold_water"}), std::invalid_argument);
+}
