@@ -85,8 +85,7 @@ inline std::string invalid_body(const std::vector<plugin::Envelope>& envelopes) 
 }
 
 /// The text of the first element named `local` (any prefix) in `xml`, "" when absent.
-inline std::string element(const std::string& xml, const std::string& local,
-                           std::size_t from = 0) {
+inline std::string element(const std::string& xml, const std::string& local, std::size_t from = 0) {
   const std::string open = ":" + local + ">";
   auto p = xml.find(open, from);
   if (p == std::string::npos) return {};

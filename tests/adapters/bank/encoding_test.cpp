@@ -115,8 +115,7 @@ TEST(EncodingSniff, Utf8WithADamagedLineIsStillUtf8) {
   EXPECT_FALSE(is_valid_utf8(text));
   EXPECT_EQ(sniff_encoding(text, Encoding::kCp1251), Encoding::kUtf8);
   // Real cp1251 text is not mistaken for it.
-  EXPECT_EQ(sniff_encoding(encode(kStatement, Encoding::kCp1251), std::nullopt),
-            Encoding::kCp1251);
+  EXPECT_EQ(sniff_encoding(encode(kStatement, Encoding::kCp1251), std::nullopt), Encoding::kCp1251);
 }
 
 TEST(EncodingSniff, FindsEachCodePageWithoutADeclaration) {

@@ -54,8 +54,8 @@ std::string key_tail(const StatementLine& l) {
   const std::string who = !other.account.empty() ? other.account
                           : !other.inn.empty()   ? other.inn
                                                  : std::string("-");
-  return l.statement_account + ":" + l.booked_on + ":" + l.direction + ":" + l.kind + ":" +
-         l.date + ":" + l.number + ":" + who + ":" + std::to_string(l.amount_kopecks);
+  return l.statement_account + ":" + l.booked_on + ":" + l.direction + ":" + l.kind + ":" + l.date +
+         ":" + l.number + ":" + who + ":" + std::to_string(l.amount_kopecks);
 }
 
 plugin::Envelope base(const std::string& type, const StatementMessageOptions& o) {
