@@ -1,6 +1,7 @@
 // exportOrgRegistry (organizations-registry-common), exportNsiItem / exportNsiPagingItem
 // (nsi-common) and exportHouseData (house-management): read-only registries whose content the
-// control API seeds (organisations, houses) or the emulator generates (NSI dictionaries).
+// control API seeds (organisations, houses, appeals) or the emulator generates (NSI dictionaries);
+// exportAppeal (appeals).
 
 #include <algorithm>
 
@@ -159,6 +160,66 @@ OpResult export_house(OpContext& c) {
   return {{}, {}, out};
 }
 
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto j = s.find(' ', i);
+    if (j == std::string::npos) j = s.size();
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+// exportAppeal: appeals residents filed in GIS (seeded by the control API).
+OpResult export_appeals(OpContext& c) {
+  Store& s = c.store;
+  std::vector<std::string> guids, numbers, houses;
+  for (xmlNodePtr n : kids(c.request, "AppealGUID")) guids.push_back(text_of(n));
+  for (xmlNodePtr n : kids(c.request, "AppealNumber")) numbers.push_back(text_of(n));
+  for (xmlNodePtr n : kids(c.request, "FIASHouseGuid")) houses.push_back(text_of(n));
+  const std::string from = kid_text(c.request, "StartDate"), to = kid_text(c.request, "EndDate");
+  std::vector<std::string> statuses;
+  if (xmlNodePtr st = kid(c.request, "StatusOfAppeal")) {
+    for (xmlNodePtr n : kids(st)) {
+      const std::string name = local_name(n);
+      statuses.push_back(name == "NotSent" ? "" : name == "Sent" ? "Send" : name);
+    }
+  }
+  auto in = [](const std::vector<std::string>& v, const std::string& x) {
+    return v.empty() || std::find(v.begin(), v.end(), x) != v.end();
+  };
+  std::string out;
+  for (const AppealRec& a : s.appeals) {
+    const std::string date = a.created.substr(0, 10);
+    if (!in(guids, a.guid) || !in(numbers, a.number) || !in(houses, a.fias_house) ||
+        !in(statuses, a.status))
+      continue;
+    if ((!from.empty() && date < from) || (!to.empty() && date > to)) continue;
+    out += "<ap:ExportAppealResult>";
+    element(out, "ap:AppealGUID", a.guid);
+    out += "<ap:ApplicantInfo><ap:Person>";
+    auto name = words(a.author);
+    element(out, "ap:Surname", name.size() > 0 ? name[0] : "Заявитель");
+    element(out, "ap:FirstName", name.size() > 1 ? name[1] : "-");
+    if (name.size() > 2) element(out, "ap:Patronymic", name[2]);
+    out += "</ap:Person></ap:ApplicantInfo>";
+    element(out, "ap:AppealNumber", a.number);
+    element(out, "ap:AppealCreateDate", date);
+    element(out, "ap:AnotherTopic", "Прочее");
+    if (!a.fias_house.empty()) element(out, "ap:FIASHouseGuid", a.fias_house);
+    out += "<ap:OKTMO>";
+    element(out, "base:code", "45000000");
+    out += "</ap:OKTMO>";
+    element(out, "ap:AppealText", a.text);
+    element(out, "ap:AppealStatus", a.status);
+    out += "</ap:ExportAppealResult>";
+  }
+  if (out.empty()) return {kNoObjects, kNoObjectsText, {}};
+  return {{}, {}, out};
+}
+
 }  // namespace
 
 void register_registry_operations(std::map<std::string, Handler>& out) {
@@ -166,6 +227,7 @@ void register_registry_operations(std::map<std::string, Handler>& out) {
   out["exportNsiItem"] = [](OpContext& c) { return export_nsi(c, false); };
   out["exportNsiPagingItem"] = [](OpContext& c) { return export_nsi(c, true); };
   out["exportHouseData"] = export_house;
+  out["exportAppeal"] = export_appeals;
 }
 
 }  // namespace hub::adapters::gis_zhkh::emulator

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <libxml/tree.h>
 
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -827,6 +828,29 @@ TEST_F(EmulatorTest, PaymentDocumentsImportExportWithdrawAndPaymentNotices) {
   EXPECT_EQ(first(all(unknown.payload, "ImportResult")[1], "ErrorCode"), "INT002000");
 }
 
+TEST_F(EmulatorTest, AppealsFiledInGisAreExported) {
+  const std::string house = "7d1c2a3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  HttpReply seeded = emu().control("POST", "appeals",
+                                   R"({"text":"Не работает лифт","fias_house_guid":")" + house +
+                                       R"(","author":"Петров Петр Петрович","number":"A-77"})");
+  ASSERT_EQ(seeded.status, 200) << seeded.body;
+  const std::string appeals_path = "/ext-bus-appeals-service/services/AppealsAsync";
+  auto query = [&](const std::string& criteria) {
+    std::string body =
+        "<ap:exportAppealRequest xmlns:ap=\"http://dom.gosuslugi.ru/schema/integration/appeals/\"" +
+        kLibNs + " Id=\"signed-data-container\" base:version=\"14.8.0.1\">" + criteria +
+        "</ap:exportAppealRequest>";
+    return wait_done(emu(), appeals_path, send(emu(), appeals_path, "exportAppeal", request(body)));
+  };
+  Response r = query("<ap:FIASHouseGuid>" + house + "</ap:FIASHouseGuid>");
+  ASSERT_EQ(all(r.payload, "ExportAppealResult").size(), 1u) << r.http.body;
+  EXPECT_EQ(first(r.payload, "AppealText"), "Не работает лифт");
+  EXPECT_EQ(first(r.payload, "Surname"), "Петров");
+  EXPECT_NE(seeded.body.find(first(r.payload, "AppealGUID")), std::string::npos);
+  EXPECT_EQ(first(query("<ap:AppealNumber>A-0</ap:AppealNumber>").payload, "ErrorCode"),
+            "INT002012");
+}
+
 TEST_F(EmulatorTest, OrgRegistryNsiPagesAndHouse) {
   HttpReply org = emu().control(
       "POST", "orgs",
@@ -880,6 +904,79 @@ TEST_F(EmulatorTest, OrgRegistryNsiPagesAndHouse) {
                      "hm:exportHouseRequest>";
   Response h = wait_done(emu(), kHmPath, send(emu(), kHmPath, "exportHouseData", request(body)));
   EXPECT_NE(house.body.find(first(h.payload, "HouseGUID")), std::string::npos) << h.http.body;
+}
+
+}  // namespace
+}  // namespace hub::testing
+
+namespace hub::testing {
+namespace {
+
+// The rate the gis-adapter's benchmark relies on (~50 requests/s with validation and GOST
+// verification on a shared 2-core machine): signed importAccountData requests of 100 accounts
+// each from 4 keep-alive connections, then a getState for each. Requests are signed beforehand;
+// only the emulator's work (and the loopback HTTP) is timed.
+TEST(EmulatorThroughput, ImportAccountsOfOneHundredPerRequest) {
+  EmulatorProcess e({"--delays", "0,0"});
+  constexpr int kRequests = 200, kThreads = 4;
+  std::vector<std::string> envelopes;
+  for (int i = 0; i < kRequests; ++i) {
+    std::vector<Account> accounts(100);
+    for (int j = 0; j < 100; ++j) accounts[j].number = "LS-B-" + std::to_string(i * 100 + j);
+    envelopes.push_back(request(import_accounts_body(accounts)));
+  }
+  std::vector<std::string> guids(kRequests);
+  std::atomic<int> next{0}, failures{0};
+  auto run = [&](auto&& body) {
+    std::vector<std::thread> threads;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(e.port()));
+        session.setKeepAlive(true);
+        for (int i; (i = next++) < kRequests;) {
+          if (!body(session, i)) ++failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    next = 0;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto post = [&](Poco::Net::HTTPClientSession& session, const std::string& action,
+                  const std::string& body) {
+    Poco::Net::HTTPRequest req("POST", kHmPath, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setContentType("text/xml; charset=utf-8");
+    req.set("SOAPAction", "\"urn:" + action + "\"");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    std::string out;
+    Poco::StreamCopier::copyToString(session.receiveResponse(resp), out);
+    return std::make_pair(resp.getStatus(), out);
+  };
+  const double send_s = run([&](Poco::Net::HTTPClientSession& s, int i) {
+    auto [status, body] = post(s, "importAccountData", envelopes[i]);
+    auto at = body.find("<base:MessageGUID>", body.find("<base:Ack>"));
+    if (status != 200 || at == std::string::npos) return false;
+    guids[i] = body.substr(at + 18, 36);
+    return true;
+  });
+  ASSERT_EQ(failures.load(), 0);
+  std::vector<std::string> polls;
+  for (const auto& g : guids) polls.push_back(request(get_state_body(g), false));
+  const double poll_s = run([&](Poco::Net::HTTPClientSession& s, int i) {
+    auto [status, body] = post(s, "getState", polls[i]);
+    return status == 200 &&
+           body.find("<base:RequestState>3</base:RequestState>") != std::string::npos &&
+           body.find("CommonResult") != std::string::npos;
+  });
+  EXPECT_EQ(failures.load(), 0);
+  const double send_rate = kRequests / send_s, poll_rate = kRequests / poll_s;
+  std::cout << "emulator: " << send_rate
+            << " importAccountData/s (100 accounts, validated + GOST-verified), " << poll_rate
+            << " getState/s (result of 100 validated)\n";
+  EXPECT_GT(send_rate, 20.0) << "far below what the benchmark needs";
 }
 
 }  // namespace
