@@ -263,22 +263,23 @@ std::string balance(const std::string& opening, const std::string& in, const std
 }
 
 TEST_F(ClientBankParserTest, IncomingPaymentsNamingThePayerBecomePaymentReceived) {
-  const std::string text =
-      statement({incoming("5071", "2345.67", "Оплата ЖКУ за октябрь 2026 г. л/с 100234. Без НДС",
-                          "40817810500001234567"),
-                 incoming("12", "1500.00", "///ЖКУ34АА011432-01///ИПД;оплата за 11.2026",
-                          "40817810500007654321"),
-                 incoming("13", "800", "Оплата ЕЛС 34АА011432", "40817810500001111111"),
-                 incoming("14", "100.50", "Благотворительный взнос", "40817810500002222222"),
-                 outgoing("318", "200000.00")},
-                balance("1250000.00", "4746.17", "200000.00", "1054746.17"));
+  const std::string text = statement(
+      {incoming("5071", "2345.67", "Оплата ЖКУ за октябрь 2026 г. л/с 100234. Без НДС",
+                "40817810500001234567"),
+       incoming("12", "1500.00", "///ЖКУ34АА011432-01///ИПД;оплата за 11.2026",
+                "40817810500007654321"),
+       incoming("13", "800", "Оплата ЕЛС 34АА011432", "40817810500001111111"),
+       incoming("14", "100.50", "Благотворительный взнос", "40817810500002222222"),
+       outgoing("318", "200000.00"),
+       incoming("15", "1000.00", "Субсидия на капремонт, л/с 0812345", "03100643000000015400")},
+      balance("1250000.00", "5746.17", "200000.00", "1055746.17"));
   const auto file = write("kl_to_1c.txt", to_encoding(text, Encoding::kCp1251));
   auto p = parse(file);
   ASSERT_TRUE(p.outcome.accepted) << (p.outcome.fatal.empty() ? "" : p.outcome.fatal[0].reason);
   EXPECT_EQ(invalid_body(p.sink.envelopes), "");
   EXPECT_TRUE(summary_has(p.outcome,
-                          "\"documents\":5,\"lines\":5,\"skipped\":0,"
-                          "\"sum_kopecks\":20474617,\"incoming_kopecks\":474617,"
+                          "\"documents\":6,\"lines\":6,\"skipped\":0,"
+                          "\"sum_kopecks\":20574617,\"incoming_kopecks\":574617,"
                           "\"outgoing_kopecks\":20000000,\"payments\":3,"
                           "\"payments_kopecks\":464567,"))
       << p.outcome.summary;
@@ -288,7 +289,7 @@ TEST_F(ClientBankParserTest, IncomingPaymentsNamingThePayerBecomePaymentReceived
   const auto payments = p.sink.of("payment.received");
   const auto lines = p.sink.of("bank_statement.line");
   ASSERT_EQ(payments.size(), 3u);
-  ASSERT_EQ(lines.size(), 5u);
+  ASSERT_EQ(lines.size(), 6u);
   EXPECT_EQ(p.sink.of("bank_statement.summary").size(), 1u);
 
   const std::string& first = payments[0]->body;
@@ -317,6 +318,9 @@ TEST_F(ClientBankParserTest, IncomingPaymentsNamingThePayerBecomePaymentReceived
   EXPECT_EQ(lines[3]->body.find("payerReference"), std::string::npos);
   EXPECT_EQ(element(lines[4]->body, "direction"), "out");
   EXPECT_EQ(lines[4]->body.find("payerReference"), std::string::npos);
+  // Treasury money names the treasury's own л/с: not a resident's payment.
+  EXPECT_EQ(element(lines[5]->body, "direction"), "in");
+  EXPECT_EQ(lines[5]->body.find("payerReference"), std::string::npos);
   // A line and its payment are handed over in the same batch, positioned at КонецДокумента.
   EXPECT_EQ(p.sink.positions.size(), 1u);
 }

@@ -53,6 +53,8 @@ TEST(ClientBankPayerReference, PersonalAccountAfterItsKeyword) {
   // No number after the keyword, or a keyword inside a word: nothing.
   EXPECT_EQ(ref("Оплата по лицевому счету. Без НДС"), "-");
   EXPECT_EQ(ref("Услуги ООО ЛСК за ноябрь"), "-");
+  // 20 digits after the keyword are a bank account, not a personal one.
+  EXPECT_EQ(ref("по реестру, л/с 40702810900000012345"), "-");
 }
 
 TEST(ClientBankPayerReference, GisIdentifiers) {

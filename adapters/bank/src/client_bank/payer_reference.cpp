@@ -208,9 +208,13 @@ std::optional<PayerReference> find_account(const Text& t, const Text& f) {
       while (end < t.size() && account_char(t[end])) ++end;
       while (end > j && (t[end - 1] == U'.' || t[end - 1] == U':')) --end;
       if (end == j || end - j > 30) continue;
-      bool digit = false;
-      for (std::size_t k = j; k < end; ++k) digit = digit || is_digit(t[k]);
+      bool digit = false, all_digits = true;
+      for (std::size_t k = j; k < end; ++k) {
+        digit = digit || is_digit(t[k]);
+        all_digits = all_digits && is_digit(t[k]);
+      }
       if (!digit) continue;
+      if (all_digits && end - j == 20) continue;  // a bank account written after "л/с"
       return PayerReference{PayerReference::Kind::kAccount, to_utf8(t.substr(j, end - j))};
     }
   }

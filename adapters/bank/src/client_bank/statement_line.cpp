@@ -231,7 +231,12 @@ StatementLineResult build_statement_line(const ExchangeSection& d,
   l.budget_number = c.text("ПоказательНомера", kNameMax);
   l.budget_date = c.text("ПоказательДаты", kNameMax);
   l.budget_type = c.text("ПоказательТипа", kNameMax);
-  if (l.direction == "in") l.reference = find_payer_reference(l.purpose);
+  // Treasury and budget money (subsidies, refunds) names the treasury's own "л/с" in the
+  // purpose: never a resident's account.
+  const bool budget = payer_acc.rfind("03", 0) == 0 || payer_acc.rfind("40101", 0) == 0 ||
+                      payer_acc.rfind("40102", 0) == 0 || !l.budget_kbk.empty() ||
+                      !l.budget_status.empty();
+  if (l.direction == "in" && !budget) l.reference = find_payer_reference(l.purpose);
 
   if (ok) r.line = std::move(l);
   return r;
