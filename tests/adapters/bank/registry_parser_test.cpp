@@ -256,6 +256,26 @@ TEST_F(RegistryParserTest, BadLinesAreReportedAndTheRestEmitted) {
   EXPECT_NE(out.summary.find("\"errors\":6"), std::string::npos) << out.summary;
 }
 
+TEST_F(RegistryParserTest, CharactersXmlCannotHoldAreAPerLineError) {
+  // UTF-8 U+FFFF in a name, a control character in another line: reported, the rest goes.
+  const std::string text =
+      sber_line("8626", "20/11/2026", "1", "1.00", "CLIENTNO:1;FIO:A\xEF\xBF\xBF") +
+      sber_line("8626", "20/11/2026", "2", "1.00", "CLIENTNO:2;FIO:B\x01") +
+      sber_line("8626", "20/11/2026", "3", "1.00", "CLIENTNO:3;FIO:Ян") + "=;3;3.00\r\n";
+  CaptureSink sink;
+  auto out = parse("vtb_partner", "", sink);  // (warm-up of another layout: refused, empty)
+  EXPECT_FALSE(out.accepted);
+  out = parse("sber_payments", text, sink);
+  ASSERT_TRUE(out.accepted) << out.fatal.at(0).reason;
+  ASSERT_EQ(sink.count("payment.received"), 1u);
+  expect_valid(sink);
+  ASSERT_EQ(sink.errors.size(), 2u);
+  EXPECT_EQ(sink.errors[0].line, 1);
+  EXPECT_EQ(sink.errors[0].reason,
+            "the line holds characters XML cannot carry (control characters, U+FFFE, U+FFFF)");
+  EXPECT_EQ(sink.errors[1].line, 2);
+}
+
 TEST_F(RegistryParserTest, BatchesCarryTheLineReachedAndResumeSkipsCommittedLines) {
   std::string text;
   for (int i = 1; i <= 5; ++i) {

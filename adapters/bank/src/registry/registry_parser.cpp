@@ -274,7 +274,9 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
       r.line = n;
       errors.clear();
       if (has_control_chars(text)) {
-        errors.push_back({"", "the line holds control characters"});
+        errors.push_back(
+            {"",
+             "the line holds characters XML cannot carry (control characters, U+FFFE, U+FFFF)"});
       } else if (reader.read(text, r, errors) &&
                  std::all_of(errors.begin(), errors.end(),
                              [](const FieldError& e) { return e.reading; })) {

@@ -211,7 +211,9 @@ bool has_control_chars(std::string_view s) {
   for (unsigned char c : s) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
   }
-  return false;
+  // U+FFFE and U+FFFF are valid UTF-8 but not XML characters: Ingress would refuse the batch.
+  return s.find("\xEF\xBF\xBE") != std::string_view::npos ||
+         s.find("\xEF\xBF\xBF") != std::string_view::npos;
 }
 
 }  // namespace hub::bank

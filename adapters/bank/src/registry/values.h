@@ -45,7 +45,8 @@ std::string format_period(std::string_view period, std::string_view format);
 /// digits in all -> "12345.6" (canonical Quantity). nullopt otherwise.
 std::optional<std::string> parse_quantity(std::string_view text);
 
-/// True when `s` is valid as an XSD string of the canonical model: no control characters but tab.
+/// True when `s` holds what an XML string of the canonical model cannot: control characters
+/// other than tab, U+FFFE, U+FFFF.
 bool has_control_chars(std::string_view s);
 
 }  // namespace hub::bank
