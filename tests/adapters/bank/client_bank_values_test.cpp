@@ -53,6 +53,11 @@ TEST(ClientBankPayerReference, PersonalAccountAfterItsKeyword) {
   // No number after the keyword, or a keyword inside a word: nothing.
   EXPECT_EQ(ref("Оплата по лицевому счету. Без НДС"), "-");
   EXPECT_EQ(ref("Услуги ООО ЛСК за ноябрь"), "-");
+  // Two different accounts: none is taken; the same one twice is fine.
+  std::string several;
+  EXPECT_EQ(find_payer_reference("л/с 100234 и л/с 100235", &several), std::nullopt);
+  EXPECT_EQ(several, "100234, 100235");
+  EXPECT_EQ(ref("л/с 100234 (л/с 100234)"), "account:100234");
   // 20 digits after the keyword are a bank account, not a personal one.
   EXPECT_EQ(ref("по реестру, л/с 40702810900000012345"), "-");
 }

@@ -171,8 +171,10 @@ bool account_char(char32_t c) {
            c == 0xA0 || c == U'"' || c == 0xAB || c == 0xBB);
 }
 
-std::optional<PayerReference> find_account(const Text& t, const Text& f) {
-  for (std::size_t i = 0; i < f.size(); ++i) {
+/// The first personal account at or after `from`; `next` is where the search may go on.
+std::optional<PayerReference> find_account(const Text& t, const Text& f, std::size_t from,
+                                           std::size_t& next) {
+  for (std::size_t i = from; i < f.size(); ++i) {
     if (i > 0 && is_letter(f[i - 1])) continue;
     // "единый лицевой счёт" is the ЕЛС, found with the GIS identifiers.
     if ((i >= 7 && f.compare(i - 7, 7, U"единый ") == 0) ||
@@ -215,6 +217,7 @@ std::optional<PayerReference> find_account(const Text& t, const Text& f) {
       }
       if (!digit) continue;
       if (all_digits && end - j == 20) continue;  // a bank account written after "л/с"
+      next = end;
       return PayerReference{PayerReference::Kind::kAccount, to_utf8(t.substr(j, end - j))};
     }
   }
@@ -256,10 +259,21 @@ const char* element_of(PayerReference::Kind kind) {
   return "account";
 }
 
-std::optional<PayerReference> find_payer_reference(std::string_view purpose_utf8) {
+std::optional<PayerReference> find_payer_reference(std::string_view purpose_utf8,
+                                                   std::string* ambiguous) {
   const Text t = to_utf32(purpose_utf8);
   const Text f = folded(t);
-  if (auto a = find_account(t, f)) return a;
+  std::size_t next = 0;
+  if (auto a = find_account(t, f, 0, next)) {
+    // Several different accounts in one payment: splitting it is guesswork, so none is taken.
+    for (std::size_t from = next; auto b = find_account(t, f, from, next); from = next) {
+      if (b->value != a->value) {
+        if (ambiguous) *ambiguous = a->value + ", " + b->value;
+        return std::nullopt;
+      }
+    }
+    return a;
+  }
   return find_gis(t, f);
 }
 

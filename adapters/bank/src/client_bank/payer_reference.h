@@ -21,8 +21,11 @@ struct PayerReference {
 const char* element_of(PayerReference::Kind kind);
 
 /// The explicit personal account wins (it is the organisation's own key), then the most specific
-/// GIS identifier (ИПД, ИЖКУ, ЕЛС). nullopt when the purpose names none.
-std::optional<PayerReference> find_payer_reference(std::string_view purpose_utf8);
+/// GIS identifier (ИПД, ИЖКУ, ЕЛС). nullopt when the purpose names none — or several different
+/// personal accounts, which `ambiguous` (when given) then lists: one payment for two accounts
+/// cannot be split from the purpose alone.
+std::optional<PayerReference> find_payer_reference(std::string_view purpose_utf8,
+                                                   std::string* ambiguous = nullptr);
 
 /// "YYYY-MM" from "за ноябрь 2026", "ноября 2026 г.", "11.2026", "11/2026", "период 11-2026";
 /// nullopt when the purpose names no month.

@@ -236,7 +236,15 @@ StatementLineResult build_statement_line(const ExchangeSection& d,
   const bool budget = payer_acc.rfind("03", 0) == 0 || payer_acc.rfind("40101", 0) == 0 ||
                       payer_acc.rfind("40102", 0) == 0 || !l.budget_kbk.empty() ||
                       !l.budget_status.empty();
-  if (l.direction == "in" && !budget) l.reference = find_payer_reference(l.purpose);
+  if (l.direction == "in" && !budget) {
+    std::string several;
+    l.reference = find_payer_reference(l.purpose, &several);
+    if (!several.empty()) {
+      c.error("НазначениеПлатежа", "the purpose names several personal accounts (" + several +
+                                       "): not published as payment.received, to be attributed "
+                                       "by hand");
+    }
+  }
 
   if (ok) r.line = std::move(l);
   return r;
