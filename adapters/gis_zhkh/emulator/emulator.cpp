@@ -15,11 +15,13 @@
 #include <Poco/URI.h>
 
 #include <atomic>
+#include <cctype>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "hub/core/error.h"
+#include "hub/crypto/xml_signer.h"
 #include "hub/crypto/xml_verifier.h"
 #include "hub/xml/document.h"
 #include "hub/xml/schema_set.h"
@@ -101,6 +103,7 @@ struct GisEmulator::Impl {
   std::atomic<int> signatures{0};
   std::atomic<bool> validate_responses{true};
   Clock::time_point started = Clock::now();
+  std::unique_ptr<crypto::XmlSigner> signer;  // responses, when configured
   std::unique_ptr<Poco::ThreadPool> pool;
   std::unique_ptr<Poco::Net::HTTPServer> server;
   int bound_port = 0;
@@ -115,6 +118,13 @@ struct GisEmulator::Impl {
     to_state3_ms = static_cast<long>(o.to_state3.count());
     signatures = static_cast<int>(o.signatures);
     validate_responses = o.validate_responses;
+    if (!o.sign_key.empty()) {
+      crypto::SigningKeyOptions k;
+      k.profile = o.sign_profile;
+      k.key_file = o.sign_key;
+      k.cert_file = o.sign_cert;
+      signer = crypto::XmlSigner::open(k);
+    }
     store.max_accounts = o.max_accounts;
     store.max_messages = o.max_messages;
   }
@@ -332,13 +342,15 @@ struct GisEmulator::Impl {
     }
     if (!prefix)
       throw FaultAnswer{"Server", "EMULATOR", "no response prefix for service " + svc.name};
-    std::string body = std::string("<") + prefix + ":getStateResult" +
-                       namespace_declarations(svc.name) + " base:version=\"" + version + "\">";
+    std::string body =
+        std::string("<") + prefix + ":getStateResult" + namespace_declarations(svc.name) +
+        (signer ? " Id=\"signed-data-container\"" : "") + " base:version=\"" + version + "\">";
     element(body, "base:RequestState", std::to_string(state));
     element(body, "base:MessageGUID", guid);
     body += content + "</" + prefix + ":getStateResult>";
     std::string out = envelope(result_header(GuidMint::random()), body);
     if (validate_responses) check_response(out);
+    if (signer) out = signer->sign(out, "getStateResult");
     return {200, "text/xml; charset=utf-8", std::move(out)};
   }
 
@@ -541,6 +553,16 @@ struct GisEmulator::Impl {
         }
       }
       if (!ok) return {401, "text/plain; charset=utf-8", "HTTP Basic authentication required\n"};
+    }
+    if (!o.cert_fingerprint.empty()) {
+      std::string got = req.get("X-Client-Cert-Fingerprint", "");
+      std::string want = o.cert_fingerprint;
+      for (auto* x : {&got, &want})
+        for (auto& ch : *x) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (got != want) {
+        return {403, "text/plain; charset=utf-8",
+                "X-Client-Cert-Fingerprint missing or not the registered one\n"};
+      }
     }
     const xml::GisService* svc = pkg->service_by_path(path);
     if (!svc) return {404, "text/plain; charset=utf-8", "no GIS ZhKH service at " + path + "\n"};

@@ -30,7 +30,11 @@ struct EmulatorOptions {
   std::size_t max_accounts = 3'000'000;  ///< older accounts are forgotten beyond this
   std::size_t max_messages = 200'000;    ///< older messages are forgotten beyond this
   std::size_t max_request_bytes = 64u << 20;
-  std::string basic_auth;  ///< "user:password": SIT-style HTTP Basic required
+  std::string basic_auth;        ///< "user:password": SIT-style HTTP Basic required
+  std::string cert_fingerprint;  ///< SIT over plain HTTP: X-Client-Cert-Fingerprint required
+  /// Sign every getStateResult as GIS does (Id="signed-data-container", hub::crypto::XmlSigner);
+  /// empty sign_key = unsigned responses.
+  std::string sign_key, sign_cert, sign_profile;
   bool log_requests = false;
 };
 

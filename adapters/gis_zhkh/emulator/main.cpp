@@ -16,7 +16,9 @@ namespace {
   std::cerr
       << "usage: gis_zhkh_emulator [--port N] [--schemas DIR] [--delays MS1,MS2]\n"
          "         [--signatures require|verify|off] [--no-validate-responses] [--threads N]\n"
-         "         [--max-accounts N] [--max-messages N] [--basic-auth USER:PASSWORD] [--log]\n"
+         "         [--max-accounts N] [--max-messages N] [--basic-auth USER:PASSWORD]\n"
+         "         [--cert-fingerprint SHA1] [--sign-key KEY --sign-cert CERT [--sign-profile P]]\n"
+         "         [--log]\n"
          "  --port 0 (default) picks a free port; the first line printed is\n"
          "  'gis_zhkh_emulator listening on http://127.0.0.1:<port>'.\n";
   std::exit(why.empty() ? 0 : 2);
@@ -75,6 +77,14 @@ int main(int argc, char** argv) {
       o.max_messages = static_cast<std::size_t>(number(a, value()));
     else if (a == "--basic-auth")
       o.basic_auth = value();
+    else if (a == "--cert-fingerprint")
+      o.cert_fingerprint = value();
+    else if (a == "--sign-key")
+      o.sign_key = value();
+    else if (a == "--sign-cert")
+      o.sign_cert = value();
+    else if (a == "--sign-profile")
+      o.sign_profile = value();
     else if (a == "--log")
       o.log_requests = true;
     else if (a == "--help" || a == "-h")

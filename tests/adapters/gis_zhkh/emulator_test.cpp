@@ -15,6 +15,7 @@
 #include "../../hub/crypto/crypto_test_support.h"
 #include "emulator_process.h"
 #include "hub/crypto/xml_signer.h"
+#include "hub/crypto/xml_verifier.h"
 #include "hub/xml/document.h"
 #include "hub/xml/schema_set.h"
 
@@ -977,6 +978,48 @@ TEST(EmulatorThroughput, ImportAccountsOfOneHundredPerRequest) {
             << " importAccountData/s (100 accounts, validated + GOST-verified), " << poll_rate
             << " getState/s (result of 100 validated)\n";
   EXPECT_GT(send_rate, 20.0) << "far below what the benchmark needs";
+}
+
+}  // namespace
+}  // namespace hub::testing
+
+namespace hub::testing {
+namespace {
+
+// SIT-style access (HTTP Basic + X-Client-Cert-Fingerprint) and responses signed as GIS signs
+// them, verified here with hub::crypto.
+TEST(EmulatorStand, BasicAuthFingerprintAndSignedResponses) {
+  const auto& k = crypto::testing::test_keys();
+  EmulatorProcess e({"--delays", "0,0", "--basic-auth", "sit:secret", "--cert-fingerprint",
+                     "AB12CD34", "--sign-key", k.gost_key.string(), "--sign-cert",
+                     k.gost_cert.string()});
+  Account a;
+  a.number = "LS-SIT";
+  const std::string env = request(import_accounts_body({a}));
+  const std::vector<std::pair<std::string, std::string>> action{
+      {"SOAPAction", "\"urn:importAccountData\""}};
+  EXPECT_EQ(e.request("POST", kHmPath, env, "text/xml; charset=utf-8", action).status, 401);
+  auto with = [&](bool fingerprint, const std::string& op) {
+    std::vector<std::pair<std::string, std::string>> h{{"SOAPAction", "\"urn:" + op + "\""},
+                                                       {"Authorization", "Basic c2l0OnNlY3JldA=="}};
+    if (fingerprint) h.emplace_back("X-Client-Cert-Fingerprint", "ab12cd34");
+    return h;
+  };
+  EXPECT_EQ(
+      e.request("POST", kHmPath, env, "text/xml; charset=utf-8", with(false, "importAccountData"))
+          .status,
+      403);
+  Response ack = parse(
+      e.request("POST", kHmPath, env, "text/xml; charset=utf-8", with(true, "importAccountData")));
+  ASSERT_EQ(ack.http.status, 200) << ack.http.body;
+  const std::string guid = first(all(ack.payload, "Ack")[0], "MessageGUID");
+  Response state = parse(e.request("POST", kHmPath, request(get_state_body(guid), false),
+                                   "text/xml; charset=utf-8", with(true, "getState")));
+  ASSERT_EQ(first(state.payload, "RequestState"), "3") << state.http.body;
+  auto check = crypto::verify_xml_signature(state.http.body, "getStateResult");
+  EXPECT_TRUE(check.ok) << check.error;
+  EXPECT_EQ(check.signatures, 1u);
+  EXPECT_EQ(all(state.payload, "CommonResult").size(), 1u);
 }
 
 }  // namespace
