@@ -12,6 +12,7 @@
 #include "hub/plugin/exchange_state.h"
 #include "hub/plugin/xml_services.h"
 #include "operations/accounts.h"
+#include "operations/history.h"
 #include "operations/readings.h"
 #include "util.h"
 
@@ -96,6 +97,8 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"signing_profile", T::kString, "gost2012",
        "gost2012 (GOST R 34.10/34.11-2012-256, production) or rsa (test environments)"},
       {"signing_password", T::kSecret, "", "password of an encrypted key / PKCS#12"},
+      {"history_window", T::kDuration, "35d",
+       "readings_from_gis asks for values entered in GIS within this window"},
       {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
   };
 }
@@ -108,7 +111,8 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       poll_batch_(
           static_cast<std::size_t>(std::max<std::int64_t>(1, ctx.config().get_int("poll_batch")))),
       poll_interval_(ctx.config().get_duration("poll_interval")),
-      report_dir_(ctx.config().get_string("report_dir")) {
+      report_dir_(ctx.config().get_string("report_dir")),
+      history_window_(ctx.config().get_duration("history_window")) {
   const auto& c = ctx.config();
   xmlInitParser();
   {
@@ -162,6 +166,7 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   engine_ = std::make_unique<ExchangeEngine>(
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
   engine_->on_result("exportAccountData", handle_export_accounts);
+  engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
 }
 
 void GisZhkhAdapter::start() {
@@ -197,6 +202,10 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        ""},
       {"sync_accounts", "Fetch ELS / ИЖКУ / AccountGUID of placed accounts (exportAccountData)",
        ""},
+      {"readings_from_gis",
+       "Readings entered in GIS for meters with a GIS GUID (exportMeteringDeviceHistory) as "
+       "meter.reading",
+       ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
   };
@@ -206,6 +215,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "import_accounts") return import_accounts();
   if (job == "sync_accounts") return sync_accounts();
   if (job == "poll") return poll_all();
+  if (job == "readings_from_gis") return readings_from_gis();
   if (job == "report") return report();
   return plugin::JobResult::failure("gis_zhkh offers no job '" + job + "'");
 }
@@ -342,6 +352,33 @@ plugin::JobResult GisZhkhAdapter::sync_accounts() {
   }
   const std::string msg =
       std::to_string(accounts) + " accounts in " + std::to_string(requests) + " export requests";
+  if (!failures.empty())
+    return plugin::JobResult::failure(msg + "; first failure: " + failures.front());
+  return plugin::JobResult::success(msg);
+}
+
+plugin::JobResult GisZhkhAdapter::readings_from_gis() {
+  auto& store = ctx_.billing_export();
+  const auto since = format_date(ctx_.clock().now() - history_window_);
+  std::int64_t after = 0;
+  std::size_t requests = 0, meters = 0;
+  std::vector<std::string> failures;
+  for (;;) {
+    auto page =
+        store.page({"meter.upsert", plugin::ExportFilter::kWithExternalId, after, kHistoryLimit});
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<MeterInput> in;
+    for (auto& o : page) in.push_back({o.ref, std::move(o.body)});
+    auto req = build_export_history(in, since);
+    if (req.objects.empty()) continue;
+    const auto out = engine_->submit("readings_from_gis:" + new_guid(), req, false, false);
+    ++requests;
+    meters += req.objects.size();
+    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+  }
+  const std::string msg = std::to_string(meters) + " meters in " + std::to_string(requests) +
+                          " history requests since " + since;
   if (!failures.empty())
     return plugin::JobResult::failure(msg + "; first failure: " + failures.front());
   return plugin::JobResult::success(msg);

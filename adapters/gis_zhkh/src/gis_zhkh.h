@@ -37,6 +37,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   plugin::JobResult import_accounts();
   plugin::JobResult sync_accounts();
   plugin::JobResult poll_all();
+  plugin::JobResult readings_from_gis();
   plugin::JobResult report();
 
   plugin::Context& ctx_;
@@ -46,6 +47,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   std::chrono::milliseconds poll_interval_;
   std::string report_dir_;
   std::map<std::string, NsiRef> nsi_resources_;
+  std::chrono::milliseconds history_window_;
   std::unique_ptr<ExchangeEngine> engine_;
   std::mutex health_mu_;
   std::string last_error_;

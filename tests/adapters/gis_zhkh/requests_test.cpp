@@ -194,3 +194,123 @@ TEST(GisRequests, ReadingsMapToOneRateAndElectricValuesThatValidate) {
   EXPECT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
   EXPECT_THROW(gis::parse_nsi_resources({"cold_water"}), std::invalid_argument);
 }
+
+#include "operations/history.h"
+#include "xml_util.h"
+
+TEST(GisRequests, MeterHistoryRequestValidatesAndItsResultBecomesCanonicalReadings) {
+  const auto guid = gis::new_guid();
+  const std::string meter =
+      "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>CW-1</c:meterId>"
+      "<c:account>100234</c:account><c:resource>cold_water</c:resource><c:gisRootGuid>" +
+      guid + "</c:gisRootGuid></c:meterUpsert>";
+  const std::string electric_guid = gis::new_guid();
+  const std::string electric =
+      "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>EL-1</c:meterId>"
+      "<c:account>100235</c:account><c:resource>electricity</c:resource><c:gisRootGuid>" +
+      electric_guid + "</c:gisRootGuid></c:meterUpsert>";
+  const auto req = gis::build_export_history(
+      {{"CW-1", meter},
+       {"EL-1", electric},
+       {"no-guid", "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"/>"}},
+      "2026-11-01");
+  ASSERT_EQ(req.objects.size(), 2u);
+  EXPECT_TRUE(package()->validate_soap(wrap(req)).empty())
+      << hub::plugin::summarize(package()->validate_soap(wrap(req)));
+
+  // A getStateResult as GIS answers it (validated against the package first).
+  const std::string ns =
+      "xmlns:dm=\"http://dom.gosuslugi.ru/schema/integration/device-metering/\""
+      " xmlns:base=\"" +
+      std::string(gis::kBaseNs) +
+      "\" xmlns:mdb=\"http://dom."
+      "gosuslugi.ru/schema/integration/metering-device-base/\" xmlns:nsi=\"http://"
+      "dom.gosuslugi.ru/schema/integration/nsi-base/\"";
+  const std::string result =
+      "<dm:getStateResult " + ns +
+      " base:version=\"10.0.1.1\"><base:RequestState>3</base:RequestState>"
+      "<base:MessageGUID>" +
+      gis::new_guid() +
+      "</base:MessageGUID>"
+      "<dm:exportMeteringDeviceHistoryResult><dm:MeteringDeviceRootGUID>" +
+      guid +
+      "</dm:MeteringDeviceRootGUID><dm:OneRateDeviceValue><dm:Values><dm:CurrentValue>"
+      "<mdb:MunicipalResource><nsi:Code>1</nsi:Code><nsi:GUID>" +
+      gis::new_guid() +
+      "</nsi:GUID></mdb:MunicipalResource><mdb:MeteringValue>312.457</mdb:MeteringValue>"
+      "<mdb:EnterIntoSystem>2026-11-20T10:00:00+03:00</mdb:EnterIntoSystem>"
+      "<dm:DateValue>2026-11-20T00:00:00+03:00</dm:DateValue></dm:CurrentValue></dm:Values>"
+      "</dm:OneRateDeviceValue></dm:exportMeteringDeviceHistoryResult>"
+      "<dm:exportMeteringDeviceHistoryResult><dm:MeteringDeviceRootGUID>" +
+      electric_guid +
+      "</dm:MeteringDeviceRootGUID><dm:ElectricDeviceValue><dm:Values><dm:CurrentValue>"
+      "<mdb:MeteringValueT1>1200.5</mdb:MeteringValueT1><mdb:MeteringValueT2>800</"
+      "mdb:MeteringValueT2>"
+      "<mdb:EnterIntoSystem>2026-11-20T10:00:00+03:00</mdb:EnterIntoSystem>"
+      "<dm:DateValue>2026-11-21T00:00:00</dm:DateValue></dm:CurrentValue></dm:Values>"
+      "</dm:ElectricDeviceValue></dm:exportMeteringDeviceHistoryResult></dm:getStateResult>";
+  const auto issues = package()->validate(result);
+  ASSERT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
+  auto doc = gis::parse_xml(result, "result");
+  gis::ResultInput in{"gis",       "exportMeteringDeviceHistory",
+                      "ack",       std::chrono::system_clock::now(),
+                      req.objects, xmlDocGetRootElement(doc.get())};
+  const auto h = gis::handle_export_history(in);
+  ASSERT_EQ(h.messages.size(), 2u) << h.summary;
+  auto schemas = hub::xml::SchemaRegistry::load(std::string(HUB_SOURCE_DIR) + "/schemas/canonical");
+  for (const auto& m : h.messages) {
+    EXPECT_EQ(m.type, "meter.reading");
+    const auto bad = schemas->validate("meter.reading", hub::xml::parse_xml(m.body, "reading"));
+    EXPECT_TRUE(bad.empty()) << m.body << "\n" << (bad.empty() ? "" : bad.front().message);
+  }
+  EXPECT_NE(h.messages[0].body.find("<c:value zone=\"total\">312.457</c:value>"),
+            std::string::npos);
+  EXPECT_NE(h.messages[0].body.find("<c:channel>gis</c:channel>"), std::string::npos);
+  EXPECT_NE(h.messages[1].body.find("<c:value zone=\"night\">800</c:value>"), std::string::npos);
+  EXPECT_NE(h.messages[1].body.find("<c:takenAt>2026-11-21T00:00:00Z</c:takenAt>"),
+            std::string::npos);
+  // The same history again gives the same idempotency keys (nothing new in the journal).
+  const auto again = gis::handle_export_history(in);
+  EXPECT_EQ(again.messages[0].idempotency_key, h.messages[0].idempotency_key);
+}
+
+TEST(GisRequests, DeviceMeteringImportResultsCorrelateByTransportGuid) {
+  const auto resources = gis::parse_nsi_resources({"cold_water=1:" + gis::new_guid()});
+  std::vector<gis::Refused> refused;
+  const std::string g = "<c:gisMeterGuid>" + gis::new_guid() + "</c:gisMeterGuid>";
+  const auto req =
+      gis::build_import_readings({{"M1@a", reading("<c:value zone=\"total\">1</c:value>", g)},
+                                  {"M1@b", reading("<c:value zone=\"total\">2</c:value>", g)}},
+                                 resources, refused);
+  ASSERT_EQ(req.objects.size(), 2u);
+  // device-metering's ImportResult is a CommonResultType itself (house-management nests them).
+  const std::string result =
+      "<dm:getStateResult xmlns:dm=\"http://dom.gosuslugi.ru/schema/integration/device-metering/\""
+      " xmlns:base=\"" +
+      std::string(gis::kBaseNs) +
+      "\" base:version=\"10.0.1.1\">"
+      "<base:RequestState>3</base:RequestState><base:MessageGUID>" +
+      gis::new_guid() + "</base:MessageGUID><dm:ImportResult><base:TransportGUID>" +
+      req.objects[0].transport_guid +
+      "</base:TransportGUID><base:UpdateDate>2026-11-22T18:41:00Z</base:UpdateDate></"
+      "dm:ImportResult>"
+      "<dm:ImportResult><base:TransportGUID>" +
+      req.objects[1].transport_guid +
+      "</base:TransportGUID><base:Error><base:ErrorCode>SRV009001</"
+      "base:ErrorCode><base:Description>"
+      "Показание меньше "
+      "предыдущего</base:Description></base:Error></dm:ImportResult></dm:getStateResult>";
+  ASSERT_TRUE(package()->validate(result).empty())
+      << hub::plugin::summarize(package()->validate(result));
+  auto doc = gis::parse_xml(result, "result");
+  gis::ResultInput in{"gis",       req.operation,
+                      "ack",       std::chrono::system_clock::now(),
+                      req.objects, xmlDocGetRootElement(doc.get())};
+  const auto h = gis::import_results(in);
+  ASSERT_EQ(h.results.size(), 2u);
+  EXPECT_TRUE(h.results[0].errors.empty());
+  EXPECT_EQ(h.results[0].kind, "meter_reading");
+  EXPECT_EQ(h.results[0].ref, "M1@a");
+  ASSERT_EQ(h.results[1].errors.size(), 1u);
+  EXPECT_EQ(h.results[1].errors[0].first, "SRV009001");
+}

@@ -15,9 +15,18 @@ Handled import_results(const ResultInput& in) {
   }
   std::size_t ok = 0, failed = 0;
   for (xmlNodePtr ir : children(in.result, "ImportResult")) {
-    for (xmlNodePtr cr : elements(ir)) {
-      const auto name = local_name(cr);
-      if (name != "CommonResult" && name != "HomeManagementCommonResult") continue;
+    // house-management nests CommonResult in ImportResult; device-metering's ImportResult is
+    // itself a CommonResultType.
+    std::vector<xmlNodePtr> results;
+    if (child(ir, "TransportGUID")) {
+      results.push_back(ir);
+    } else {
+      for (xmlNodePtr cr : elements(ir)) {
+        const auto name = local_name(cr);
+        if (name == "CommonResult" || name == "HomeManagementCommonResult") results.push_back(cr);
+      }
+    }
+    for (xmlNodePtr cr : results) {
       ObjectResult r;
       r.transport_guid = child_text(cr, "TransportGUID");
       auto it = by_transport.find(lower(r.transport_guid));
