@@ -1,7 +1,8 @@
 // `zhkh-hub import bank --layout ...` against a running zhkh-hub (the real binary, bank.so loaded
 // from its config, the test database): a dry run reconciles and prints the totals as the last
 // JSON line without committing; the real run journals the payments, the dispatcher delivers them
-// to billing_store, and billing.payment holds them; the same file again is recognised.
+// to billing_store, and billing.payment holds them; the same file again is recognised. The
+// debt registry export runs from `zhkh-hub schedules run bank.export_debts`.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -35,7 +36,11 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
   const auto dir = hub::testing::make_temp_dir("zhkh-bank-cli");
   hub::testing::HubProcess hub(
       dir, db.conninfo(), kRoutes,
-      "adapters:\n  bank: {plugin: bank, layouts: " + testing::layouts_dir().string() + "}\n");
+      "adapters:\n  bank:\n    plugin: bank\n    layouts: " + testing::layouts_dir().string() +
+          "\n    outbox: " + (dir / "outbox").string() +
+          "\n    export_period: 2026-11\n    export_banks:\n"
+          "      - \"bank=sber; layout=debt_pipe; inn=1234567890; rs=40702810012345678912; "
+          "seq=001; org_name=УК\"\n");
   ASSERT_TRUE(hub.wait_ready()) << hub.logs();
 
   const auto file = dir / "sber_20261120.txt";
@@ -72,6 +77,25 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
   out = hub.cli("import bank --layout sber_payments " + file.string(), &rc);
   EXPECT_NE(out.find("already imported"), std::string::npos) << out;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'payment.received'"), "2");
+
+  // The debt registry from the CLI: account 100234 was charged 2000.00 for November and paid
+  // 1523.40 of it with the registry above.
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, payer_last_name) VALUES ('k1', '100234', "
+      "'Иванова');"
+      "INSERT INTO billing.charge (nkey, account, period, total_kopecks) VALUES "
+      "('c1', '100234', '2026-11', 200000);"
+      "UPDATE billing.payment SET account_id = (SELECT id FROM billing.account), status = "
+      "'identified' WHERE payer_account = '100234';");
+  out = hub.cli("schedules run bank.export_debts", &rc);
+  EXPECT_EQ(rc, 0) << out << hub.logs();
+  const auto registry = dir / "outbox/1234567890_40702810012345678912_001_1126.txt";
+  for (int i = 0; i < 100 && !fs::exists(registry); ++i) std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(fs::exists(registry)) << out << hub.logs();
+  EXPECT_EQ(testing::read_file(registry),
+            testing::in_encoding("100234|||Иванова||1|Квартплата УК|112026||47660|\r\n"
+                                 "=|1|47660|\r\n",
+                                 Encoding::kCp1251));
   hub.terminate();
   fs::remove_all(dir);
 }
