@@ -1,5 +1,7 @@
 // gis_zhkh_emulator: a GIS ZhKH SOAP emulator on 127.0.0.1 (see README.md).
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +40,9 @@ long number(const std::string& flag, const std::string& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Worker threads each parse and validate ~40 KB documents; without a cap every thread keeps
+  // its own malloc arena and the emulator's RSS grows by their peaks, not by its state.
+  mallopt(M_ARENA_MAX, 2);
   emu::EmulatorOptions o;
   o.schemas = std::filesystem::path(HUB_SHARED_DIR) / "schemas" / "gis_zhkh" / "16.3.0.0";
   for (int i = 1; i < argc; ++i) {

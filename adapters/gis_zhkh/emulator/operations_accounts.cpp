@@ -62,21 +62,25 @@ OpResult import_accounts(OpContext& c) {
         continue;
       }
       seq = *s.mint.parse(kAccount, guid);
-      rec->body = account_body(account, rec->created);
+      // CreationDate stays what the first import set, unless the update sends one.
+      const auto b = rec->body.find("<hm:CreationDate>"), e = rec->body.find("</hm:CreationDate>");
+      const std::string created = b != std::string::npos && e != std::string::npos
+                                      ? rec->body.substr(b + 17, e - b - 17)
+                                      : now_datetime();
+      rec->body = account_body(account, created);
       if (xmlNodePtr r = kid(account, "AccountReasons")) {
         rec->reasons.clear();
         copy_element(rec->reasons, r);
       }
       rec->number = kid_text(account, "AccountNumber");
-      rec->updated = now_datetime();
     } else {
       AccountRec rec;
-      rec.created = now_datetime();
-      rec.body = account_body(account, rec.created);
+      rec.body = account_body(account, now_datetime());
       if (xmlNodePtr r = kid(account, "AccountReasons")) copy_element(rec.reasons, r);
       rec.number = kid_text(account, "AccountNumber");
-      rec.house = first_house(account);
-      if (!rec.house.empty() && !s.houses.count(rec.house)) s.houses[rec.house] = "";
+      const std::string house = first_house(account);
+      rec.house = s.house_id(house);
+      if (!house.empty() && !s.houses.count(house)) s.houses[house] = "";
       seq = s.add_account(std::move(rec));
     }
     std::string extra = "<hm:ImportAccount>";
@@ -111,8 +115,8 @@ OpResult export_accounts(OpContext& c) {
   for (xmlNodePtr n : kids(c.request)) {
     const std::string name = local_name(n), value = text_of(n);
     if (name == "FIASHouseGuid") {
-      auto [b, e] = s.accounts_by_house.equal_range(value);
-      for (auto it = b; it != e; ++it) add(it->second);
+      if (auto h = s.house_ids.find(value); h != s.house_ids.end())
+        for (auto seq : s.accounts_of_house[h->second]) add(seq);
     } else if (name == "AccountGUID") {
       add(s.mint.parse(kAccount, value));
     } else if (name == "UnifiedAccountNumber") {

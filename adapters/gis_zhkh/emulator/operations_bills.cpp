@@ -128,7 +128,7 @@ OpResult export_documents(OpContext& c) {
       bool match = std::find(accounts.begin(), accounts.end(), d.account_guid) != accounts.end();
       if (!house.empty() && !match) {
         const AccountRec* a = s.account(d.account_guid);
-        match = a && a->house == house &&
+        match = a && s.house_name(a->house) == house &&
                 (std::find(numbers.begin(), numbers.end(), d.number) != numbers.end() ||
                  std::find(numbers.begin(), numbers.end(), a->number) != numbers.end());
       }

@@ -18,8 +18,8 @@ void read_characteristics(Store& s, xmlNodePtr data, const std::string& request_
   if (m.house.empty()) m.house = text_of(find(kid(basic, "CollectiveDevice"), "FIASHouseGuid"));
   if (m.house.empty()) {
     for (xmlNodePtr a : find_all(basic, "AccountGUID")) {
-      if (AccountRec* acc = s.account(text_of(a)); acc && !acc->house.empty()) {
-        m.house = acc->house;
+      if (AccountRec* acc = s.account(text_of(a)); acc && acc->house) {
+        m.house = s.house_name(acc->house);
         break;
       }
     }

@@ -6,12 +6,12 @@ AccountRec* Store::account(const std::string& guid) {
   auto seq = mint.parse(kAccount, guid);
   if (!seq || *seq < accounts_base || *seq >= accounts_base + accounts.size()) return nullptr;
   AccountRec& a = accounts[*seq - accounts_base];
-  return a.present ? &a : nullptr;
+  return &a;
 }
 
 std::uint64_t Store::add_account(AccountRec rec) {
   const std::uint64_t seq = accounts_base + accounts.size();
-  if (!rec.house.empty()) accounts_by_house.emplace(rec.house, seq);
+  if (rec.house) accounts_of_house[rec.house].push_back(seq);
   accounts.push_back(std::move(rec));
   while (accounts.size() > max_accounts) {
     // The oldest go first; their house index entries are skipped on export (seq < base).
@@ -38,6 +38,16 @@ std::string Store::unified_account_number(std::uint64_t seq) {
 }
 std::string Store::service_id(std::uint64_t seq) {
   return unified_account_number(seq) + "-01";
+}
+
+std::uint32_t Store::house_id(const std::string& fias) {
+  if (fias.empty()) return 0;
+  auto [it, fresh] = house_ids.emplace(fias, static_cast<std::uint32_t>(house_names.size()));
+  if (fresh) {
+    house_names.push_back(fias);
+    accounts_of_house.emplace_back();
+  }
+  return it->second;
 }
 
 MeterRec* Store::meter_by_root(const std::string& guid) {
@@ -91,7 +101,9 @@ void Store::remember(Message m) {
 void Store::reset() {
   accounts.clear();
   accounts_base = 0;
-  accounts_by_house.clear();
+  house_names.assign(1, "");
+  house_ids.clear();
+  accounts_of_house.assign(1, {});
   meters.clear();
   meter_versions = 0;
   payment_docs.clear();

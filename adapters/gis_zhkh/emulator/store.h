@@ -44,10 +44,8 @@ struct AccountRec {
   std::string body;     ///< AccountType children as stored (hm prefixes), up to PayerInfo
   std::string reasons;  ///< AccountReasons markup (hm), may be empty
   std::string number;   ///< AccountNumber
-  std::string house;    ///< FIASHouseGuid of its first accommodation, if any
-  std::string created;  ///< CreationDate
-  std::string updated;
-  bool present = true;  ///< false once evicted
+  std::uint32_t house =
+      0;  ///< Store::house_id of its first accommodation's FIASHouseGuid (0: none)
 };
 
 struct ReadingRec {
@@ -143,7 +141,11 @@ class Store {
   // Objects. Sequence numbers are indices + base (older ones evicted when over the cap).
   std::deque<AccountRec> accounts;
   std::uint64_t accounts_base = 0;
-  std::unordered_multimap<std::string, std::uint64_t> accounts_by_house;
+  // Houses of accounts, interned (2M accounts share a few thousand houses): id → FIASHouseGuid
+  // and the account sequence numbers per house (older than accounts_base: evicted, skipped).
+  std::vector<std::string> house_names{""};
+  std::unordered_map<std::string, std::uint32_t> house_ids;
+  std::vector<std::vector<std::uint64_t>> accounts_of_house{{}};
   std::size_t max_accounts = 3'000'000;
 
   std::vector<MeterRec> meters;
@@ -176,6 +178,9 @@ class Store {
   /// The account with this GUID, or nullptr (unknown or evicted).
   AccountRec* account(const std::string& guid);
   std::uint64_t add_account(AccountRec rec);
+  /// The id of a FIASHouseGuid (interned on first use); 0 for "".
+  std::uint32_t house_id(const std::string& fias);
+  const std::string& house_name(std::uint32_t id) const { return house_names[id]; }
   std::string account_guid(std::uint64_t seq) const { return mint.make(kAccount, seq); }
   /// ЕЛС (10 characters) and ЖКУ id (13) derived from the sequence number.
   static std::string unified_account_number(std::uint64_t seq);

@@ -82,6 +82,14 @@ class EmulatorProcess {
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  /// Resident memory of the process in KiB (VmRSS), 0 when unknown.
+  long rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return 0;
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string stderr_text() const {
     std::ifstream in(dir_ / "stderr.txt");

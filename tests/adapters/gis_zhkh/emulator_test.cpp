@@ -926,6 +926,7 @@ TEST(EmulatorThroughput, ImportAccountsOfOneHundredPerRequest) {
     for (int j = 0; j < 100; ++j) accounts[j].number = "LS-B-" + std::to_string(i * 100 + j);
     envelopes.push_back(request(import_accounts_body(accounts)));
   }
+  const long rss_before = e.rss_kib();
   std::vector<std::string> guids(kRequests);
   std::atomic<int> next{0}, failures{0};
   auto run = [&](auto&& body) {
@@ -977,6 +978,9 @@ TEST(EmulatorThroughput, ImportAccountsOfOneHundredPerRequest) {
   std::cout << "emulator: " << send_rate
             << " importAccountData/s (100 accounts, validated + GOST-verified), " << poll_rate
             << " getState/s (result of 100 validated)\n";
+  const long rss_after = e.rss_kib();
+  std::cout << "emulator memory: " << (rss_after - rss_before) * 1024.0 / (kRequests * 100)
+            << " bytes per stored account (incl. message results)\n";
   EXPECT_GT(send_rate, 20.0) << "far below what the benchmark needs";
 }
 
