@@ -278,7 +278,7 @@ struct GisEmulator::Impl {
     m.sender = sender;
     m.service = svc.name;
     m.operation = op.name;
-    m.result_version = result_versions[svc.name];
+    m.result_version = result_versions.at(svc.name);
     m.accepted = Clock::now();
     m.to_state2 = std::chrono::milliseconds(to_state2_ms.load());
     m.to_state3 = std::chrono::milliseconds(to_state3_ms.load());
@@ -313,7 +313,7 @@ struct GisEmulator::Impl {
     int state = 3;
     std::string content;
     const char* prefix = service_prefix(svc.name);
-    std::string version = result_versions[svc.name];
+    std::string version = result_versions.at(svc.name);
     {
       std::lock_guard lock(store.mu);
       ++store.get_states;
