@@ -109,9 +109,10 @@ std::string request(const std::string& body, bool sign = true,
          "</soapenv:Body></soapenv:Envelope>";
   xml::Document doc = xml::parse_xml(env, "request");
   auto issues = package()->validate_element(body_child(doc));
-  if (!broken)
+  if (!broken) {
     EXPECT_TRUE(issues.empty()) << "the test built an invalid request: " << issues[0].xpath << ": "
                                 << issues[0].message;
+  }
   return sign ? signer().sign(env, "request") : env;
 }
 
@@ -244,13 +245,15 @@ TEST_F(EmulatorTest, ImportAccountsAckThenStatesThenGuidsAndExportReturnsWhatWas
 
   // RequestState 1 (received) during the first delay, then 2 (processing), then 3.
   Response s1 = get_state(emu(), kHmPath, guid);
-  if (std::chrono::steady_clock::now() - sent < 140ms)
+  if (std::chrono::steady_clock::now() - sent < 140ms) {
     EXPECT_EQ(first(s1.payload, "RequestState"), "1");
+  }
   EXPECT_TRUE(all(s1.payload, "ImportResult").empty());
   std::this_thread::sleep_until(sent + 200ms);
   Response s2 = get_state(emu(), kHmPath, guid);
-  if (std::chrono::steady_clock::now() - sent < 290ms)
+  if (std::chrono::steady_clock::now() - sent < 290ms) {
     EXPECT_EQ(first(s2.payload, "RequestState"), "2");
+  }
   Response done = wait_done(emu(), kHmPath, guid);
   ASSERT_EQ(first(done.payload, "RequestState"), "3") << done.http.body;
   EXPECT_GE(std::chrono::steady_clock::now() - sent, 300ms);
@@ -505,7 +508,7 @@ TEST_F(EmulatorTest, InjectedStuckStateWholeMessageErrorNoObjectsAndPerObjectErr
             200);
   Response e = wait_done(emu(), kHmPath,
                          send(emu(), kHmPath, "importAccountData",
-                              request(import_accounts_body({Account{uuid(), "LS-E"}}))));
+                              request(import_accounts_body({Account{uuid(), "LS-E", ""}}))));
   EXPECT_EQ(first(e.payload, "ErrorCode"), "EXP001000") << e.http.body;
   EXPECT_TRUE(all(e.payload, "CommonResult").empty());
 
@@ -518,14 +521,14 @@ TEST_F(EmulatorTest, InjectedStuckStateWholeMessageErrorNoObjectsAndPerObjectErr
       200);
   e = wait_done(emu(), kHmPath,
                 send(emu(), kHmPath, "importAccountData",
-                     request(import_accounts_body({Account{uuid(), "LS-E2"}}))));
+                     request(import_accounts_body({Account{uuid(), "LS-E2", ""}}))));
   EXPECT_EQ(first(e.payload, "ErrorCode"), "AUT011003");
   EXPECT_EQ(first(e.payload, "Description"), "Доступ запрещен");
 
   // INT002012 even where objects exist.
   Response imported = wait_done(emu(), kHmPath,
                                 send(emu(), kHmPath, "importAccountData",
-                                     request(import_accounts_body({Account{uuid(), "LS-N"}}))));
+                                     request(import_accounts_body({Account{uuid(), "LS-N", ""}}))));
   std::string acc = first(imported.payload, "GUID");
   ASSERT_EQ(emu()
                 .control("POST", "faults",
