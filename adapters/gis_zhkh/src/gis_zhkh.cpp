@@ -13,6 +13,7 @@
 #include "hub/plugin/xml_services.h"
 #include "operations/accounts.h"
 #include "operations/history.h"
+#include "operations/payments.h"
 #include "operations/readings.h"
 #include "util.h"
 
@@ -97,6 +98,13 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"signing_profile", T::kString, "gost2012",
        "gost2012 (GOST R 34.10/34.11-2012-256, production) or rsa (test environments)"},
       {"signing_password", T::kSecret, "", "password of an encrypted key / PKCS#12"},
+      {"recipient_inn", T::kString, "", "payment notices: the organisation's INN"},
+      {"recipient_kpp", T::kString, "", "payment notices: its KPP"},
+      {"recipient_name", T::kString, "", "payment notices: its name (PaymentRecipient)"},
+      {"bank_name", T::kString, "", "payment notices: the bank of its settlement account"},
+      {"bank_bik", T::kString, "", "payment notices: that bank's BIK"},
+      {"bank_account", T::kString, "", "payment notices: the settlement account (20 digits)"},
+      {"bank_corr_account", T::kString, "", "payment notices: the bank's correspondent account"},
       {"history_window", T::kDuration, "35d",
        "readings_from_gis asks for values entered in GIS within this window"},
       {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
@@ -115,6 +123,10 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       history_window_(ctx.config().get_duration("history_window")) {
   const auto& c = ctx.config();
   xmlInitParser();
+  recipient_ = {c.get_string("recipient_inn"),    c.get_string("recipient_kpp"),
+                c.get_string("recipient_name"),   c.get_string("bank_name"),
+                c.get_string("bank_bik"),         c.get_string("bank_account"),
+                c.get_string("bank_corr_account")};
   {
     std::vector<std::string> entries;
     for (const auto& e : c.get_list("nsi_resources"))
@@ -222,6 +234,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
 
 plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) {
   if (message.type == "meter.reading") return deliver_reading(message);
+  if (message.type == "payment.received") return deliver_payment(message);
   if (message.type != "account.upsert") {
     return plugin::DeliveryResult::rejected("gis_zhkh does not place messages of type '" +
                                             message.type + "'");
@@ -250,6 +263,33 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
       return plugin::DeliveryResult::rejected(out.reason);
   }
   return plugin::DeliveryResult::retry("unknown send outcome");
+}
+
+namespace {
+
+plugin::DeliveryResult to_delivery(const SendOutcome& out) {
+  switch (out.kind) {
+    case SendOutcome::Kind::kSent:
+    case SendOutcome::Kind::kQueued:
+      return plugin::DeliveryResult::delivered();
+    case SendOutcome::Kind::kTransient:
+      return plugin::DeliveryResult::retry(out.reason);
+    case SendOutcome::Kind::kRejected:
+      return plugin::DeliveryResult::rejected(out.reason);
+  }
+  return plugin::DeliveryResult::retry("unknown send outcome");
+}
+
+}  // namespace
+
+plugin::DeliveryResult GisZhkhAdapter::deliver_payment(const plugin::Envelope& message) {
+  std::vector<Refused> refused;
+  const auto req = build_import_notifications({{message.id, message.body}}, recipient_, refused);
+  if (req.objects.empty()) {
+    return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
+                                                            : refused.front().reason);
+  }
+  return to_delivery(engine_->submit("msg:" + message.id, req, true));
 }
 
 plugin::DeliveryResult GisZhkhAdapter::deliver_reading(const plugin::Envelope& message) {

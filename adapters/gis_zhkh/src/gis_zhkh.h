@@ -12,6 +12,7 @@
 
 #include "exchange_engine.h"
 #include "hub/plugin/sdk.h"
+#include "operations/payments.h"
 #include "operations/readings.h"
 
 namespace hub::adapters::gis_zhkh {
@@ -34,6 +35,7 @@ class GisZhkhAdapter : public plugin::Adapter {
 
  private:
   plugin::DeliveryResult deliver_reading(const plugin::Envelope& message);
+  plugin::DeliveryResult deliver_payment(const plugin::Envelope& message);
   plugin::JobResult import_accounts();
   plugin::JobResult sync_accounts();
   plugin::JobResult poll_all();
@@ -47,6 +49,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   std::chrono::milliseconds poll_interval_;
   std::string report_dir_;
   std::map<std::string, NsiRef> nsi_resources_;
+  Recipient recipient_;
   std::chrono::milliseconds history_window_;
   std::unique_ptr<ExchangeEngine> engine_;
   std::mutex health_mu_;

@@ -314,3 +314,36 @@ TEST(GisRequests, DeviceMeteringImportResultsCorrelateByTransportGuid) {
   ASSERT_EQ(h.results[1].errors.size(), 1u);
   EXPECT_EQ(h.results[1].errors[0].first, "SRV009001");
 }
+
+#include "operations/payments.h"
+
+TEST(GisRequests, PaymentNoticesFromTheCanonicalSampleValidate) {
+  const auto sample =
+      read(std::string(HUB_SOURCE_DIR) + "/schemas/canonical/samples/payment.received.xml");
+  gis::Recipient r{"7325000001",          "732501001", "ООО \"УК Гагарина\"",
+                   "ПАО Сбербанк",        "044525225", "40702810900000000001",
+                   "30101810400000000225"};
+  std::vector<gis::Refused> refused;
+  const auto req = gis::build_import_notifications(
+      {{"0192f1a2-3b4c-7d5e-8f60-718293a4b5c6", sample},
+       {"0192f1a2-3b4c-7d5e-8f60-718293a4b5c7",
+        "<c:paymentReceived "
+        "xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:amountKopecks>0</c:amountKopecks>"
+        "</c:paymentReceived>"}},
+      r, refused);
+  ASSERT_EQ(req.objects.size(), 1u);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].reason.find("/c:paymentReceived/c:amountKopecks"), std::string::npos);
+  EXPECT_NE(req.body.find("<pb:OrderID>0192f1a23b4c7d5e8f60718293a4b5c6</pb:OrderID>"),
+            std::string::npos);
+  EXPECT_NE(req.body.find("<pb:Amount>152340</pb:Amount>"), std::string::npos);
+  const auto issues = package()->validate_soap(wrap(req));
+  EXPECT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
+  // Without the organisation's requisites nothing is sent, and the refusal names the keys.
+  refused.clear();
+  const auto none = gis::build_import_notifications(
+      {{"0192f1a2-3b4c-7d5e-8f60-718293a4b5c6", sample}}, gis::Recipient{}, refused);
+  EXPECT_TRUE(none.objects.empty());
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].reason.find("recipient_inn"), std::string::npos);
+}

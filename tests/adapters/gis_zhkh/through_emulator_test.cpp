@@ -204,3 +204,57 @@ TEST(GisThroughEmulator, TransientFaultsAreResentAndOtherErrorsFailWithTheirCode
       << db.scalar(
              "SELECT string_agg(state || ' ' || coalesce(result, ''), '; ') FROM hub.gis_exchange");
 }
+
+TEST(GisThroughEmulator, RoutedPaymentsBecomeGisPaymentNoticesOnce) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  const auto dir = hub::testing::make_temp_dir("gis-emu-pay");
+  fs::create_directories(dir / "inbox");
+  const std::string routes = R"(routes:
+  - name: gis-results
+    match: {type: [external.state]}
+    to: [billing_store]
+    stop: true
+  - name: payments-to-gis
+    match: {type: [payment.received]}
+    to: [gis]
+    stop: true
+  - name: rest
+    match: {}
+    to: [noop]
+)";
+  auto config = adapters(emu, dir);
+  config.insert(config.find("report_dir"),
+                "recipient_inn: \"7325000001\", recipient_kpp: \"732501001\", recipient_name: "
+                "\"УК Гагарина\", bank_name: \"ПАО Сбербанк\", bank_bik: \"044525225\", "
+                "bank_account: \"40702810900000000001\", ");
+  config += "  inbox: {plugin: file_inbox, path: " + (dir / "inbox").string() +
+            ", poll_interval: 100ms, min_age: 0s}\n";
+  hub::testing::HubProcess hub(dir, db.conninfo(), routes, config, "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  const auto sample = hub::testing::read_text(hub::testing::source_dir() /
+                                              "schemas/canonical/samples/payment.received.xml");
+  std::ofstream(dir / "p1.xml") << sample;
+  fs::rename(dir / "p1.xml", dir / "inbox" / "p1.xml");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM hub.gis_exchange WHERE operation ="
+                   " 'importNotificationsOfOrderExecution' AND state = 'done'") == "1";
+      },
+      60s))
+      << hub.logs()
+      << db.scalar(
+             "SELECT string_agg(state || ' ' || coalesce(error_code, '') || ' ' || "
+             "coalesce(error_text, ''), '; ') FROM hub.gis_exchange");
+  EXPECT_EQ(stat(emu, "notifications"), 1);
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  // GIS accepted the notice: the result names the payment (its message id) without an error.
+  EXPECT_EQ(db.scalar("SELECT r->>'objectKind' FROM billing.external_state,"
+                      " jsonb_array_elements(results) r"),
+            "payment");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM billing.external_state, jsonb_array_elements(results) r"
+                      " WHERE r ? 'error'"),
+            "0");
+}
