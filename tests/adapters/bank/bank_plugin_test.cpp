@@ -170,3 +170,40 @@ TEST_F(BankPluginTest, FooterMismatchQuarantinesTheWholeFile) {
 
 }  // namespace
 }  // namespace hub::bank
+
+namespace hub::bank {
+namespace {
+
+// A broken layout file stops the adapter at start-up with the file, line and key.
+TEST(BankPluginConfigTest, BrokenLayoutFileIsAStartUpErrorNamingFileLineAndKey) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  const auto dir = hub::testing::make_temp_dir("zhkh-bank-layouts");
+  testing::write_file(dir / "ok.yaml", testing::read_file(testing::layouts_dir() / "gorod.yaml"));
+  testing::write_file(dir / "broken.yaml",
+                      "layout: broken\nkind: payments\nseparator: \";\"\nfields:\n"
+                      "  - {name: d, role: paid_at, type: date, format: dd.MM.yyyy}\n"
+                      "  - {name: s, role: amount, type: amount, unit: dollars}\n");
+  struct NoEmitter : plugin::Emitter {
+    plugin::EmitResult emit(std::vector<plugin::Envelope>,
+                            const std::optional<plugin::Checkpoint>&) override {
+      return {};
+    }
+  } emitter;
+  plugin_host::AdapterHost host(hub::testing::plugin_dir(), *pool, emitter);
+  try {
+    host.add_instances(YAML::Load("bank:\n  plugin: bank\n  layouts: " + dir.string() + "\n"),
+                       "test.yaml");
+    FAIL() << "a broken layout was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  (dir / "broken.yaml").string() +
+                  ":6: fields[2].unit: unknown unit 'dollars' (rubles, kopecks, rubles_rounded)"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace hub::bank
