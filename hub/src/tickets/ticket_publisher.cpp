@@ -3,34 +3,11 @@
 #include <pqxx/pqxx>
 
 #include "hub/xml/envelope_xml.h"
+#include "hub/xml/escape.h"
 #include "hub/xml/xpath.h"
 
 namespace hub::tickets {
 namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
 
 /// c:Name is one line of at most 255 characters: operators type whatever they like.
 std::string one_line(const std::string& s) {
@@ -51,7 +28,7 @@ void element(std::string& out, const char* name, const std::string& value) {
   out += "<c:";
   out += name;
   out += '>';
-  out += escape(value);
+  out += xml::escape_xml(value);
   out += "</c:";
   out += name;
   out += '>';
