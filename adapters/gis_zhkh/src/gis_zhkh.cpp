@@ -13,6 +13,7 @@
 #include "hub/plugin/xml_services.h"
 #include "operations/accounts.h"
 #include "operations/history.h"
+#include "operations/org_registry.h"
 #include "operations/payments.h"
 #include "operations/readings.h"
 #include "util.h"
@@ -105,6 +106,7 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"bank_bik", T::kString, "", "payment notices: that bank's BIK"},
       {"bank_account", T::kString, "", "payment notices: the settlement account (20 digits)"},
       {"bank_corr_account", T::kString, "", "payment notices: the bank's correspondent account"},
+      {"org_ogrn", T::kStringList, "", "OGRN / OGRNIP the org_registry job looks up"},
       {"history_window", T::kDuration, "35d",
        "readings_from_gis asks for values entered in GIS within this window"},
       {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
@@ -179,6 +181,11 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
   engine_->on_result("exportAccountData", handle_export_accounts);
   engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
+  engine_->on_result("exportOrgRegistry", [this](const ResultInput& in) {
+    auto h = handle_export_org_registry(in);
+    ctx_.log().info("org_registry", {{"found", h.summary}});
+    return h;
+  });
 }
 
 void GisZhkhAdapter::start() {
@@ -218,6 +225,8 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        "Readings entered in GIS for meters with a GIS GUID (exportMeteringDeviceHistory) as "
        "meter.reading",
        ""},
+      {"org_registry", "orgPPAGUID (and registry GUIDs) of the org_ogrn list (exportOrgRegistry)",
+       ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
   };
@@ -228,6 +237,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "sync_accounts") return sync_accounts();
   if (job == "poll") return poll_all();
   if (job == "readings_from_gis") return readings_from_gis();
+  if (job == "org_registry") return org_registry();
   if (job == "report") return report();
   return plugin::JobResult::failure("gis_zhkh offers no job '" + job + "'");
 }
@@ -422,6 +432,27 @@ plugin::JobResult GisZhkhAdapter::readings_from_gis() {
   if (!failures.empty())
     return plugin::JobResult::failure(msg + "; first failure: " + failures.front());
   return plugin::JobResult::success(msg);
+}
+
+plugin::JobResult GisZhkhAdapter::org_registry() {
+  std::vector<Refused> refused;
+  std::vector<std::string> ogrns;
+  for (const auto& o : ctx_.config().get_list("org_ogrn"))
+    if (!o.empty()) ogrns.push_back(o);
+  if (ogrns.empty()) return plugin::JobResult::failure("org_ogrn lists no OGRN");
+  std::size_t requests = 0;
+  for (std::size_t i = 0; i < ogrns.size(); i += kOrgSearchLimit) {
+    std::vector<std::string> chunk(
+        ogrns.begin() + static_cast<std::ptrdiff_t>(i),
+        ogrns.begin() + static_cast<std::ptrdiff_t>(std::min(ogrns.size(), i + kOrgSearchLimit)));
+    auto req = build_export_org_registry(chunk, refused);
+    if (req.objects.empty()) continue;
+    engine_->submit("org_registry:" + new_guid(), req, false, false);
+    ++requests;
+  }
+  if (!refused.empty()) return plugin::JobResult::failure(refused.front().reason);
+  return plugin::JobResult::success(std::to_string(ogrns.size()) + " OGRN in " +
+                                    std::to_string(requests) + " requests");
 }
 
 plugin::JobResult GisZhkhAdapter::poll_all() {

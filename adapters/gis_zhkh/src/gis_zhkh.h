@@ -40,6 +40,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   plugin::JobResult sync_accounts();
   plugin::JobResult poll_all();
   plugin::JobResult readings_from_gis();
+  plugin::JobResult org_registry();
   plugin::JobResult report();
 
   plugin::Context& ctx_;

@@ -258,3 +258,35 @@ TEST(GisThroughEmulator, RoutedPaymentsBecomeGisPaymentNoticesOnce) {
                       " WHERE r ? 'error'"),
             "0");
 }
+
+TEST(GisThroughEmulator, OrgRegistryFindsTheOrgPpaGuidByOgrnWithTheIsRequestHeader) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  const auto seeded = emu.request("POST", "/control/orgs",
+                                  R"({"ogrn":"1027700132195","inn":"7701234567","kpp":"770101001",)"
+                                  R"("name":"ООО УК Гагарина"})",
+                                  "application/json");
+  ASSERT_EQ(seeded.status, 200) << seeded.body;
+  Poco::JSON::Parser p;
+  const auto ppa = p.parse(seeded.body)
+                       .extract<Poco::JSON::Object::Ptr>()
+                       ->getValue<std::string>("org_ppa_guid");
+  const auto dir = hub::testing::make_temp_dir("gis-emu-org");
+  auto config = adapters(emu, dir);
+  config.insert(config.find("report_dir"), "org_ogrn: [\"1027700132195\", \"5087746119951\"], ");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config, "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.org_registry"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT state FROM hub.gis_exchange WHERE operation = 'exportOrgRegistry'") ==
+               "done";
+      },
+      60s))
+      << hub.logs();
+  const auto result =
+      db.scalar("SELECT result FROM hub.gis_exchange WHERE operation = 'exportOrgRegistry'");
+  EXPECT_NE(result.find("OGRN 1027700132195 -> orgPPAGUID " + ppa), std::string::npos) << result;
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
