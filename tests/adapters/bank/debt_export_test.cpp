@@ -79,13 +79,13 @@ class DebtExportTest : public ::testing::Test {
     host_ =
         std::make_unique<plugin_host::AdapterHost>(hub::testing::plugin_dir(), *pool_, *ingress_);
     host_->add_instances(
-        YAML::Load(
-            "bank:\n  plugin: bank\n  layouts: " + testing::layouts_dir().string() +
-            "\n  outbox: " + (dir_ / "out").string() +
-            "\n  export_period: 2026-10\n  export_banks:\n"
-            "    - \"bank=sber; layout=debt_pipe; inn=1234567890; "
-            "rs=40702810012345678912; seq=001; org_name=УК Пример\"\n"
-            "    - \"bank=gorod; layout=gorod; service_code=42; service_name=Квартплата\"\n"),
+        YAML::Load("bank:\n  plugin: bank\n  layouts: " + testing::layouts_dir().string() +
+                   "\n  outbox: " + (dir_ / "out").string() +
+                   "\n  export_period: 2026-10\n  export_banks:\n"
+                   "    - \"bank=sber; layout=debt_pipe; inn=1234567890; "
+                   "rs=40702810012345678912; seq=001; org_name=УК Пример\"\n"
+                   "    - \"bank=gorod; layout=gorod; service_code=42; service_name=Квартплата\"\n"
+                   "    - \"bank=sber2; layout=debt_meters; meters=true\"\n"),
         "test.yaml");
     host_->start_all();
     return *host_;
@@ -134,7 +134,16 @@ TEST_F(DebtExportTest, ExportJobWritesOneFilePerBankThatImportsBack) {
   ASSERT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.message,
             "2026-10 sber: 1234567890_40702810012345678912_001_1026.txt 2 debtors, 1623.45 rub; "
-            "gorod: gorod_gorod_202610.txt 2 debtors, 1623.45 rub");
+            "gorod: gorod_gorod_202610.txt 2 debtors, 1623.45 rub; "
+            "sber2: sber2_debt_meters_202610.txt 2 debtors, 1623.45 rub");
+  // With meters: the last reading before the period's end, in the `:[!]` blocks.
+  EXPECT_EQ(testing::read_file(dir_ / "out/sber2_debt_meters_202610.txt"),
+            testing::in_encoding(
+                "Иванова Мария Петровна;34АА011432;0c5b2444-70a0-4932-980c-b4dc0d3f02b5;12А;"
+                "Димитровград, Гагарина ул, д.15, кв. 12А;100001;1500.00;:[!]102026;:[!]CW-1;;"
+                "312.457;:[!];;\n"
+                "ООО Ромашка;;;;;100004;123.45;:[!]102026;:[!];:[!];;\n",
+                Encoding::kCp1251));
   const auto sber = dir_ / "out/1234567890_40702810012345678912_001_1026.txt";
   const auto gorod = dir_ / "out/gorod_gorod_202610.txt";
   const auto bytes = testing::read_file(sber);
@@ -149,7 +158,8 @@ TEST_F(DebtExportTest, ExportJobWritesOneFilePerBankThatImportsBack) {
 
   // Export -> import: the plugin's own parsers accept both files with the same totals.
   for (const auto& [parser, file] :
-       {std::pair{"bank.debt_pipe", sber}, std::pair{"bank.gorod", gorod}}) {
+       {std::pair{"bank.debt_pipe", sber}, std::pair{"bank.gorod", gorod},
+        std::pair{"bank.debt_meters", dir_ / "out/sber2_debt_meters_202610.txt"}}) {
     testing::CaptureSink sink;
     auto out =
         h.parsers().find(parser)->parse(file, testing::info_for(file.filename().string()), sink);
@@ -163,7 +173,7 @@ TEST_F(DebtExportTest, ExportJobWritesOneFilePerBankThatImportsBack) {
   EXPECT_EQ(testing::read_file(sber), bytes);
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_ / "out")) ++files;
-  EXPECT_EQ(files, 2u);
+  EXPECT_EQ(files, 3u);
 }
 
 TEST(DebtExportConfig, EntriesAndPeriods) {

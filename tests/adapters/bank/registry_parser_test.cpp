@@ -65,8 +65,8 @@ TEST_F(RegistryParserTest, ShippedLayoutsLoad) {
   const auto all = load_layouts(testing::layouts_dir());
   std::vector<std::string> names;
   for (const auto& l : all) names.push_back(l.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"debt_pipe", "gorod", "sber_payments", "vtb_partner"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"debt_meters", "debt_pipe", "gorod", "sber_payments",
+                                             "vtb_partner"}));
 }
 
 TEST_F(RegistryParserTest, SberPaymentsPositionalAndTaggedFieldsInCp1251) {

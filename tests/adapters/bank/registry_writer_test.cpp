@@ -178,6 +178,29 @@ TEST_F(RegistryWriterTest, GorodRoundTripWritesTheFileSumFirst) {
   EXPECT_EQ(bytes.substr(0, header.size()), header);
 }
 
+TEST_F(RegistryWriterTest, DebtMetersRoundTripWithOpeningMarkers) {
+  auto a = rec({{"payer_name", "Иванова М.П."},
+                {"els", "34АА011432"},
+                {"house_guid", "0c5b2444-70a0-4932-980c-b4dc0d3f02b5"},
+                {"premise", "12А"},
+                {"address", "Гагарина ул, д.15"},
+                {"account", "100234"},
+                {"amount", "152340"},
+                {"period", "2026-10"}});
+  a.meters = {{"CW-1", "ХВС", "", "312.457"}, {"HW-1", "ГВС", "", "101.5"}};
+  a.services = {{"01", "Содержание", "102340", ""}, {"PEN", "Пени", "50000", ""}};
+  auto b = rec({{"account", "100235"}, {"amount", "1"}, {"period", "2026-10"}});
+  round_trip("debt_meters", {a, b}, {}, 0);
+  const auto bytes = testing::read_file(dir_ / "debt_meters.txt");
+  EXPECT_NE(bytes.find(testing::in_encoding(
+                ";100234;1523.40;:[!]102026;:[!]CW-1;ХВС;312.457;HW-1;ГВС;101.5;:[!]01;Содержание;"
+                "1023.40;PEN;Пени;500.00;;\n",
+                Encoding::kCp1251)),
+            std::string::npos)
+      << bytes;
+  EXPECT_NE(bytes.find(";;;;;100235;0.01;:[!]102026;:[!];:[!];;\n"), std::string::npos) << bytes;
+}
+
 TEST_F(RegistryWriterTest, UnwritableValuesAreRefusedPerRecord) {
   const auto layout = testing::shipped("debt_pipe");
   RegistryWriter writer(*layout, {{"org_name", "УК"}});

@@ -14,11 +14,12 @@ namespace {
 // Roles a layout may give a field, by where the field is.
 const std::set<std::string>& plain_roles() {
   static const std::set<std::string> r = {
-      "registry_id",   "transaction_id", "paid_at",     "branch",
-      "cashier",       "account",        "els",         "ipd",
-      "izhku",         "payer_name",     "address",     "period",
-      "amount",        "commission",     "row_count",   "total_sum",
-      "house_premise", "service_code",   "service_name"};
+      "registry_id",   "transaction_id", "paid_at",      "branch",
+      "cashier",       "account",        "els",          "ipd",
+      "izhku",         "payer_name",     "address",      "period",
+      "amount",        "commission",     "row_count",    "total_sum",
+      "house_premise", "service_code",   "service_name", "house_guid",
+      "premise"};
   return r;
 }
 const std::set<std::string>& meter_roles() {
@@ -113,7 +114,7 @@ class Checker {
 
   FieldSpec field(const YAML::Node& n, const std::string& where,
                   const std::set<std::string>& roles) {
-    only_keys(n, where, {"name", "role", "type", "format", "unit", "required", "value"});
+    only_keys(n, where, {"name", "role", "type", "format", "unit", "required", "value", "prefix"});
     FieldSpec f;
     f.line = line(n);
     f.name = str(n, "name", where);
@@ -128,6 +129,7 @@ class Checker {
     if (n["unit"]) f.unit = unit(n["unit"], where + ".unit");
     f.required = boolean(n, "required", where, false);
     f.value = str(n, "value", where, "");
+    f.prefix = str(n, "prefix", where, "");
     const bool dated = f.type == FieldType::kDate || f.type == FieldType::kDateTime ||
                        f.type == FieldType::kPeriod;
     if (dated && f.format.empty()) fail(n, where + ".format", "a date or period needs a format");
@@ -291,7 +293,7 @@ Layout load_layout(const fs::path& path) {
     const auto where = "fields[" + std::to_string(i + 1) + "]";
     Item item;
     if (n.IsMap() && n["block"]) {
-      c.only_keys(n, where, {"block", "close", "fields"});
+      c.only_keys(n, where, {"block", "close", "open", "fields"});
       item.is_block = true;
       item.block.line = c.line(n);
       item.block.name = c.str(n, "block", where);
@@ -301,8 +303,12 @@ Layout load_layout(const fs::path& path) {
       if (!block_names.insert(item.block.name).second) {
         c.fail(n["block"], where + ".block", "block '" + item.block.name + "' twice");
       }
-      item.block.close = c.str(n, "close", where);
-      if (item.block.close.empty()) c.fail(n["close"], where + ".close", "must not be empty");
+      item.block.close = c.str(n, "close", where, "");
+      item.block.open = c.str(n, "open", where, "");
+      if (item.block.close.empty() && item.block.open.empty()) {
+        c.fail(n, where + ".close",
+               "a block needs a closing marker (close:) or an opening one (open:)");
+      }
       const auto bf = n["fields"];
       if (!bf || !bf.IsSequence() || bf.size() == 0) {
         c.fail(n, where + ".fields", "a block needs a non-empty list of fields");

@@ -8,7 +8,8 @@
 // `fields`: plain fields take one token each, a block repeats groups of its fields until its
 // `close` marker (a token equal to the marker, or starting with it: `:[!]next`). Fields after the
 // last block are the tail: the tail is anchored at the end of the line, so a block whose marker is
-// missing still ends where the tail starts.
+// missing still ends where the tail starts. Blocks may instead be opened by a marker glued to
+// their first value (BillDirect's `:[!]`), each ending where the next one opens.
 
 #include <cstdint>
 #include <filesystem>
@@ -54,13 +55,17 @@ struct FieldSpec {
   std::string format;              ///< date/datetime/period format, e.g. dd/MM/yyyy, MMyyyy
   std::optional<AmountUnit> unit;  ///< amounts: overrides the layout's unit
   bool required = false;
-  std::string value;  ///< writer: fixed text; {placeholders} from the bank's export config
-  int line = 0;       ///< line in the layout file, for errors
+  std::string value;   ///< writer: fixed text; {placeholders} from the bank's export config
+  std::string prefix;  ///< a marker glued before the value (":[!]062025"): checked, stripped
+  int line = 0;        ///< line in the layout file, for errors
 };
 
 struct BlockSpec {
   std::string name;   ///< meters | services
-  std::string close;  ///< closing marker: "!" or ":[!]"
+  std::string close;  ///< closing marker: "!" or ":[!]"; may be empty when `open` is set
+  std::string open;   ///< opening marker glued to the block's first value (":[!]id"); a token
+                      ///< that is only the marker is an empty block; the next block's opening
+                      ///< marker ends this one
   std::vector<FieldSpec> fields;
   int line = 0;
 };

@@ -116,7 +116,16 @@ std::optional<std::string> RecordReader::normalise(const FieldSpec& field, const
 bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldError>& errors) const {
   auto tokens = split(line);
   bool in_meters = false;
-  auto value_of = [&](const FieldSpec& f, const std::string& token, std::string& into) {
+  auto value_of = [&](const FieldSpec& f, const std::string& raw, std::string& into) {
+    std::string stripped;
+    if (!f.prefix.empty()) {
+      if (raw.compare(0, f.prefix.size(), f.prefix) != 0) {
+        errors.push_back({f.name, "expected '" + f.prefix + "' before the value", in_meters});
+        return false;
+      }
+      stripped = raw.substr(f.prefix.size());
+    }
+    const std::string& token = f.prefix.empty() ? raw : stripped;
     if (token.empty()) {
       if (f.required) errors.push_back({f.name, "required value is empty", in_meters});
       return false;
@@ -215,28 +224,50 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
     ++pos;
   }
   // Blocks: groups of their fields until the marker, or until the tail starts.
+  auto starts = [](const std::string& t, const std::string& marker) {
+    return !marker.empty() && t.compare(0, marker.size(), marker) == 0;
+  };
   for (; item < items.size() && items[item].is_block; ++item) {
     const auto& b = items[item].block;
     const std::size_t k = b.fields.size();
     in_meters = b.name == "meters";
+    const std::string* next_open =
+        item + 1 < items.size() && items[item + 1].is_block && !items[item + 1].block.open.empty()
+            ? &items[item + 1].block.open
+            : nullptr;
+    if (!b.open.empty()) {
+      if (pos >= zone_end || !starts(tokens[pos], b.open)) {
+        errors.push_back({b.name, "block " + b.name + " does not start with '" + b.open + "'"});
+        return false;
+      }
+      tokens[pos].erase(0, b.open.size());
+      if (tokens[pos].empty()) {  // the marker alone: an empty block
+        ++pos;
+        continue;
+      }
+    }
+    bool first = true;
     while (pos < zone_end) {
       auto& t = tokens[pos];
-      if (t == b.close) {
+      if (!b.close.empty() && t == b.close) {
         ++pos;
         break;
       }
-      if (t.size() > b.close.size() && t.compare(0, b.close.size(), b.close) == 0) {
+      if (t.size() > b.close.size() && starts(t, b.close)) {
         t.erase(0, b.close.size());  // ":[!]next": the marker glued to the next value
         break;
       }
+      if (!first && next_open && starts(t, *next_open)) break;  // the next block opens
+      first = false;
       if (pos + k > zone_end) {
         errors.push_back({b.name, "block " + b.name + ": a group needs " + std::to_string(k) +
                                       " fields, " + std::to_string(zone_end - pos) +
-                                      " left before the closing '" + b.close + "'"});
+                                      " left before the block ends"});
         return false;
       }
       for (std::size_t j = 1; j < k; ++j) {
-        if (tokens[pos + j] == b.close) {
+        if ((!b.close.empty() && tokens[pos + j] == b.close) ||
+            (next_open && starts(tokens[pos + j], *next_open))) {
           errors.push_back({b.name, "block " + b.name + ": group at field " +
                                         std::to_string(pos + 1) + " closed after " +
                                         std::to_string(j) + " of its " + std::to_string(k) +

@@ -40,6 +40,13 @@ std::string RegistryWriter::expand(const std::string& text) const {
 
 std::optional<std::string> RegistryWriter::token(const FieldSpec& f, const std::string& value,
                                                  std::string& why) const {
+  auto t = raw_token(f, value, why);
+  if (t && !f.prefix.empty()) t->insert(0, f.prefix);
+  return t;
+}
+
+std::optional<std::string> RegistryWriter::raw_token(const FieldSpec& f, const std::string& value,
+                                                     std::string& why) const {
   if (!f.value.empty()) return expand(f.value);
   if (value.empty()) {
     if (f.required) {
@@ -104,6 +111,7 @@ std::optional<std::string> RegistryWriter::format_line(const Record& r, std::str
     const auto& b = item.block;
     const bool meters = b.name == "meters";
     const std::size_t groups = meters ? r.meters.size() : r.services.size();
+    if (!b.open.empty() && groups == 0) add(b.open);  // the marker alone: an empty block
     for (std::size_t g = 0; g < groups; ++g) {
       for (const auto& f : b.fields) {
         std::string v;
@@ -124,14 +132,15 @@ std::optional<std::string> RegistryWriter::format_line(const Record& r, std::str
         }
         auto t = token(f, v, why);
         if (!t) return std::nullopt;
-        if (*t == b.close) {
+        if (!b.close.empty() && *t == b.close) {
           why = b.name + ": a value equals the closing marker '" + b.close + "'";
           return std::nullopt;
         }
+        if (g == 0 && &f == &b.fields.front()) t->insert(0, b.open);
         add(*t);
       }
     }
-    add(b.close);
+    if (!b.close.empty()) add(b.close);
   }
   for (const auto& tag : layout_.tags) {
     if (tag.numbered) {

@@ -39,6 +39,8 @@ class RegistryWriter {
   std::string expand(const std::string& text) const;
   std::optional<std::string> token(const FieldSpec& f, const std::string& value,
                                    std::string& why) const;
+  std::optional<std::string> raw_token(const FieldSpec& f, const std::string& value,
+                                       std::string& why) const;
   bool put_line(std::ofstream& out, const std::string& utf8, std::string& why) const;
 
   const Layout& layout_;
