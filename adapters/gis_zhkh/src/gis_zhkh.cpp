@@ -12,6 +12,7 @@
 #include "hub/plugin/exchange_state.h"
 #include "hub/plugin/xml_services.h"
 #include "operations/accounts.h"
+#include "operations/appeals.h"
 #include "operations/history.h"
 #include "operations/org_registry.h"
 #include "operations/payments.h"
@@ -181,6 +182,7 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
   engine_->on_result("exportAccountData", handle_export_accounts);
   engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
+  engine_->on_result("exportAppeal", handle_export_appeals);
   engine_->on_result("exportOrgRegistry", [this](const ResultInput& in) {
     auto h = handle_export_org_registry(in);
     ctx_.log().info("org_registry", {{"found", h.summary}});
@@ -227,6 +229,7 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        ""},
       {"org_registry", "orgPPAGUID (and registry GUIDs) of the org_ogrn list (exportOrgRegistry)",
        ""},
+      {"appeals", "Residents' appeals filed in GIS within history_window as ticket.created", ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
   };
@@ -238,6 +241,12 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "poll") return poll_all();
   if (job == "readings_from_gis") return readings_from_gis();
   if (job == "org_registry") return org_registry();
+  if (job == "appeals") {
+    const auto now = ctx_.clock().now();
+    const auto from = format_date(now - history_window_), to = format_date(now);
+    engine_->submit("appeals:" + new_guid(), build_export_appeals(from, to), false, false);
+    return plugin::JobResult::success("appeals from " + from + " to " + to + " requested");
+  }
   if (job == "report") return report();
   return plugin::JobResult::failure("gis_zhkh offers no job '" + job + "'");
 }

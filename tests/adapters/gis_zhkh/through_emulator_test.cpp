@@ -290,3 +290,42 @@ TEST(GisThroughEmulator, OrgRegistryFindsTheOrgPpaGuidByOgrnWithTheIsRequestHead
   EXPECT_NE(result.find("OGRN 1027700132195 -> orgPPAGUID " + ppa), std::string::npos) << result;
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
+
+TEST(GisThroughEmulator, AppealsFiledInGisBecomeTicketsOnce) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  for (const char* text : {"Течёт крыша над кв. 45", "Не работает лифт во втором подъезде"}) {
+    const auto r = emu.request("POST", "/control/appeals",
+                               std::string(R"({"text":")") + text +
+                                   R"(","fias_house_guid":"5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69"})",
+                               "application/json");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  const auto dir = hub::testing::make_temp_dir("gis-emu-appeals");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.appeals"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM hub.message WHERE type = 'ticket.created'") == "2";
+      },
+      60s))
+      << hub.logs()
+      << db.scalar(
+             "SELECT string_agg(state || ' ' || coalesce(result, '') || coalesce(error_text, ''), "
+             "'; ') FROM hub.gis_exchange");
+  EXPECT_NE(db.scalar("SELECT string_agg(body, '') FROM hub.message WHERE type = 'ticket.created'")
+                .find("Не работает лифт"),
+            std::string::npos);
+  // Exported again: the same appeals are not new tickets.
+  ASSERT_EQ(run(hub, "gis.appeals"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM hub.gis_exchange WHERE operation = 'exportAppeal' AND"
+                   " state = 'done'") == "2";
+      },
+      60s));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'ticket.created'"), "2");
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
