@@ -14,6 +14,7 @@
 #include "operations/accounts.h"
 #include "operations/appeals.h"
 #include "operations/history.h"
+#include "operations/houses.h"
 #include "operations/org_registry.h"
 #include "operations/payments.h"
 #include "operations/readings.h"
@@ -183,6 +184,7 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   engine_->on_result("exportAccountData", handle_export_accounts);
   engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
   engine_->on_result("exportAppeal", handle_export_appeals);
+  engine_->on_result("exportHouseData", handle_export_house);
   engine_->on_result("exportOrgRegistry", [this](const ResultInput& in) {
     auto h = handle_export_org_registry(in);
     ctx_.log().info("org_registry", {{"found", h.summary}});
@@ -229,6 +231,8 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        ""},
       {"org_registry", "orgPPAGUID (and registry GUIDs) of the org_ogrn list (exportOrgRegistry)",
        ""},
+      {"houses",
+       "HouseGUID and unique number of houses the store has without them (exportHouseData)", ""},
       {"appeals", "Residents' appeals filed in GIS within history_window as ticket.created", ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
@@ -241,6 +245,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "poll") return poll_all();
   if (job == "readings_from_gis") return readings_from_gis();
   if (job == "org_registry") return org_registry();
+  if (job == "houses") return houses();
   if (job == "appeals") {
     const auto now = ctx_.clock().now();
     const auto from = format_date(now - history_window_), to = format_date(now);
@@ -462,6 +467,32 @@ plugin::JobResult GisZhkhAdapter::org_registry() {
   if (!refused.empty()) return plugin::JobResult::failure(refused.front().reason);
   return plugin::JobResult::success(std::to_string(ogrns.size()) + " OGRN in " +
                                     std::to_string(requests) + " requests");
+}
+
+plugin::JobResult GisZhkhAdapter::houses() {
+  auto& store = ctx_.billing_export();
+  std::int64_t after = 0;
+  std::size_t requests = 0, skipped = 0;
+  for (;;) {
+    auto page = store.page({"house.upsert", plugin::ExportFilter::kWithoutExternalId, after, 1000});
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<std::string> refs;
+    for (const auto& o : page) refs.push_back("house:" + o.ref);
+    const auto busy_list = ctx_.exchanges().in_flight(refs);
+    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
+    for (const auto& o : page) {
+      if (busy.count("house:" + o.ref)) {
+        ++skipped;
+        continue;
+      }
+      engine_->submit("houses:" + o.ref + ":" + new_guid(), build_export_house(o.ref), false,
+                      false);
+      ++requests;
+    }
+  }
+  return plugin::JobResult::success(std::to_string(requests) + " houses requested" +
+                                    (skipped ? ", " + std::to_string(skipped) + " in flight" : ""));
 }
 
 plugin::JobResult GisZhkhAdapter::poll_all() {

@@ -41,6 +41,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   plugin::JobResult poll_all();
   plugin::JobResult readings_from_gis();
   plugin::JobResult org_registry();
+  plugin::JobResult houses();
   plugin::JobResult report();
 
   plugin::Context& ctx_;

@@ -329,3 +329,41 @@ TEST(GisThroughEmulator, AppealsFiledInGisBecomeTicketsOnce) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'ticket.created'"), "2");
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
+
+TEST(GisThroughEmulator, HousesGetTheirGisGuidAndUniqueNumberInTheStore) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  const std::vector<std::string> fias = {"5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69",
+                                         "6f5b2d3c-9a4e-4d7b-8c3f-8e2a1b4d6f70"};
+  std::vector<std::string> guids;
+  for (const auto& f : fias) {
+    const auto r = emu.request("POST", "/control/houses", R"({"fias_house_guid":")" + f + "\"}",
+                               "application/json");
+    ASSERT_EQ(r.status, 200) << r.body;
+    Poco::JSON::Parser p;
+    guids.push_back(
+        p.parse(r.body).extract<Poco::JSON::Object::Ptr>()->getValue<std::string>("house_guid"));
+    db.exec("INSERT INTO billing.house (nkey, fias_guid) VALUES ('" + f + "', '" + f + "')");
+  }
+  const auto dir = hub::testing::make_temp_dir("gis-emu-houses");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.houses"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM billing.house WHERE gis_house_guid IS NOT NULL") ==
+               "2";
+      },
+      60s))
+      << hub.logs()
+      << db.scalar(
+             "SELECT string_agg(state || ' ' || coalesce(result, '') || coalesce(error_text, ''), "
+             "'; ') FROM hub.gis_exchange");
+  EXPECT_EQ(
+      db.scalar("SELECT gis_house_guid FROM billing.house WHERE fias_guid = '" + fias[1] + "'"),
+      guids[1]);
+  EXPECT_NE(
+      db.scalar("SELECT gis_unique_number FROM billing.house WHERE fias_guid = '" + fias[0] + "'"),
+      "");
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
