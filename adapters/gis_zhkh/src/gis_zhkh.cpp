@@ -15,6 +15,7 @@
 #include "operations/appeals.h"
 #include "operations/history.h"
 #include "operations/houses.h"
+#include "operations/nsi.h"
 #include "operations/org_registry.h"
 #include "operations/payments.h"
 #include "operations/readings.h"
@@ -108,6 +109,7 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"bank_bik", T::kString, "", "payment notices: that bank's BIK"},
       {"bank_account", T::kString, "", "payment notices: the settlement account (20 digits)"},
       {"bank_corr_account", T::kString, "", "payment notices: the bank's correspondent account"},
+      {"nsi_registries", T::kStringList, "2", "NSI dictionaries the nsi job reads (2 = resources)"},
       {"org_ogrn", T::kStringList, "", "OGRN / OGRNIP the org_registry job looks up"},
       {"history_window", T::kDuration, "35d",
        "readings_from_gis asks for values entered in GIS within this window"},
@@ -185,6 +187,7 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
   engine_->on_result("exportAppeal", handle_export_appeals);
   engine_->on_result("exportHouseData", handle_export_house);
+  engine_->on_result("exportNsiPagingItem", handle_export_nsi_page);
   engine_->on_result("exportOrgRegistry", [this](const ResultInput& in) {
     auto h = handle_export_org_registry(in);
     ctx_.log().info("org_registry", {{"found", h.summary}});
@@ -233,6 +236,7 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        ""},
       {"houses",
        "HouseGUID and unique number of houses the store has without them (exportHouseData)", ""},
+      {"nsi", "GIS dictionaries of nsi_registries, paged (exportNsiPagingItem)", ""},
       {"appeals", "Residents' appeals filed in GIS within history_window as ticket.created", ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
@@ -246,6 +250,18 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "readings_from_gis") return readings_from_gis();
   if (job == "org_registry") return org_registry();
   if (job == "houses") return houses();
+  if (job == "nsi") {
+    std::size_t n = 0;
+    for (const auto& r : ctx_.config().get_list("nsi_registries")) {
+      const int registry = std::atoi(r.c_str());
+      if (registry <= 0)
+        return plugin::JobResult::failure("nsi_registries: '" + r + "' is not a number");
+      engine_->submit("nsi:" + r + ":" + new_guid(), build_export_nsi_page(registry, 1), false,
+                      false);
+      ++n;
+    }
+    return plugin::JobResult::success(std::to_string(n) + " dictionaries requested");
+  }
   if (job == "appeals") {
     const auto now = ctx_.clock().now();
     const auto from = format_date(now - history_window_), to = format_date(now);

@@ -367,3 +367,36 @@ TEST(GisThroughEmulator, HousesGetTheirGisGuidAndUniqueNumberInTheStore) {
       "");
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
+
+TEST(GisThroughEmulator, NsiIsReadPageByPage) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  ASSERT_EQ(
+      emu.request("POST", "/control/nsi", R"({"registry":329,"count":2500})", "application/json")
+          .status,
+      200);
+  const auto dir = hub::testing::make_temp_dir("gis-emu-nsi");
+  auto config = adapters(emu, dir);
+  config.insert(config.find("report_dir"), "nsi_registries: [\"2\", \"329\"], ");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config, "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.nsi"), 0);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM hub.gis_exchange WHERE operation = 'exportNsiPagingItem'"
+                   " AND state = 'done'") == "4";
+      },
+      60s))
+      << hub.logs()
+      << db.scalar(
+             "SELECT string_agg(state || ' ' || left(coalesce(result, '') || coalesce(error_text, "
+             "''), 200), '; ') FROM hub.gis_exchange");
+  const auto last = db.scalar("SELECT result FROM hub.gis_exchange WHERE key LIKE '%:next1:next1'");
+  EXPECT_EQ(last.rfind("NSI 329 page 3 of 3: 500 elements", 0), 0u) << last.substr(0, 200);
+  // NSI 2 (resources): the code=GUID lines nsi_resources is configured from.
+  const auto nsi2 = db.scalar("SELECT result FROM hub.gis_exchange WHERE key LIKE 'nsi:2:%'");
+  EXPECT_NE(nsi2.find("\n1="), std::string::npos) << nsi2;
+  EXPECT_NE(nsi2.find("Холодная вода"), std::string::npos) << nsi2;
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
