@@ -25,6 +25,13 @@ plugin::ConfigSpec BankAdapter::config_spec() {
       {"export_period", T::kString, "", "export_debts: YYYY-MM; empty = the previous month"},
       {"export_schedule", T::kString, "0 6 1 * *",
        "cron of export_debts when the scheduler config names none (monthly)"},
+      // Payment orders out (client_bank/payment_order_outbox.h).
+      {"payment_orders_dir", T::kString, "",
+       "sink of payment_order.requested: 1CClientBankExchange files per day and account are "
+       "written here; empty = the adapter is not a sink"},
+      {"payment_orders_encoding", T::kString, "cp1251",
+       "payment order files: cp1251 (Кодировка=Windows) or cp866 (DOS)"},
+      {"payment_orders_sender", T::kString, "zhkh-hub", "payment order files: Отправитель"},
   };
 }
 
@@ -38,6 +45,19 @@ BankAdapter::BankAdapter(plugin::Context& ctx)
       export_schedule_(ctx.config().get_string("export_schedule")) {
   for (auto& l : load_layouts(layouts_dir_)) {
     layouts_.push_back(std::make_shared<const Layout>(std::move(l)));
+  }
+  if (const auto& dir = ctx.config().get_string("payment_orders_dir"); !dir.empty()) {
+    PaymentOrderOutboxOptions o;
+    o.dir = dir;
+    const auto& enc = ctx.config().get_string("payment_orders_encoding");
+    const auto e = encoding_from_name(enc);
+    if (!e || *e == Encoding::kKoi8r) {
+      throw std::runtime_error("bank '" + ctx.instance() + "': payment_orders_encoding '" + enc +
+                               "' is not cp1251, cp866 or utf-8");
+    }
+    o.file.encoding = *e;
+    o.file.sender = ctx.config().get_string("payment_orders_sender");
+    payment_orders_ = std::make_unique<PaymentOrderOutbox>(std::move(o));
   }
   for (const auto& entry : ctx.config().get_list("export_banks")) {
     ExportBank b;
@@ -83,6 +103,11 @@ void BankAdapter::start() {
   std::string names;
   for (const auto& l : layouts_) names += (names.empty() ? "" : ",") + l->name;
   ctx_.log().info("bank_layouts_loaded", {{"dir", layouts_dir_.string()}, {"layouts", names}});
+}
+
+plugin::DeliveryResult BankAdapter::deliver(const plugin::Envelope& message) {
+  if (!payment_orders_) return plugin::DeliveryResult::rejected("payment_orders_dir is not set");
+  return payment_orders_->deliver(message);
 }
 
 plugin::Health BankAdapter::health() {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client_bank/client_bank_parser.h"
+#include "client_bank/payment_order_outbox.h"
 #include "hub/plugin/sdk.h"
 #include "registry/layout.h"
 
@@ -42,6 +43,9 @@ class BankAdapter : public plugin::Adapter {
 
   void start() override;
   plugin::Health health() override;
+  /// A sink of payment_order.requested when `payment_orders_dir` is set (client_bank/).
+  bool is_sink() const override { return payment_orders_ != nullptr; }
+  plugin::DeliveryResult deliver(const plugin::Envelope& message) override;
   std::vector<plugin::JobSpec> jobs() override;
   plugin::JobResult run_job(const std::string& job) override;
 
@@ -56,6 +60,7 @@ class BankAdapter : public plugin::Adapter {
   std::shared_ptr<const Layout> find_layout(const std::string& name) const;
 
   plugin::Context& ctx_;
+  std::unique_ptr<PaymentOrderOutbox> payment_orders_;  ///< null: not a sink
   std::filesystem::path layouts_dir_;
   std::size_t batch_lines_;
   std::filesystem::path outbox_;
