@@ -333,6 +333,18 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
     return again();
   }
   xmlNodePtr result = reply.payload;
+  if (settings_.verifier && child(result, "Signature")) {
+    const auto check = settings_.verifier->verify(reply.body);
+    if (!check.ok) {
+      ctx_.log().warn("response_signature_invalid",
+                      {{"operation", rec.operation}, {"key", rec.key}, {"error", check.error}});
+      ctx_.metrics().add("response_signatures_total", {{"result", "invalid"}});
+      return again();
+    }
+    ctx_.metrics().add("response_signatures_total", {{"result", "valid"}});
+    ctx_.store().log_exchange("getState", "in", rec.request_id, "signature valid",
+                              check.signer_subject);
+  }
   const auto state = child_text(result, "RequestState");
   if (state != "3") {
     ++rec.polls;

@@ -39,6 +39,9 @@ struct EngineSettings {
   std::chrono::milliseconds poll_timeout{60000};
   int max_resends = 5;
   std::chrono::milliseconds lease{300000};
+  /// Verifies the signature GIS puts on getStateResult (when it carries one); a result whose
+  /// signature does not verify is not taken (polled again later).
+  plugin::SignerFactory* verifier = nullptr;
 };
 
 /// How a send ended.

@@ -113,6 +113,8 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"org_ogrn", T::kStringList, "", "OGRN / OGRNIP the org_registry job looks up"},
       {"history_window", T::kDuration, "35d",
        "readings_from_gis asks for values entered in GIS within this window"},
+      {"verify_responses", T::kBool, "true",
+       "verify the signature GIS puts on getStateResult; an invalid one is not taken"},
       {"report_dir", T::kString, "", "where the report job writes gis_report.json (empty: none)"},
   };
 }
@@ -162,6 +164,13 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   es.send_timeout = c.get_duration("send_timeout");
   es.poll_timeout = c.get_duration("poll_timeout");
   es.max_resends = static_cast<int>(c.get_int("max_resends"));
+  if (c.get_bool("verify_responses")) {
+    try {
+      es.verifier = &ctx.signers();
+    } catch (const std::logic_error&) {
+      ctx.log().warn("responses_unverified", {{"why", "this hub provides no signature checks"}});
+    }
+  }
   // A claim is held while one step (one call) runs; a hub killed mid-step frees its claims when
   // this runs out, so it is only as long as the slowest call.
   es.lease = std::max(es.send_timeout, es.poll_timeout) + std::chrono::seconds(5);

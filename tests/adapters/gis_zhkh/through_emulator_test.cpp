@@ -400,3 +400,24 @@ TEST(GisThroughEmulator, NsiIsReadPageByPage) {
   EXPECT_NE(nsi2.find("Холодная вода"), std::string::npos) << nsi2;
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
+
+TEST(GisThroughEmulator, SignedGisAnswersAreVerifiedBeforeTheyAreTaken) {
+  hub::testing::TestDatabase db;
+  const auto& k = hub::crypto::testing::test_keys();
+  hub::testing::EmulatorProcess emu({"--delays", "50,50", "--sign-key", k.rsa_key.string(),
+                                     "--sign-cert", k.rsa_cert.string(), "--sign-profile", "rsa"});
+  seed_accounts(db, 120);
+  const auto dir = hub::testing::make_temp_dir("gis-emu-signed");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, adapters(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  ASSERT_EQ(run(hub, "gis.import_accounts"), 0);
+  ASSERT_TRUE(wait_for([&] { return count_with_guid(db) == "120"; }, 60s)) << hub.logs();
+  // Every getStateResult the emulator signed (state 2 and 3 alike) was verified.
+  const auto answers = db.scalar(
+      "SELECT count(*) FROM hub.exchange_log WHERE operation = 'getState' AND direction = 'in'"
+      " AND status = 'state'");
+  EXPECT_GE(std::stoi(answers), 2);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.exchange_log WHERE status = 'signature valid'"),
+            answers);
+  EXPECT_EQ(hub.output("hub.log").find("response_signature_invalid"), std::string::npos);
+}
