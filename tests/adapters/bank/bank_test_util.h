@@ -55,8 +55,12 @@ inline std::string in_encoding(const std::string& utf8, Encoding e) {
   return out;
 }
 
+/// Writes under a dot-name and renames: a file inbox polling the directory (its first pass runs
+/// when the host starts) never sees a half-written file, which it would take for a whole one.
 inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+  const auto part = p.parent_path() / ("." + p.filename().string() + ".part");
+  std::ofstream(part, std::ios::binary | std::ios::trunc) << bytes;
+  std::filesystem::rename(part, p);
 }
 
 inline std::string read_file(const std::filesystem::path& p) {

@@ -160,7 +160,7 @@ TEST_F(ClientBankPluginTest, StatementInTheInboxEndsAsJournalledLinesAndPayments
 
 TEST_F(ClientBankPluginTest, TheRealSamplesGoThroughAndABrokenFileIsQuarantined) {
   for (const char* s : {"sample1.txt", "sample2.txt", "sample3.txt"}) {
-    fs::copy_file(sample(s), inbox_ / s);
+    write_bytes(inbox_ / s, read_bytes(sample(s)));
   }
   std::string truncated =
       statement({document("1", "1.00", "л/с 1", true)}, "1.00", "0.00", "1001.00");
@@ -168,7 +168,11 @@ TEST_F(ClientBankPluginTest, TheRealSamplesGoThroughAndABrokenFileIsQuarantined)
   write_bytes(inbox_ / "truncated.txt", truncated);
   auto r = scan();
   ASSERT_TRUE(r.ok) << r.message;
-  EXPECT_EQ(r.message.substr(0, 37), "done 3, quarantined 1, duplicates 0, ") << r.message;
+  // The inbox's own first pass may have taken some of them: what counts is where they are.
+  for (const char* s : {"sample1.txt", "sample2.txt", "sample3.txt"}) {
+    EXPECT_TRUE(fs::exists(inbox_ / "done" / s)) << s << "; " << r.message;
+  }
+  EXPECT_TRUE(fs::exists(inbox_ / "quarantine/truncated.txt")) << r.message;
   EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'bank_statement.line'"), 4);
   EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'bank_statement.summary'"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE body LIKE '%truncated.txt%'"), 0);
@@ -177,10 +181,13 @@ TEST_F(ClientBankPluginTest, TheRealSamplesGoThroughAndABrokenFileIsQuarantined)
 
   // The same file again, under another name: a duplicate, nothing journalled twice.
   const int before = count("SELECT count(*) FROM hub.message");
-  fs::copy_file(sample("sample1.txt"), inbox_ / "sample1-again.txt");
+  write_bytes(inbox_ / "sample1-again.txt", read_bytes(sample("sample1.txt")));
   r = scan();
   ASSERT_TRUE(r.ok) << r.message;
-  EXPECT_EQ(r.message, "done 0, quarantined 0, duplicates 1, messages 0");
+  EXPECT_NE(
+      read_bytes(inbox_ / "done/sample1-again.txt.report.json").find("duplicate of sample1.txt"),
+      std::string::npos)
+      << r.message;
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), before);
 }
 

@@ -57,8 +57,12 @@ inline std::string read_bytes(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+/// Writes under a dot-name and renames: a file inbox polling the directory (its first pass runs
+/// when the host starts) never sees a half-written file, which it would take for a whole one.
 inline void write_bytes(const std::filesystem::path& p, const std::string& bytes) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+  const auto part = p.parent_path() / ("." + p.filename().string() + ".part");
+  std::ofstream(part, std::ios::binary | std::ios::trunc) << bytes;
+  std::filesystem::rename(part, p);
 }
 
 inline std::string to_encoding(const std::string& utf8, Encoding e) {

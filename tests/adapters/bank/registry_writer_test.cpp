@@ -162,6 +162,16 @@ TEST_F(RegistryWriterTest, DebtPipeRoundTripWithFileNameRule) {
                std::invalid_argument);
 }
 
+TEST_F(RegistryWriterTest, AMonthWithoutDebtorsIsAFileWithAZeroFooter) {
+  const auto layout = testing::shipped("debt_pipe");
+  const auto file = dir_ / "empty.txt";
+  RegistryWriter writer(*layout, {{"org_name", "УК Пример"}});
+  writer.open(file);
+  EXPECT_EQ(writer.finish(), (std::pair<std::int64_t, std::int64_t>{0, 0}));
+  EXPECT_NE(testing::read_file(file).find("=|0|0|"), std::string::npos) << testing::read_file(file);
+  EXPECT_TRUE(read_back(file, *layout).empty());
+}
+
 TEST_F(RegistryWriterTest, GorodRoundTripWritesTheFileSumFirst) {
   auto a = rec({{"payer_name", "Иванов И.И."},
                 {"address", "Димитровград, Гагарина ул, 15, 12"},

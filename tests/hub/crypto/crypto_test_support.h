@@ -130,7 +130,7 @@ inline std::string org_registry_request(int criteria = 1) {
       "xmlns:ob=\"http://dom.gosuslugi.ru/schema/integration/organizations-base/\" "
       "Id=\"signed-data-container\" base:version=\"10.0.2.1\">\n";
   for (int i = 0; i < criteria; ++i) {
-    char ogrn[16];
+    char ogrn[32];  // room for any int: the compiler cannot know `criteria` stays small
     std::snprintf(ogrn, sizeof ogrn, "1027700%06d", 132195 + i);
     x += "  <org:SearchCriteria>\n    <ob:OGRN>" + std::string(ogrn) +
          "</ob:OGRN>\n  </org:SearchCriteria>\n";

@@ -32,8 +32,9 @@ TEST(GisCommands, SignThenVerifyRoundTripForBothProfiles) {
     const auto ok = run(hub_binary() + " gis verify " + quote(out.string()) + " 2>&1", &st);
     EXPECT_EQ(st, 0) << ok;
     EXPECT_NE(ok.find("valid: "), std::string::npos) << ok;
-    if (std::string(profile) == "gost2012")
+    if (std::string(profile) == "gost2012") {
       EXPECT_EQ(independent_gost_check(read_text(out), k.gost_pub), "");
+    }
 
     auto tampered = read_text(out);
     tampered.replace(tampered.find("1027700132196"), 13, "1027700132100");

@@ -213,7 +213,8 @@ std::pair<std::int64_t, std::int64_t> RegistryWriter::finish() {
       if (!put_line(out, text, why)) throw std::runtime_error(d.prefix + ": " + why);
     }
     std::ifstream body(body_, std::ios::binary);
-    out << body.rdbuf();
+    // `out << rdbuf()` of an empty body sets failbit: a month without debtors is still a file.
+    if (body.peek() != std::char_traits<char>::eof()) out << body.rdbuf();
     body.close();
     if (layout_.footer.kind == FooterKind::kLine) {
       std::string f = layout_.footer.prefix;
