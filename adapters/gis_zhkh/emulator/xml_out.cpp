@@ -9,6 +9,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "hub/plugin/text_escape.h"
+
 namespace hub::adapters::gis_zhkh::emulator {
 namespace {
 
@@ -97,27 +99,7 @@ const char* service_prefix(std::string_view service_name) {
 }
 
 std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return plugin::xml_escaped(text, /*attribute=*/true);
 }
 
 void element(std::string& out, std::string_view qname, std::string_view text) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "hub/plugin/text_escape.h"
+
 namespace hub::plugins::file_inbox {
 
 std::string sha256_file(const std::filesystem::path& file) {
@@ -37,35 +39,7 @@ std::string sha256_file(const std::filesystem::path& file) {
 }
 
 std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", c);
-          out += b;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  return plugin::json_quoted(s);
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(const std::string& text) {
@@ -154,30 +128,7 @@ bool is_xml_safe_utf8(std::string_view s) {
 }
 
 std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return plugin::xml_escaped(s);
 }
 
 std::string read_file(const std::filesystem::path& file, std::uintmax_t max_bytes) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "hub/plugin/text_escape.h"
 #include "registry/values.h"
 
 namespace hub::bank {
@@ -93,27 +94,7 @@ bool is_ipd(std::string_view s) {
 }
 
 std::string escape_xml(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return plugin::xml_escaped(s);
 }
 
 std::string new_uuid_v7() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "hub/plugin/text_escape.h"
 #include "registry/file_name.h"
 #include "registry/line_reader.h"
 #include "registry/payment_builder.h"
@@ -15,36 +16,7 @@ namespace hub::bank {
 namespace {
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          static const char* kHex = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+  return plugin::json_quoted(s);
 }
 
 std::string_view trim(std::string_view s) {
