@@ -38,6 +38,9 @@ bool decode_to_utf8(std::string_view bytes, Encoding e, std::string& out);
 /// valid UTF-8 or holds a character `e` cannot represent.
 bool encode_from_utf8(std::string_view utf8, Encoding e, std::string& out);
 
+/// Appends code point `cp` as UTF-8.
+void append_utf8(char32_t cp, std::string& out);
+
 /// True when `bytes` is valid UTF-8; with `allow_truncated_tail` a multi-byte sequence cut by the
 /// end of `bytes` is accepted (for samples taken from the start of a file).
 bool is_valid_utf8(std::string_view bytes, bool allow_truncated_tail = false);
