@@ -57,6 +57,19 @@ std::vector<std::chrono::milliseconds> parse_cadence(const std::vector<std::stri
   return out;
 }
 
+plugin::DeliveryResult to_delivery(const SendOutcome& out) {
+  switch (out.kind) {
+    case SendOutcome::Kind::kSent:
+    case SendOutcome::Kind::kQueued:
+      return plugin::DeliveryResult::delivered();
+    case SendOutcome::Kind::kTransient:
+      return plugin::DeliveryResult::retry(out.reason);
+    case SendOutcome::Kind::kRejected:
+      return plugin::DeliveryResult::rejected(out.reason);
+  }
+  return plugin::DeliveryResult::retry("unknown send outcome");
+}
+
 }  // namespace
 
 plugin::ConfigSpec GisZhkhAdapter::config_spec() {
@@ -301,35 +314,8 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
     auto doc = parse_xml(message.body, "message " + message.id);
     fixed.objects.front().ref = child_text(xmlDocGetRootElement(doc.get()), "account");
   }
-  const auto out = engine_->submit("msg:" + message.id, fixed, true);
-  switch (out.kind) {
-    case SendOutcome::Kind::kSent:
-    case SendOutcome::Kind::kQueued:
-      return plugin::DeliveryResult::delivered();
-    case SendOutcome::Kind::kTransient:
-      return plugin::DeliveryResult::retry(out.reason);
-    case SendOutcome::Kind::kRejected:
-      return plugin::DeliveryResult::rejected(out.reason);
-  }
-  return plugin::DeliveryResult::retry("unknown send outcome");
+  return to_delivery(engine_->submit("msg:" + message.id, fixed, true));
 }
-
-namespace {
-
-plugin::DeliveryResult to_delivery(const SendOutcome& out) {
-  switch (out.kind) {
-    case SendOutcome::Kind::kSent:
-    case SendOutcome::Kind::kQueued:
-      return plugin::DeliveryResult::delivered();
-    case SendOutcome::Kind::kTransient:
-      return plugin::DeliveryResult::retry(out.reason);
-    case SendOutcome::Kind::kRejected:
-      return plugin::DeliveryResult::rejected(out.reason);
-  }
-  return plugin::DeliveryResult::retry("unknown send outcome");
-}
-
-}  // namespace
 
 plugin::DeliveryResult GisZhkhAdapter::deliver_payment(const plugin::Envelope& message) {
   std::vector<Refused> refused;
@@ -358,17 +344,7 @@ plugin::DeliveryResult GisZhkhAdapter::deliver_reading(const plugin::Envelope& m
     return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
                                                             : refused.front().reason);
   }
-  const auto out = engine_->submit("msg:" + message.id, req, true);
-  switch (out.kind) {
-    case SendOutcome::Kind::kSent:
-    case SendOutcome::Kind::kQueued:
-      return plugin::DeliveryResult::delivered();
-    case SendOutcome::Kind::kTransient:
-      return plugin::DeliveryResult::retry(out.reason);
-    case SendOutcome::Kind::kRejected:
-      return plugin::DeliveryResult::rejected(out.reason);
-  }
-  return plugin::DeliveryResult::retry("unknown send outcome");
+  return to_delivery(engine_->submit("msg:" + message.id, req, true));
 }
 
 plugin::JobResult GisZhkhAdapter::import_accounts() {

@@ -8,6 +8,7 @@
 #include "hub/core/error.h"
 #include "hub/xml/xpath.h"
 #include "internal.h"
+#include "validation_contexts.h"
 
 namespace hub::xml {
 namespace {
@@ -24,10 +25,17 @@ std::string xml_attr_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -43,10 +51,6 @@ class Registry final : public SchemaRegistry {
            bool has_envelope)
       : types_(std::move(types)), schema_(std::move(schema)), has_envelope_(has_envelope) {
     for (const auto& [name, t] : types_) by_root_[{t.root_ns, t.root_element}] = &t;
-  }
-
-  ~Registry() override {
-    for (auto* v : idle_) xmlSchemaFreeValidCtxt(v);
   }
 
   bool knows(const std::string& type) const override { return types_.count(type) != 0; }
@@ -67,7 +71,8 @@ class Registry final : public SchemaRegistry {
     return out;
   }
 
-  std::vector<ValidationIssue> validate(const std::string& type, const Document& doc) const override {
+  std::vector<ValidationIssue> validate(const std::string& type,
+                                        const Document& doc) const override {
     const MessageType* t = find(type);
     if (!t) return {{0, "/", "unknown message type '" + type + "'"}};
     return check(doc, t->root_ns, t->root_element, type);
@@ -79,18 +84,20 @@ class Registry final : public SchemaRegistry {
   }
 
  private:
-  std::vector<ValidationIssue> check(const Document& doc, const std::string& ns, const std::string& local,
-                                     const std::string& what) const {
+  std::vector<ValidationIssue> check(const Document& doc, const std::string& ns,
+                                     const std::string& local, const std::string& what) const {
     xmlNodePtr root = doc.root();
     if (!root) return {{0, "/", "no document"}};
-    const std::string root_ns = root->ns && root->ns->href ? reinterpret_cast<const char*>(root->ns->href) : "";
+    const std::string root_ns =
+        root->ns && root->ns->href ? reinterpret_cast<const char*>(root->ns->href) : "";
     const std::string root_local = reinterpret_cast<const char*>(root->name);
     if (root_ns != ns || root_local != local) {
       return {{static_cast<int>(xmlGetLineNo(root)), node_path(root),
-               "root element {" + root_ns + "}" + root_local + " is not {" + ns + "}" + local + " of " + what}};
+               "root element {" + root_ns + "}" + root_local + " is not {" + ns + "}" + local +
+                   " of " + what}};
     }
 
-    xmlSchemaValidCtxtPtr v = acquire();
+    xmlSchemaValidCtxtPtr v = contexts_.acquire(schema_.get(), "schema registry");
     std::vector<ValidationIssue> issues;
     xmlSchemaSetValidStructuredErrors(
         v,
@@ -106,7 +113,8 @@ class Registry final : public SchemaRegistry {
           }
           issue.message = trimmed(err->message);
           // libxml2 reports attribute problems on the element; point at the attribute itself.
-          if (auto at = issue.message.find(", attribute '"); at != std::string::npos && !issue.xpath.empty()) {
+          if (auto at = issue.message.find(", attribute '");
+              at != std::string::npos && !issue.xpath.empty()) {
             auto begin = at + 13, end = issue.message.find('\'', begin);
             if (end != std::string::npos && end > begin && issue.message[begin] != '{') {
               issue.xpath += "/@" + issue.message.substr(begin, end - begin);
@@ -117,40 +125,21 @@ class Registry final : public SchemaRegistry {
         &issues);
     int rc = xmlSchemaValidateDoc(v, doc.get());
     xmlSchemaSetValidStructuredErrors(v, nullptr, nullptr);
-    release(v);
-    if (rc != 0 && issues.empty()) issues.push_back({0, "/", "schema validation failed (code " + std::to_string(rc) + ")"});
+    contexts_.release(v);
+    if (rc != 0 && issues.empty())
+      issues.push_back({0, "/", "schema validation failed (code " + std::to_string(rc) + ")"});
     return issues;
-  }
-
-  xmlSchemaValidCtxtPtr acquire() const {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto* v = idle_.back();
-        idle_.pop_back();
-        return v;
-      }
-    }
-    xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(schema_.get());
-    if (!v) throw XmlError("schema registry: cannot create a validation context");
-    return v;
-  }
-
-  void release(xmlSchemaValidCtxtPtr v) const {
-    std::lock_guard lock(mu_);
-    idle_.push_back(v);
   }
 
   std::map<std::string, MessageType> types_;
   std::map<std::pair<std::string, std::string>, const MessageType*> by_root_;
   std::unique_ptr<xmlSchema, SchemaFree> schema_;
   bool has_envelope_;
-  // Validation contexts are cheap to keep and not shareable: one per concurrent validation.
-  mutable std::mutex mu_;
-  mutable std::vector<xmlSchemaValidCtxtPtr> idle_;
+  mutable ValidationContexts contexts_;  // after schema_: freed before it
 };
 
-std::string scalar(const YAML::Node& n, const std::string& file, const std::string& key, bool required = true) {
+std::string scalar(const YAML::Node& n, const std::string& file, const std::string& key,
+                   bool required = true) {
   if (!n) {
     if (required) throw ConfigError(file, 0, key, "missing");
     return {};
@@ -160,10 +149,12 @@ std::string scalar(const YAML::Node& n, const std::string& file, const std::stri
 }
 
 // Only plain names of files beside types.yaml: the compiled set never reaches outside `dir`.
-void check_local_name(const std::string& name, const std::string& file, int line, const std::string& key) {
+void check_local_name(const std::string& name, const std::string& file, int line,
+                      const std::string& key) {
   if (name.empty() || name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
       name.find(':') != std::string::npos || name == "." || name == "..") {
-    throw ConfigError(file, line, key, "'" + name + "' must be a file name in the schema directory");
+    throw ConfigError(file, line, key,
+                      "'" + name + "' must be a file name in the schema directory");
   }
 }
 
@@ -174,7 +165,8 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
   std::error_code ec;
   const fs::path dir = fs::weakly_canonical(fs::absolute(dir_in), ec);
   const std::string file = (dir / "types.yaml").string();
-  if (ec || !fs::is_regular_file(dir / "types.yaml")) throw ConfigError(file, 0, "", "no such file");
+  if (ec || !fs::is_regular_file(dir / "types.yaml"))
+    throw ConfigError(file, 0, "", "no such file");
 
   YAML::Node root;
   try {
@@ -182,18 +174,21 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
   } catch (const YAML::Exception& e) {
     throw ConfigError(file, e.mark.line + 1, "", e.msg);
   }
-  if (!root.IsMap()) throw ConfigError(file, 1, "", "expected a mapping with 'namespace' and 'types'");
+  if (!root.IsMap())
+    throw ConfigError(file, 1, "", "expected a mapping with 'namespace' and 'types'");
   const std::string ns = scalar(root["namespace"], file, "namespace");
   if (ns != kCanonicalNs) {
     throw ConfigError(file, root["namespace"].Mark().line + 1, "namespace",
                       "expected " + std::string(kCanonicalNs) + ", got " + ns);
   }
   const std::string envelope_xsd = scalar(root["envelope"], file, "envelope", false);
-  if (!envelope_xsd.empty()) check_local_name(envelope_xsd, file, root["envelope"].Mark().line + 1, "envelope");
+  if (!envelope_xsd.empty())
+    check_local_name(envelope_xsd, file, root["envelope"].Mark().line + 1, "envelope");
 
   YAML::Node types = root["types"];
   if (!types || !types.IsMap() || types.size() == 0) {
-    throw ConfigError(file, types ? types.Mark().line + 1 : 0, "types", "expected a non-empty mapping");
+    throw ConfigError(file, types ? types.Mark().line + 1 : 0, "types",
+                      "expected a non-empty mapping");
   }
   std::map<std::string, MessageType> parsed;
   std::vector<std::string> xsds;
@@ -202,7 +197,8 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
     const std::string name = kv.first.as<std::string>();
     const int line = kv.first.Mark().line + 1;
     const YAML::Node& t = kv.second;
-    if (!t.IsMap()) throw ConfigError(file, line, name, "expected a mapping with xsd, root, description");
+    if (!t.IsMap())
+      throw ConfigError(file, line, name, "expected a mapping with xsd, root, description");
     for (const auto& field : t) {
       const auto k = field.first.as<std::string>();
       if (k != "xsd" && k != "root" && k != "description") {
@@ -217,29 +213,35 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
     const std::string xsd = scalar(t["xsd"], file, name + ".xsd");
     check_local_name(xsd, file, t["xsd"].Mark().line + 1, name + ".xsd");
     if (!fs::is_regular_file(dir / xsd)) {
-      throw ConfigError(file, t["xsd"].Mark().line + 1, name + ".xsd", "no such file " + (dir / xsd).string());
+      throw ConfigError(file, t["xsd"].Mark().line + 1, name + ".xsd",
+                        "no such file " + (dir / xsd).string());
     }
     auto [it, fresh] = roots.emplace(std::pair{ns, m.root_element}, name);
-    if (!fresh) throw ConfigError(file, line, name, "root '" + m.root_element + "' already used by " + it->second);
+    if (!fresh)
+      throw ConfigError(file, line, name,
+                        "root '" + m.root_element + "' already used by " + it->second);
     if (std::find(xsds.begin(), xsds.end(), xsd) == xsds.end()) xsds.push_back(xsd);
     parsed.emplace(name, std::move(m));
   }
 
   // One in-memory hub schema including every body XSD (same target namespace) and importing the
   // envelope: libxml2 compiles the whole set once and the result is shared by all threads.
-  std::string hub_xsd = "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"" +
-                        xml_attr_escape(ns) + "\" elementFormDefault=\"qualified\">\n";
+  std::string hub_xsd =
+      "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"" +
+      xml_attr_escape(ns) + "\" elementFormDefault=\"qualified\">\n";
   if (!envelope_xsd.empty()) {
     hub_xsd += "<xs:import namespace=\"" + std::string(kEnvelopeNs) + "\" schemaLocation=\"" +
                xml_attr_escape(envelope_xsd) + "\"/>\n";
   }
-  for (const auto& x : xsds) hub_xsd += "<xs:include schemaLocation=\"" + xml_attr_escape(x) + "\"/>\n";
+  for (const auto& x : xsds)
+    hub_xsd += "<xs:include schemaLocation=\"" + xml_attr_escape(x) + "\"/>\n";
   hub_xsd += "</xs:schema>\n";
 
   const std::string hub_name = (dir / "types.yaml#schema-set").string();
   detail::FileAccessScope scope(dir);
   detail::GenericErrorCapture capture;
-  Document hub_doc(detail::parse_raw(hub_xsd, hub_name, {}, (dir / "_schema_set.xsd").string()), hub_name);
+  Document hub_doc(detail::parse_raw(hub_xsd, hub_name, {}, (dir / "_schema_set.xsd").string()),
+                   hub_name);
 
   std::vector<std::string> errors;
   xmlSchemaParserCtxtPtr pctxt = xmlSchemaNewDocParserCtxt(hub_doc.get());
@@ -249,8 +251,8 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
       [](void* data, xmlErrorPtr err) {
         auto* out = static_cast<std::vector<std::string>*>(data);
         if (!err || err->level < XML_ERR_ERROR) return;
-        out->push_back(std::string(err->file ? err->file : "?") + ":" + std::to_string(err->line) + ": " +
-                       trimmed(err->message));
+        out->push_back(std::string(err->file ? err->file : "?") + ":" + std::to_string(err->line) +
+                       ": " + trimmed(err->message));
       },
       &errors);
   xmlSchemaPtr schema = xmlSchemaParse(pctxt);
@@ -263,16 +265,16 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
     if (!extra.empty()) msg += "; " + trimmed(extra.c_str());
     throw XmlError(msg);
   }
-  return std::make_shared<Registry>(std::move(parsed), std::unique_ptr<xmlSchema, SchemaFree>(schema),
-                                    !envelope_xsd.empty());
+  return std::make_shared<Registry>(
+      std::move(parsed), std::unique_ptr<xmlSchema, SchemaFree>(schema), !envelope_xsd.empty());
 }
 
 void SchemaRegistry::validate_or_throw(const std::string& type, const Document& doc) const {
   auto issues = validate(type, doc);
   if (issues.empty()) return;
   const auto& first = issues.front();
-  std::string msg = type + " " + doc.name() + ":" + std::to_string(first.line) + " " + first.xpath + ": " +
-                    first.message;
+  std::string msg = type + " " + doc.name() + ":" + std::to_string(first.line) + " " + first.xpath +
+                    ": " + first.message;
   if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more)";
   throw ValidationError(msg);
 }

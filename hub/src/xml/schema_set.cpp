@@ -14,6 +14,7 @@
 
 #include "hub/core/error.h"
 #include "internal.h"
+#include "validation_contexts.h"
 
 namespace hub::xml {
 namespace {
@@ -117,10 +118,6 @@ class CompiledSet final : public SchemaSet {
         schema_(std::move(schema)),
         seconds_(seconds) {}
 
-  ~CompiledSet() override {
-    for (auto* v : idle_) xmlSchemaFreeValidCtxt(v);
-  }
-
   std::vector<ValidationIssue> validate(const Document& doc) const override {
     xmlNodePtr root = doc.root();
     if (!root) return {{0, "/", "no document"}};
@@ -153,7 +150,7 @@ class CompiledSet final : public SchemaSet {
 
   template <class F>
   std::vector<ValidationIssue> run(F&& validate) const {
-    xmlSchemaValidCtxtPtr v = acquire();
+    xmlSchemaValidCtxtPtr v = contexts_.acquire(schema_.get(), "schema set");
     std::vector<ValidationIssue> issues;
     xmlSchemaSetValidStructuredErrors(
         v,
@@ -181,29 +178,10 @@ class CompiledSet final : public SchemaSet {
         &issues);
     int rc = validate(v);
     xmlSchemaSetValidStructuredErrors(v, nullptr, nullptr);
-    release(v);
+    contexts_.release(v);
     if (rc != 0 && issues.empty())
       issues.push_back({0, "/", "schema validation failed (code " + std::to_string(rc) + ")"});
     return issues;
-  }
-
-  xmlSchemaValidCtxtPtr acquire() const {
-    {
-      std::lock_guard lock(mu_);
-      if (!idle_.empty()) {
-        auto* v = idle_.back();
-        idle_.pop_back();
-        return v;
-      }
-    }
-    xmlSchemaValidCtxtPtr v = xmlSchemaNewValidCtxt(schema_.get());
-    if (!v) throw XmlError("schema set: cannot create a validation context");
-    return v;
-  }
-
-  void release(xmlSchemaValidCtxtPtr v) const {
-    std::lock_guard lock(mu_);
-    idle_.push_back(v);
   }
 
   fs::path root_;
@@ -211,8 +189,7 @@ class CompiledSet final : public SchemaSet {
   std::set<std::pair<std::string, std::string>> globals_;
   std::unique_ptr<xmlSchema, SchemaFree> schema_;
   double seconds_;
-  mutable std::mutex mu_;
-  mutable std::vector<xmlSchemaValidCtxtPtr> idle_;  // one per concurrent validation
+  mutable ValidationContexts contexts_;  // after schema_: freed before it
 };
 
 constexpr ParseLimits kXsdLimits{64u << 20, 512};
