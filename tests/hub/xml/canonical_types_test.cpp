@@ -199,6 +199,9 @@ const std::map<std::string, std::string>& minimal_bodies() {
        "<paidAt>2026-11-20</paidAt><account>9</account><period>2026-10</period><amountKopecks>1</"
        "amountKopecks>"
        "</paymentReceived><reason>not_found</reason><checkedAt>2026-11-20T10:00:00Z</checkedAt>"},
+      {"payment.cancelled",
+       "<agent><code>post</code></agent><registryRef>r.txt#1</registryRef>"
+       "<cancelledOn>2026-11-23</cancelledOn>"},
       {"charge.issued",
        "<account>100234</account><period>2026-10</period><calculationId>r1</calculationId>"
        "<calculatedAt>2026-11-01T00:00:00Z</calculatedAt><services><service><code>maintenance</"
@@ -524,6 +527,12 @@ std::vector<BrokenCase> broken_cases() {
       {"UnidentifiedPaymentWithoutAmount", "payment.unidentified",
        "    <c:amountKopecks>250000</c:amountKopecks>\n", "",
        "/c:paymentUnidentified/c:paymentReceived/c:payer", "<c:payer>"},
+      // payment.cancelled
+      {"CancelledWithoutDate", "payment.cancelled", "  <c:cancelledOn>2026-11-23</c:cancelledOn>\n",
+       "", "/c:paymentCancelled/c:reason", "<c:reason>"},
+      {"CancelledDateWithTime", "payment.cancelled", "<c:cancelledOn>2026-11-23</c:cancelledOn>",
+       "<c:cancelledOn>2026-11-23T10:00:00Z</c:cancelledOn>", "/c:paymentCancelled/c:cancelledOn",
+       ""},
       // charge.issued
       {"ChargeNegativeCharged", "charge.issued", "<c:chargedKopecks>98790</c:chargedKopecks>",
        "<c:chargedKopecks>-98790</c:chargedKopecks>",
