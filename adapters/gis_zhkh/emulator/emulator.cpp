@@ -587,6 +587,17 @@ std::optional<Answer> GisEmulator::Impl::seed(const std::string& path,
     out.set("house_guid", g);
     return json(200, out);
   }
+  if (path == "/control/premises") {
+    const std::string fias = str(in, "fias_house_guid");
+    if (fias.empty()) return json_error(400, "'fias_house_guid' is required");
+    const std::string guid = store.mint.make(kPremise, store.premises.size() + 1);
+    std::string key = guid;
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    store.premises[key] = fias;
+    if (!store.houses.count(fias)) store.houses[fias] = "";
+    out.set("premises_guid", guid);
+    return json(200, out);
+  }
   if (path == "/control/orgs") {
     OrgRec org;
     org.ogrn = str(in, "ogrn");

@@ -2,6 +2,7 @@
 // exportMeteringDeviceHistory (device-metering).
 
 #include <algorithm>
+#include <cctype>
 
 #include "operations.h"
 
@@ -9,6 +10,28 @@ namespace hub::adapters::gis_zhkh::emulator {
 namespace {
 
 constexpr std::size_t kHistoryBlock = 1000;  // devices per exportMeteringDeviceHistory page
+
+std::string lower_guid(std::string g) {
+  for (auto& ch : g) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return g;
+}
+
+// What GIS checks of where a device is placed: every AccountGUID is an account it has, every
+// PremiseGUID a premise it knows. Returns the error description, or "" when all are known.
+std::string unknown_place(Store& s, xmlNodePtr data) {
+  xmlNodePtr basic = kid(data, "BasicChatacteristicts");
+  for (xmlNodePtr a : find_all(basic, "AccountGUID")) {
+    if (!s.account(text_of(a)))
+      return "Лицевой счет с идентификатором " + text_of(a) + " не найден";
+  }
+  for (xmlNodePtr p : find_all(basic, "PremiseGUID")) {
+    if (!s.premises.count(lower_guid(text_of(p))))
+      return "Помещение с идентификатором " + text_of(p) +
+             " не найдено в реестре объектов "
+             "жилищного фонда";
+  }
+  return {};
+}
 
 void read_characteristics(Store& s, xmlNodePtr data, const std::string& request_house,
                           MeterRec& m) {
@@ -20,6 +43,14 @@ void read_characteristics(Store& s, xmlNodePtr data, const std::string& request_
     for (xmlNodePtr a : find_all(basic, "AccountGUID")) {
       if (AccountRec* acc = s.account(text_of(a)); acc && acc->house) {
         m.house = s.house_name(acc->house);
+        break;
+      }
+    }
+  }
+  if (m.house.empty()) {
+    for (xmlNodePtr p : find_all(basic, "PremiseGUID")) {
+      if (auto it = s.premises.find(lower_guid(text_of(p))); it != s.premises.end()) {
+        m.house = it->second;
         break;
       }
     }
@@ -46,6 +77,14 @@ OpResult import_meters(OpContext& c) {
       continue;
     }
     std::uint64_t root = 0;
+    xmlNodePtr data = kid(d, "DeviceDataToCreate");
+    if (!data) data = kid(kid(d, "DeviceDataToUpdate"), "UpdateBeforeDevicesValues");
+    if (data) {
+      if (const auto why = unknown_place(s, data); !why.empty()) {
+        results += common_error("hm:CommonResult", transport, kNotFound, why);
+        continue;
+      }
+    }
     if (xmlNodePtr create = kid(d, "DeviceDataToCreate")) {
       MeterRec m;
       read_characteristics(s, create, house, m);
@@ -146,7 +185,20 @@ OpResult import_values(OpContext& c) {
   return {{}, {}, results};
 }
 
-std::string history_row(Store& s, std::uint64_t seq, bool exclude_is) {
+// Which values an export leaves out (excludeISValues and the Exclude…AsDataSource flags).
+struct Exclusions {
+  bool is = false, person = false, current_org = false, other_org = false;
+  std::string sender;
+  bool skip(const ReadingRec& r) const {
+    if (is && r.source == "ИС") return true;
+    if (person && r.org.empty()) return true;  // seeded: entered by a resident
+    if (current_org && !r.org.empty() && r.org == sender) return true;
+    if (other_org && !r.org.empty() && r.org != sender) return true;
+    return false;
+  }
+};
+
+std::string history_row(Store& s, std::uint64_t seq, const Exclusions& ex) {
   const MeterRec& m = s.meters[seq];
   std::string out = "<dm:exportMeteringDeviceHistoryResult>";
   element(out, "dm:MeteringDeviceRootGUID", s.meter_root_guid(seq));
@@ -155,7 +207,7 @@ std::string history_row(Store& s, std::uint64_t seq, bool exclude_is) {
       m.kind == "Electric" ? "dm:ElectricDeviceValue" : "dm:OneRateDeviceValue";
   out += "<" + block + "><dm:Values>";
   for (const auto& r : m.readings) {
-    if (exclude_is && r.source == "ИС") continue;
+    if (ex.skip(r)) continue;
     if (r.kind != m.kind) continue;
     out += "<dm:CurrentValue>" + r.value_xml;
     element(out, "mdb:ReadingsSource", r.source);
@@ -175,7 +227,12 @@ OpResult export_history(OpContext& c) {
   for (xmlNodePtr n : kids(c.request, "MunicipalResource"))
     resources.push_back(kid_text(n, "Code"));
   const bool archived = kid_text(c.request, "SerchArchived") == "true";
-  const bool exclude_is = kid_text(c.request, "excludeISValues") == "true";
+  Exclusions ex;
+  ex.is = kid_text(c.request, "excludeISValues") == "true";
+  ex.person = kid_text(c.request, "ExcludePersonAsDataSource") == "true";
+  ex.current_org = kid_text(c.request, "ExcludeCurrentOrgAsDataSource") == "true";
+  ex.other_org = kid_text(c.request, "ExcludeOtherOrgAsDataSource") == "true";
+  ex.sender = c.sender;
   std::uint64_t start = 0;
   if (auto after = kid_text(c.request, "ExportMeteringDeviceRootGUID"); !after.empty()) {
     auto seq = s.mint.parse(kMeterRoot, after);
@@ -200,7 +257,7 @@ OpResult export_history(OpContext& c) {
   if (selected.empty()) return {kNoObjects, kNoObjectsText, {}};
   std::string out;
   const std::size_t n = std::min(selected.size(), kHistoryBlock);
-  for (std::size_t i = 0; i < n; ++i) out += history_row(s, selected[i], exclude_is);
+  for (std::size_t i = 0; i < n; ++i) out += history_row(s, selected[i], ex);
   out += "<dm:PagedOutput>";
   if (selected.size() > kHistoryBlock) {
     element(out, "dm:ExportMeteringDeviceRootGUID", s.meter_root_guid(selected[kHistoryBlock]));

@@ -113,6 +113,7 @@ void Store::reset() {
   notification_seq = cancellation_seq = reading_seq = 0;
   orgs.clear();
   houses.clear();
+  premises.clear();
   appeals.clear();
   nsi_sizes.clear();
   messages.clear();

@@ -33,6 +33,7 @@ enum Kind : std::uint16_t {
   kNotification = 0xba00,
   kCancellation = 0xba01,
   kHouse = 0x4005,
+  kPremise = 0x4006,
   kOrgRoot = 0x0e00,
   kOrgVersion = 0x0e01,
   kOrgPpa = 0x0e02,
@@ -157,6 +158,9 @@ class Store {
   std::uint64_t notification_seq = 0, cancellation_seq = 0, reading_seq = 0;
   std::vector<OrgRec> orgs;
   std::map<std::string, std::string> houses;  ///< FIASHouseGuid → HouseGUID (seeded or seen)
+  /// PremisesGUID (lower case) → FIASHouseGuid of the premises GIS knows (control API): meters
+  /// placed in a premise must name one of these.
+  std::map<std::string, std::string> premises;
   std::vector<AppealRec> appeals;
   std::map<int, std::size_t> nsi_sizes;  ///< registry number → generated elements (control API)
 

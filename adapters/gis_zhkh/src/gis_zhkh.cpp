@@ -15,6 +15,7 @@
 #include "operations/appeals.h"
 #include "operations/history.h"
 #include "operations/houses.h"
+#include "operations/meters.h"
 #include "operations/nsi.h"
 #include "operations/org_registry.h"
 #include "operations/payments.h"
@@ -248,6 +249,8 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
   return {
       {"import_accounts", "Place accounts the store has without AccountGUID (importAccountData)",
        ""},
+      {"import_meters",
+       "Place meters the store has without MeteringDeviceRootGUID (importMeteringDeviceData)", ""},
       {"sync_accounts", "Fetch ELS / ИЖКУ / AccountGUID of placed accounts (exportAccountData)",
        ""},
       {"readings_from_gis",
@@ -267,6 +270,7 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
 
 plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   if (job == "import_accounts") return import_accounts();
+  if (job == "import_meters") return import_meters();
   if (job == "sync_accounts") return sync_accounts();
   if (job == "poll") return poll_all();
   if (job == "readings_from_gis") return readings_from_gis();
@@ -296,6 +300,7 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
 
 plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) {
   if (message.type == "meter.reading") return deliver_reading(message);
+  if (message.type == "meter.upsert") return deliver_meter(message);
   if (message.type == "payment.received") return deliver_payment(message);
   if (message.type != "account.upsert") {
     return plugin::DeliveryResult::rejected("gis_zhkh does not place messages of type '" +
@@ -386,6 +391,73 @@ plugin::JobResult GisZhkhAdapter::import_accounts() {
   }
   flush();
   std::string msg = std::to_string(accounts) + " accounts queued in " + std::to_string(requests) +
+                    " requests" +
+                    (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
+                    (transient ? ", " + std::to_string(transient) + " to resend" : "");
+  if (!failures.empty()) {
+    return plugin::JobResult::failure(msg + "; " + std::to_string(failures.size()) +
+                                      " refused, first: " + failures.front());
+  }
+  return plugin::JobResult::success(msg);
+}
+
+plugin::DeliveryResult GisZhkhAdapter::deliver_meter(const plugin::Envelope& message) {
+  std::string ref;
+  try {
+    auto doc = parse_xml(message.body, "message " + message.id);
+    ref = child_text(xmlDocGetRootElement(doc.get()), "meterId");
+  } catch (const std::exception& e) {
+    return plugin::DeliveryResult::rejected(e.what());
+  }
+  const std::vector<MeterInput> in = {{ref, message.body}};
+  std::vector<Refused> refused;
+  const auto req = build_import_meters(in, lookup_places(ctx_.billing_export(), in),
+                                       nsi_resources_, refused);
+  if (req.objects.empty()) {
+    return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
+                                                            : refused.front().reason);
+  }
+  return to_delivery(engine_->submit("msg:" + message.id, req, true));
+}
+
+plugin::JobResult GisZhkhAdapter::import_meters() {
+  auto& store = ctx_.billing_export();
+  std::int64_t after = 0;
+  std::size_t requests = 0, meters = 0, skipped = 0, transient = 0;
+  std::vector<std::string> failures;
+  std::vector<MeterInput> chunk;
+  auto flush = [&] {
+    if (chunk.empty()) return;
+    std::vector<Refused> refused;
+    auto req = build_import_meters(chunk, lookup_places(store, chunk), nsi_resources_, refused);
+    for (const auto& r : refused) failures.push_back("meter " + r.ref + ": " + r.reason);
+    chunk.clear();
+    if (req.objects.empty()) return;
+    const auto out = engine_->submit("import_meters:" + new_guid(), req, false, false);
+    ++requests;
+    meters += req.objects.size();
+    if (out.kind == SendOutcome::Kind::kTransient) ++transient;
+    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+  };
+  for (;;) {
+    auto page = store.page({"meter.upsert", plugin::ExportFilter::kWithoutExternalId, after, 1000});
+    if (page.empty()) break;
+    after = page.back().id;
+    std::vector<std::string> refs;
+    for (const auto& o : page) refs.push_back("meter:" + o.ref);
+    const auto busy_list = ctx_.exchanges().in_flight(refs);
+    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
+    for (auto& o : page) {
+      if (busy.count("meter:" + o.ref)) {
+        ++skipped;
+        continue;
+      }
+      chunk.push_back({o.ref, std::move(o.body)});
+      if (chunk.size() >= kImportMeterLimit) flush();
+    }
+  }
+  flush();
+  std::string msg = std::to_string(meters) + " meters queued in " + std::to_string(requests) +
                     " requests" +
                     (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
                     (transient ? ", " + std::to_string(transient) + " to resend" : "");

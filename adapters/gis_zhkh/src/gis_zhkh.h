@@ -36,6 +36,8 @@ class GisZhkhAdapter : public plugin::Adapter {
  private:
   plugin::DeliveryResult deliver_reading(const plugin::Envelope& message);
   plugin::DeliveryResult deliver_payment(const plugin::Envelope& message);
+  plugin::DeliveryResult deliver_meter(const plugin::Envelope& message);
+  plugin::JobResult import_meters();
   plugin::JobResult import_accounts();
   plugin::JobResult sync_accounts();
   plugin::JobResult poll_all();

@@ -4,6 +4,7 @@
 
 #include "hub/billing/canonical_mapping.h"
 #include "hub/billing/type_specs.h"
+#include "hub/store/pg_array.h"
 
 namespace hub::billing {
 
@@ -56,6 +57,25 @@ std::string filter_sql(const ExportTarget& t, plugin::ExportFilter f) {
 }  // namespace
 
 std::vector<plugin::ExportedObject> PgBillingExport::page(const plugin::ExportQuery& q) {
+  return select(q, {});
+}
+
+std::vector<plugin::ExportedObject> PgBillingExport::find(const std::string& type,
+                                                          const std::vector<std::string>& refs) {
+  std::vector<plugin::ExportedObject> out;
+  if (refs.empty()) return out;
+  plugin::ExportQuery q{type, plugin::ExportFilter::kAll, 0, 1000};
+  for (;;) {
+    auto page = select(q, refs);
+    if (page.empty()) break;
+    q.after_id = page.back().id;
+    for (auto& o : page) out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::vector<plugin::ExportedObject> PgBillingExport::select(const plugin::ExportQuery& q,
+                                                            const std::vector<std::string>& refs) {
   const ExportTarget* target = find_target(q.type);
   const TypeSpec* spec = find_type_spec(q.type);
   if (!target || !spec)
@@ -65,11 +85,15 @@ std::vector<plugin::ExportedObject> PgBillingExport::page(const plugin::ExportQu
                     ", ''), coalesce(t.ext_error_code, ''), coalesce(t.ext_error_text, '')";
   for (const auto& c : cols) sql += ", " + select_expr(c);
   sql += " FROM billing." + spec->table + " t WHERE t.id > $1" + filter_sql(*target, q.filter) +
+         (refs.empty() ? "" : std::string(" AND t.") + target->ref + " = ANY($3::text[])") +
          " ORDER BY t.id LIMIT $2";
   auto lease = pool_.lease();
   pqxx::read_transaction tx(lease.conn());
-  const auto r =
-      tx.exec_params(sql, static_cast<long long>(q.after_id), static_cast<long long>(q.limit));
+  const auto r = refs.empty() ? tx.exec_params(sql, static_cast<long long>(q.after_id),
+                                                 static_cast<long long>(q.limit))
+                                : tx.exec_params(sql, static_cast<long long>(q.after_id),
+                                                 static_cast<long long>(q.limit),
+                                                 store::pg_array_literal(refs));
   std::vector<plugin::ExportedObject> out;
   out.reserve(r.size());
   for (const auto& row : r) {

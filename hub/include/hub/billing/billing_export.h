@@ -14,10 +14,15 @@ class PgBillingExport : public plugin::BillingExport {
   explicit PgBillingExport(store::Pool& pool) : pool_(pool) {}
 
   std::vector<plugin::ExportedObject> page(const plugin::ExportQuery& query) override;
+  std::vector<plugin::ExportedObject> find(const std::string& type,
+                                           const std::vector<std::string>& refs) override;
   std::vector<plugin::PlacementCount> placement() override;
   std::vector<ErrorCount> errors() override;
 
  private:
+  /// One page; with `refs` non-empty only objects whose ref is one of them.
+  std::vector<plugin::ExportedObject> select(const plugin::ExportQuery& query,
+                                             const std::vector<std::string>& refs);
   store::Pool& pool_;
 };
 
