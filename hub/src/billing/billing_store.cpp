@@ -60,7 +60,7 @@ bool keeps_old_value(const std::string& table, const std::string& column) {
       "house.gis_house_guid",     "house.gis_unique_number",
       "account.gis_account_guid", "meter.gis_root_guid",
       "meter.gis_number",         "payment_document.gis_payment_document_guid",
-      "premise.gis_premises_guid"};
+      "payment_document.ipd",     "premise.gis_premises_guid"};
   return kept.count(table + "." + column) > 0;
 }
 
@@ -254,8 +254,9 @@ constexpr ExternalTarget kExternalTargets[] = {
     {"premise", "premise", "fias_guid", "gis_premises_guid", "gis_unique_number"},
     {"account", "account", "number", "gis_account_guid", nullptr},
     {"meter", "meter", "meter_id", "gis_root_guid", "gis_number"},
+    // GIS gives a payment document's ИПД (PaymentDocumentID) as the CommonResult's UniqueNumber.
     {"payment_document", "payment_document", "document_number", "gis_payment_document_guid",
-     nullptr},
+     "ipd"},
 };
 
 void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
