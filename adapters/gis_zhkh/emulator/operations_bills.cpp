@@ -2,16 +2,54 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include "operations.h"
 
 namespace hub::adapters::gis_zhkh::emulator {
 namespace {
 
-std::string payment_document_id(std::uint64_t seq) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "PD%016llu", static_cast<unsigned long long>(seq));
-  return buf;  // 18 characters (bills-base:PaymentDocumentID)
+// An ИПД-shaped PaymentDocumentID (18 characters, bills-base) that also fits the canonical
+// c:IpdId: 2 digits, 2 letters, 6 digits, -NN-, the period as YYMM.
+std::string payment_document_id(std::uint64_t seq, int year, int month) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "99PD%06llu-%02llu-%02d%02d",
+                static_cast<unsigned long long>(seq % 1000000),
+                static_cast<unsigned long long>(seq / 1000000 % 100), year % 100, month % 100);
+  return buf;
+}
+
+// The totals a document keeps for its export, in the export type's order.
+constexpr const char* kTotals[] = {"TotalPayableByChargeInfo",
+                                   "DebtPreviousPeriods",
+                                   "AdvanceBllingPeriod",
+                                   "TotalPayableByPD",
+                                   "TotalByPenaltiesAndCourtCosts",
+                                   "TotalPayableByPDWithDebtAndAdvance",
+                                   "PaidCash"};
+
+// The ChargeInfo blocks of an imported document in the export's shape: ServiceType, Rate,
+// TotalPayable and AccountingPeriodTotal are common to ServicePDImportType and ServicePDType.
+std::string export_charges(xmlNodePtr doc) {
+  std::string out;
+  for (xmlNodePtr ci : kids(doc, "ChargeInfo")) {
+    for (xmlNodePtr block : kids(ci)) {
+      const std::string name = local_name(block);
+      if (name != "HousingService" && name != "MunicipalService" && name != "AdditionalService")
+        continue;
+      xmlNodePtr type = kid(block, "ServiceType");
+      out += "<bills:ChargeInfo><bills:" + name + "><bills:ServiceType>";
+      element(out, "nb:Code", kid_text(type, "Code"));
+      element(out, "nb:GUID", kid_text(type, "GUID"));
+      out += "</bills:ServiceType>";
+      for (const char* f : {"Rate", "TotalPayable", "AccountingPeriodTotal"}) {
+        const std::string v = kid_text(block, f);
+        if (!v.empty()) element(out, std::string("bills:") + f, v);
+      }
+      out += "</bills:" + name + "></bills:ChargeInfo>";
+    }
+  }
+  return out;
 }
 
 OpResult import_documents(OpContext& c) {
@@ -47,6 +85,7 @@ OpResult import_documents(OpContext& c) {
       info_key = kid_text(kid(doc, "DetailsPaymentInformation"), "PaymentInformationKey");
     const std::string id = kid_text(doc, "PaymentDocumentID");
     std::uint64_t seq = s.payment_docs.size();
+    std::string new_id;
     if (!id.empty()) {
       auto it = s.payment_doc_by_id.find(id);
       if (it == s.payment_doc_by_id.end()) {
@@ -57,17 +96,24 @@ OpResult import_documents(OpContext& c) {
       seq = it->second;
     } else {
       s.payment_docs.emplace_back();
-      s.payment_doc_by_id[payment_document_id(seq)] = seq;
+      new_id = payment_document_id(seq, year, month);
+      s.payment_doc_by_id[new_id] = seq;
     }
     PaymentDocRec& rec = s.payment_docs[seq];
     rec.account_guid = account;
     rec.number = kid_text(doc, "PaymentDocumentNumber");
-    rec.id = payment_document_id(seq);
+    if (!new_id.empty()) rec.id = new_id;
     rec.month = month;
     rec.year = year;
     rec.total = kid_text(doc, "TotalPayableByPD");
     rec.payment_info_guid = info_guids.count(info_key) ? info_guids[info_key] : std::string();
     rec.withdrawn = kid(doc, "Withdraw") != nullptr;
+    rec.charges = export_charges(doc);
+    rec.totals.clear();
+    for (const char* t : kTotals) {
+      const std::string v = kid_text(doc, t);
+      if (!v.empty()) rec.totals[t] = v;
+    }
     results +=
         common_result("bills:ImportResult", s.mint.make(kPaymentDoc, seq), transport, rec.id);
   }
@@ -144,8 +190,16 @@ OpResult export_documents(OpContext& c) {
     out += "<bills:exportPaymentDocResult><bills:PaymentDocument>";
     element(out, "ab:AccountGuid", d.account_guid);
     if (!d.number.empty()) element(out, "bb:PaymentDocumentNumber", d.number);
+    out += d.charges;
     element(out, d.withdrawn ? "bills:Withdraw" : "bills:Expose", "true");
-    if (!d.total.empty()) element(out, "bills:TotalPayableByPD", d.total);
+    for (const char* t : kTotals) {
+      auto it = d.totals.find(t);
+      if (it != d.totals.end()) {
+        element(out, std::string("bills:") + t, it->second);
+      } else if (std::string_view(t) == "TotalPayableByPD" && !d.total.empty()) {
+        element(out, "bills:TotalPayableByPD", d.total);
+      }
+    }
     element(out, "base:Month", std::to_string(d.month));
     element(out, "base:Year", std::to_string(d.year));
     element(out, "bb:PaymentDocumentID", d.id);

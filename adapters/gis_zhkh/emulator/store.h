@@ -78,6 +78,10 @@ struct PaymentDocRec {
   std::string total;  ///< TotalPayable, kopecks-free decimal as sent
   std::string payment_info_guid;
   bool withdrawn = false;
+  /// What exportPaymentDocumentData echoes: ChargeInfo blocks (bills / nb prefixes, the part the
+  /// import and export types share) and the document totals by element name, as imported.
+  std::string charges;
+  std::map<std::string, std::string> totals;
 };
 
 struct NotificationRec {
