@@ -10,12 +10,6 @@ namespace hub::billing {
 
 namespace {
 
-/// Per exportable type: our reference column and the external (GIS) id column.
-struct ExportTarget {
-  const char* type;
-  const char* ref;
-  const char* guid;
-};
 constexpr ExportTarget kTargets[] = {
     {"house.upsert", "fias_guid", "gis_house_guid"},
     {"premise.upsert", "number", "gis_premises_guid"},
@@ -55,6 +49,10 @@ std::string filter_sql(const ExportTarget& t, plugin::ExportFilter f) {
 }
 
 }  // namespace
+
+std::span<const ExportTarget> export_targets() {
+  return kTargets;
+}
 
 std::vector<plugin::ExportedObject> PgBillingExport::page(const plugin::ExportQuery& q) {
   return select(q, {});

@@ -4,10 +4,21 @@
 // GIS ZhKH needs (without GIS GUID, with an error), and the counts of the placement audit. Each
 // page is one short read-only statement; nothing is held between pages.
 
+#include <span>
+
 #include "hub/plugin/billing_export.h"
 #include "hub/store/pool.h"
 
 namespace hub::billing {
+
+/// Per exportable type: our reference column and the external (GIS) id column. The one list the
+/// export, the placement counts and the hub's placement report (hub/exchanges) read.
+struct ExportTarget {
+  const char* type;  ///< account.upsert, ...
+  const char* ref;
+  const char* guid;
+};
+std::span<const ExportTarget> export_targets();
 
 class PgBillingExport : public plugin::BillingExport {
  public:
