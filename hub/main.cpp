@@ -21,8 +21,9 @@ void usage() {
          "  version            print the version\n"
          "  gis sign|verify    sign / verify GIS ZhKH request documents locally (XAdES-BES GOST\n"
          "                     or RSA); `zhkh-hub gis --help`\n"
-         "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports ...\n"
-         "                     admin commands through the admin API;\n"
+         "  gis report         GIS ZhKH errors by object / placement audit (admin API)\n"
+         "  messages|dlq|schedules|adapters|routes|tokens|payments|tickets|import|imports|\n"
+         "  exchanges ...      admin commands through the admin API;\n"
          "                     `zhkh-hub <command> --help`\n";
 }
 
@@ -54,7 +55,9 @@ int main(int argc, char** argv) {
       std::cout << "schema at version " << report.current_version << "\n";
       return 0;
     }
-    if (command == "gis") return hub::crypto::run_gis_command(argc, argv);  // local, no API
+    // gis sign|verify run locally; gis report asks the admin API (hub/src/cli).
+    if (command == "gis" && !(argc > 2 && std::string(argv[2]) == "report"))
+      return hub::crypto::run_gis_command(argc, argv);  // local, no API
     if (command == "run") {
       return hub::app::run_until_signal(hub::app::load_hub_config(config_arg(argc, argv)));
     }

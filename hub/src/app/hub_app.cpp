@@ -23,6 +23,8 @@
 #include "hub/plugin_host/adapter_host.h"
 #include "hub/queue/canonical_queues.h"
 #include "hub/imports/import_routes.h"
+#include "hub/exchanges/exchange_routes.h"
+#include "hub/exchanges/gis_report_routes.h"
 #include "hub/queue/queue_routes.h"
 #include "hub/router/route_store.h"
 #include "hub/router/router.h"
@@ -348,6 +350,8 @@ void HubApp::start() {
     p.imports = std::make_unique<imports::ImportService>(*p.pool, *p.ingress, p.host->parsers(),
                                                          import_options);
     p.api->add_routes(imports::import_routes(*p.imports));
+    p.api->add_routes(exchanges::exchange_routes(*p.pool));     // exchanges (the exchange log)
+    p.api->add_routes(exchanges::gis_report_routes(*p.pool));  // gis/reports/errors, placement
     p.api->start();
     if (p.sla_monitor) p.sla_monitor->start();
     if (p.ticket_publisher) p.ticket_publisher->start();

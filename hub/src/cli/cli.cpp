@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "hub/cli/api_client.h"
+#include "hub/exchanges/exchange_files.h"
 
 namespace hub::cli {
 namespace {
@@ -60,7 +61,9 @@ const std::set<std::string> kValueOptions = {
     // imports
     "layout", "parser",
     // tickets
-    "status", "topic", "house", "account", "assignee", "channel", "comment"};
+    "status", "topic", "house", "account", "assignee", "channel", "comment",
+    // exchanges, gis report
+    "dir", "until", "operation", "adapter", "direction", "kind"};
 const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
                                             // tickets
                                             "overdue", "internal"};
@@ -1080,6 +1083,175 @@ int imports_parsers(Ctx& c) {
   return kExitOk;
 }
 
+// ---- exchanges and GIS reports (hub/exchanges; API in hub/src/exchanges/*_routes.cpp) --------
+
+std::string exchange_filters(const Options& o,
+                             std::vector<std::pair<std::string, std::string>> extra = {}) {
+  std::vector<std::pair<std::string, std::string>> q = {
+      {"since", o.value("since")},     {"until", o.value("until")},
+      {"adapter", o.value("adapter")}, {"operation", o.value("operation")},
+      {"status", o.value("status")},   {"direction", o.value("direction")}};
+  q.insert(q.end(), extra.begin(), extra.end());
+  return query_string(q);
+}
+
+int exchanges_list(Ctx& c) {
+  const auto v = c.call(
+      "GET", "/api/v1/exchanges" + exchange_filters(c.opt, {{"limit", c.opt.value("limit")},
+                                                            {"offset", c.opt.value("offset")}}));
+  if (c.raw()) return kExitOk;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& it : *items_of(v)) {
+    const auto e = it.extract<Object::Ptr>();
+    rows.push_back({field(e, "id"), short_time(field(e, "at")), field(e, "adapter"),
+                    field(e, "operation"), field(e, "direction") == "out" ? "request" : "response",
+                    field(e, "status"), field(e, "message_guid"), field(e, "payload_bytes")});
+  }
+  if (rows.empty()) {
+    c.out << "no exchanges\n";
+    return kExitOk;
+  }
+  print_table(
+      c.out, {"ID", "AT", "ADAPTER", "OPERATION", "KIND", "STATUS", "MESSAGE GUID", "BYTES"}, rows);
+  return kExitOk;
+}
+
+int exchanges_show(Ctx& c) {
+  const auto id = c.opt.positional[0];
+  const auto e = c.call("GET", "/api/v1/exchanges/" + url_encode(id)).extract<Object::Ptr>();
+  if (c.raw()) return kExitOk;
+  for (const char* k : {"id", "at", "adapter", "operation", "direction", "message_guid", "status",
+                        "payload_bytes", "file", "request_id", "response_id"}) {
+    c.out << k << ": " << field(e, k) << '\n';
+  }
+  c.out << "raw: " << c.url << "/api/v1/exchanges/" << id << "/request.xml, .../response.xml\n";
+  return kExitOk;
+}
+
+int exchanges_export(Ctx& c) {
+  const auto dir = c.opt.value("dir");
+  if (dir.empty()) throw UsageError("exchanges export needs --dir DIR");
+  exchanges::ExchangeFileWriter writer(dir);
+  const bool tty = ::isatty(2) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto last_line = started;
+  long long after = 0, rows = 0, pages = 0;
+  for (;;) {
+    const auto v =
+        c.call("GET", "/api/v1/exchanges/export" +
+                          exchange_filters(c.opt, {{"after_id", std::to_string(after)}}));
+    const auto page = v.extract<Object::Ptr>();
+    for (const auto& it : *items_of(v)) {
+      const auto o = it.extract<Object::Ptr>();
+      exchanges::ExchangeRow r;
+      r.id = o->getValue<Poco::Int64>("id");
+      r.at = field(o, "at");
+      r.adapter = field(o, "adapter");
+      r.operation = field(o, "operation");
+      r.direction = field(o, "direction");
+      r.message_guid = field(o, "message_guid");
+      r.status = field(o, "status");
+      r.payload = o->getValue<std::string>("payload");
+      writer.write(r);
+      ++rows;
+    }
+    ++pages;
+    after = page->getValue<Poco::Int64>("next_after_id");
+    const bool more = page->getValue<bool>("more");
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - started).count();
+    std::ostringstream line;
+    line << rows << " rows  " << writer.written() << " written  " << writer.unchanged()
+         << " unchanged  up to id " << after;
+    if (seconds > 0.5) line << "  " << static_cast<long long>(rows / seconds) << " rows/s";
+    if (tty) {
+      c.err << "\r\033[K" << line.str() << std::flush;
+    } else if (now - last_line >= std::chrono::seconds(5)) {
+      c.err << line.str() << '\n';
+      last_line = now;
+    }
+    if (!more) break;
+  }
+  if (tty) c.err << "\r\033[K";
+  if (c.opt.has("json")) {
+    Object::Ptr s = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    s->set("dir", writer.dir().string());
+    s->set("rows", rows);
+    s->set("written", writer.written());
+    s->set("unchanged", writer.unchanged());
+    s->set("skipped", writer.skipped());
+    s->set("bytes_written", writer.bytes_written());
+    s->set("last_id", after);
+    s->set("pages", pages);
+    Poco::JSON::Stringifier::stringify(s, c.out);
+    c.out << '\n';
+    return kExitOk;
+  }
+  c.out << "exported " << rows << " exchange log rows to " << writer.dir().string() << ": "
+        << writer.written() << " files written (" << writer.bytes_written() << " bytes), "
+        << writer.unchanged() << " already there, " << writer.skipped()
+        << " without payload; last id " << after << '\n';
+  return kExitOk;
+}
+
+int gis_report(Ctx& c) {
+  const auto what = c.opt.positional[0];
+  const auto q = query_string({{"kind", c.opt.value("kind")},
+                               {"since", c.opt.value("since")},
+                               {"limit", c.opt.value("limit")},
+                               {"offset", c.opt.value("offset")}});
+  if (what == "errors") {
+    const auto v = c.call("GET", "/api/v1/gis/reports/errors" + q);
+    if (c.raw()) return kExitOk;
+    const auto r = v.extract<Object::Ptr>();
+    std::vector<std::vector<std::string>> counts;
+    for (const auto& it : *items_of(v, "by_code")) {
+      const auto e = it.extract<Object::Ptr>();
+      counts.push_back({field(e, "kind"), field(e, "code"), field(e, "count")});
+    }
+    if (counts.empty()) {
+      c.out << "no GIS errors\n";
+      return kExitOk;
+    }
+    c.out << field(r, "total") << " errors\n";
+    print_table(c.out, {"KIND", "CODE", "COUNT"}, counts);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& it : *items_of(v)) {
+      const auto e = it.extract<Object::Ptr>();
+      rows.push_back({short_time(field(e, "at")), field(e, "kind"), field(e, "ref"),
+                      field(e, "code"), field(e, "text"), field(e, "operation"),
+                      field(e, "message_guid")});
+    }
+    c.out << '\n';
+    print_table(c.out, {"AT", "KIND", "OBJECT", "CODE", "TEXT", "OPERATION", "MESSAGE GUID"}, rows);
+    return kExitOk;
+  }
+  if (what == "placement") {
+    if (!c.opt.value("since").empty()) throw UsageError("--since applies to 'gis report errors'");
+    const auto v = c.call("GET", "/api/v1/gis/reports/placement" + q);
+    if (c.raw()) return kExitOk;
+    std::vector<std::vector<std::string>> counts;
+    for (const auto& it : *items_of(v, "counts")) {
+      const auto e = it.extract<Object::Ptr>();
+      counts.push_back({field(e, "kind"), field(e, "total"), field(e, "without_gis_guid"),
+                        field(e, "with_error")});
+    }
+    print_table(c.out, {"KIND", "TOTAL", "WITHOUT GIS GUID", "WITH ERROR"}, counts);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& it : *items_of(v)) {
+      const auto e = it.extract<Object::Ptr>();
+      rows.push_back({field(e, "kind"), field(e, "id"), field(e, "ref"), field(e, "error_code"),
+                      field(e, "error_text"), short_time(field(e, "updated_at"))});
+    }
+    if (!rows.empty()) {
+      c.out << '\n';
+      print_table(c.out, {"KIND", "ID", "OBJECT", "ERROR", "TEXT", "UPDATED"}, rows);
+    }
+    return kExitOk;
+  }
+  throw UsageError("gis report takes errors or placement, not '" + what + "'");
+}
+
 struct Command {
   std::string group;
   std::string verb;
@@ -1256,6 +1428,37 @@ const std::vector<Command>& commands() {
        "ID ASSIGNEE",
        "hand a ticket to a person or team (operator)",
        tickets_assign},
+      {"exchanges",
+       "list",
+       {},
+       {"since", "until", "adapter", "operation", "status", "direction", "limit", "offset", "json"},
+       "[--since T] [--until T] [--adapter A] [--operation OP] [--status S] [--direction in|out] "
+       "[--limit N] [--offset N] [--json]",
+       "raw requests and responses exchanged with external systems, newest first",
+       exchanges_list},
+      {"exchanges",
+       "show",
+       {"ID"},
+       {"json"},
+       "ID [--json]",
+       "one logged request or response with the id of its pair",
+       exchanges_show},
+      {"exchanges",
+       "export",
+       {},
+       {"dir", "since", "until", "adapter", "operation", "status", "direction", "json"},
+       "--dir DIR [--since T] [--until T] [--adapter A] [--operation OP] [--status S] "
+       "[--direction in|out] [--json]",
+       "write every logged request and response as a file in DIR (again: only what is new)",
+       exchanges_export},
+      {"gis",
+       "report",
+       {"errors|placement"},
+       {"kind", "since", "limit", "offset", "json"},
+       "errors|placement [--kind K] [--since T] [--limit N] [--offset N] [--json]",
+       "GIS ZhKH errors by object (kind account, payment_document, meter, reading, payment) or "
+       "the placement audit (objects without a GIS GUID)",
+       gis_report},
   };
   return kCommands;
 }
