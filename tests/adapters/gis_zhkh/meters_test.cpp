@@ -293,6 +293,77 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   EXPECT_EQ(stat(emu, "soap_faults"), 1);  // only the injected one: every request was valid
 }
 
+TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOneOnce) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  // 150 accounts with a meter each, in a house GIS knows (individual meters of a living house:
+  // ApartmentHouseDevice by FIASHouseGuid), and one more meter that arrives routed.
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, area, residents)"
+      " SELECT 'A' || g, 'A' || g, '" +
+      std::string(kHouse) + "', 50, 1 FROM generate_series(1, 151) g");
+  db.exec(
+      "INSERT INTO billing.meter (nkey, meter_id, serial_number, kind, resource,"
+      " digit_capacity, tariff_zones, house_fias_guid, accounts, installed_on)"
+      " SELECT 'M' || g, 'M' || g, 'SN' || g, 'individual', 'cold_water', 5, 1, '" +
+      std::string(kHouse) +
+      "', jsonb_build_array('A' || g), '2025-03-01' FROM generate_series(1, 150) g");
+  const auto dir = hub::testing::make_temp_dir("gis-meters-chunks");
+  fs::create_directories(dir / "inbox");
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config(emu, dir), "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  run(hub, "gis.import_accounts");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT"
+                   " NULL") == "151";
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  run(hub, "gis.import_meters");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM billing.meter WHERE gis_root_guid IS NOT NULL") ==
+               "150";
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  EXPECT_EQ(db.scalar("SELECT string_agg(result, ', ' ORDER BY result) FROM hub.gis_exchange"
+                      " WHERE operation = 'importMeteringDeviceData'"),
+            "100 placed, 0 refused, 50 placed, 0 refused");
+  EXPECT_EQ(stat(emu, "meters"), 150);
+  EXPECT_EQ(db.scalar("SELECT count(DISTINCT gis_root_guid) FROM billing.meter"), "150");
+
+  // A meter.upsert routed to GIS (the store has it from the billing engine): placed, and the
+  // result names it in the store.
+  db.exec(
+      "INSERT INTO billing.meter (nkey, meter_id, serial_number, kind, resource,"
+      " digit_capacity, tariff_zones, house_fias_guid, accounts, installed_on) VALUES"
+      " ('R1', 'R1', 'SN-R1', 'individual', 'cold_water', 5, 1, '" +
+      std::string(kHouse) + "', '[\"A151\"]', '2025-03-01')");
+  drop(dir, "meter.xml",
+       "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>R1</c:meterId>"
+       "<c:serialNumber>SN-R1</c:serialNumber><c:kind>individual</c:kind>"
+       "<c:resource>cold_water</c:resource><c:digitCapacity>5</c:digitCapacity>"
+       "<c:tariffZones>1</c:tariffZones><c:houseFiasGuid>" +
+           std::string(kHouse) +
+           "</c:houseFiasGuid><c:account>A151</c:account><c:installedOn>2025-03-01"
+           "</c:installedOn></c:meterUpsert>");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                     "SELECT coalesce(gis_root_guid, '') FROM billing.meter WHERE"
+                     " meter_id = 'R1'")
+                   .size() == 36;
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  EXPECT_EQ(stat(emu, "meters"), 151);
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
+
 TEST(GisMeters, RoutedMeterWithoutGisGuidsIsRejectedNamingTheCanonicalXPath) {
   hub::testing::TestDatabase db;
   hub::testing::EmulatorProcess emu({"--delays", "50,50"});
