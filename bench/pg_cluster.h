@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,7 @@ class TempCluster {
     char tmpl[] = "/tmp/zhkh-bench.XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
+    data_dir_ = dir_ / "pg";
     ::chmod(dir_.c_str(), 0755);  // the postgres user must reach the data dir when we are root
     const auto port =
         run_capture("bash -c " + shell_quote("source " + (source_ / "deploy/lib-pg.sh").string() +
@@ -62,9 +64,50 @@ class TempCluster {
     std::filesystem::remove_all(dir_, ec);
   }
   const std::string& conninfo() const { return conninfo_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
 
  private:
   std::filesystem::path source_;
   std::filesystem::path dir_;
+  std::filesystem::path data_dir_;
   std::string conninfo_;
 };
+
+/// CPU seconds (user + system) used so far by a cluster's postmaster and its live children
+/// (backends, WAL writer, checkpointer), from /proc. A benchmark on a shared 2-core machine reads
+/// its wall-clock rate as "how busy the neighbours were"; CPU per message is the figure that
+/// stays put. Backends that have exited are not counted, so measure with pooled connections.
+/// 0 when the data dir's postmaster.pid cannot be read.
+inline double cluster_cpu_seconds(const std::filesystem::path& data_dir) {
+  std::FILE* f = std::fopen((data_dir / "postmaster.pid").c_str(), "r");
+  if (!f) return 0;
+  long postmaster = 0;
+  const bool ok = std::fscanf(f, "%ld", &postmaster) == 1;
+  std::fclose(f);
+  if (!ok) return 0;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  double total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::FILE* st = std::fopen((entry.path() / "stat").c_str(), "r");
+    if (!st) continue;
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, st);
+    std::fclose(st);
+    buf[n] = 0;
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (!p) continue;
+    long pid = std::atol(name.c_str()), ppid = 0;
+    unsigned long utime = 0, stime = 0;
+    char state = 0;
+    if (std::sscanf(p + 2, "%c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state, &ppid,
+                    &utime, &stime) != 4) {
+      continue;
+    }
+    if (pid == postmaster || ppid == postmaster) total += (utime + stime) / tick;
+  }
+  return total;
+}

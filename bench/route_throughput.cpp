@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "hub/core/allocator.h"
 #include "hub/core/log.h"
 #include "hub/dispatcher/builtin_sinks.h"
 #include "hub/dispatcher/dispatcher.h"
@@ -176,9 +177,12 @@ int main(int argc, char** argv) {
   }
   if (o.schemas.empty()) o.schemas = o.source / "schemas/canonical";
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
+  hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   try {
     std::unique_ptr<TempCluster> cluster;
     std::string admin;
+    // CPU of the private cluster (0 with ZHKH_BENCH_PG: its processes are not ours to read).
+    auto pg_cpu = [&] { return cluster ? cluster_cpu_seconds(cluster->data_dir()) : 0.0; };
     if (const char* env = std::getenv("ZHKH_BENCH_PG"); env && *env) {
       admin = env;
     } else {
@@ -224,16 +228,25 @@ int main(int argc, char** argv) {
     // dispatcher draining what Ingress left.
     rig.dispatcher.reset();
     auto t0 = Clock::now();
+    double hub0 = cpu_seconds(), pg0 = pg_cpu();
     produce(rig, "alone", o.messages, 100, o.producers);
     const double ingress_only = o.messages / seconds_since(t0);
+    const double ingress_hub_us = (cpu_seconds() - hub0) * 1e6 / o.messages;
+    const double ingress_pg_us = (pg_cpu() - pg0) * 1e6 / o.messages;
     t0 = Clock::now();
+    hub0 = cpu_seconds();
+    pg0 = pg_cpu();
     make_dispatcher();
     wait_delivered(rig, o.messages);
     const double dispatch_only = o.messages / seconds_since(t0);
+    const double dispatch_hub_us = (cpu_seconds() - hub0) * 1e6 / o.messages;
+    const double dispatch_pg_us = (pg_cpu() - pg0) * 1e6 / o.messages;
     std::printf(
-        "diagnostics: ingress alone %.0f msgs/s (batches of 100); dispatcher alone %.0f"
-        " msgs/s (claims of %d)\n",
-        ingress_only, dispatch_only, dopt.defaults.batch_size);
+        "diagnostics: ingress alone %.0f msgs/s (batches of 100; CPU per msg: hub %.1f us,"
+        " PostgreSQL %.1f us); dispatcher alone %.0f msgs/s (claims of %d; hub %.1f us,"
+        " PostgreSQL %.1f us)\n",
+        ingress_only, ingress_hub_us, ingress_pg_us, dispatch_only, dopt.defaults.batch_size,
+        dispatch_hub_us, dispatch_pg_us);
     rig.dispatcher.reset();
     make_dispatcher();
     {
@@ -251,6 +264,7 @@ int main(int argc, char** argv) {
 
     // 1. Batches of 100.
     const double cpu0 = cpu_seconds();
+    const double pg_cpu0 = pg_cpu();
     t0 = Clock::now();
     produce(rig, "batched", o.messages, 100, o.producers);
     const double enqueue_batched = seconds_since(t0);
@@ -259,11 +273,15 @@ int main(int argc, char** argv) {
     const double batched_s = seconds_since(t0);
     const double msgs_per_s_batched = o.messages / batched_s;
     const double hub_cpu = cpu_seconds() - cpu0;
+    const double pg_cpu_batched = pg_cpu() - pg_cpu0;
+    const double hub_us = hub_cpu * 1e6 / o.messages, pg_us = pg_cpu_batched * 1e6 / o.messages;
+    // On 2 cores, 2e6 / (hub + PostgreSQL us per message) is the rate this CPU cost allows when
+    // nothing else runs: the figure to compare across runs on a busy machine.
+    const double cpu_bound = hub_us + pg_us > 0 ? 2e6 / (hub_us + pg_us) : 0;
     std::printf(
         "batched (100/submit): %d msgs in %.3f s (enqueued in %.3f s) = %.0f msgs/s;"
-        " hub process CPU %.2f s (%.0f us/msg), the rest of the machine is PostgreSQL\n",
-        o.messages, batched_s, enqueue_batched, msgs_per_s_batched, hub_cpu,
-        hub_cpu * 1e6 / o.messages);
+        " CPU per msg: hub %.1f us, PostgreSQL %.1f us (2 cores allow %.0f msgs/s)\n",
+        o.messages, batched_s, enqueue_batched, msgs_per_s_batched, hub_us, pg_us, cpu_bound);
 
     // 2. Batches of 1.
     t0 = Clock::now();
@@ -380,9 +398,12 @@ int main(int argc, char** argv) {
         "\"p99_ms_at_1000\":%.2f,\"copy_rows_per_s\":%.0f,\"ratio_vs_copy\":%.3f,"
         "\"peak_rss_mb\":%.1f,\"messages\":%d,\"single_messages\":%d,\"offered_rate\":%d,"
         "\"achieved_rate\":%.0f,\"producers\":%d,\"body_bytes\":%zu,"
-        "\"ingress_only_msgs_per_s\":%.0f,\"dispatch_only_msgs_per_s\":%.0f}\n",
+        "\"ingress_only_msgs_per_s\":%.0f,\"dispatch_only_msgs_per_s\":%.0f,"
+        "\"hub_cpu_us_per_msg\":%.1f,\"pg_cpu_us_per_msg\":%.1f,\"ingress_pg_cpu_us\":%.1f,"
+        "\"dispatch_pg_cpu_us\":%.1f,\"cpu_bound_msgs_per_s_2_cores\":%.0f}\n",
         msgs_per_s_batched, msgs_per_s_single, p50, p99, copy_rows_per_s, ratio, rss, o.messages,
-        o.single, o.rate, offered, o.producers, rig.body.size(), ingress_only, dispatch_only);
+        o.single, o.rate, offered, o.producers, rig.body.size(), ingress_only, dispatch_only,
+        hub_us, pg_us, ingress_pg_us, dispatch_pg_us, cpu_bound);
     std::fflush(stdout);
     return 0;
   } catch (const std::exception& e) {

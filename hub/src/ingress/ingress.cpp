@@ -17,12 +17,18 @@ namespace hub::ingress {
 
 const char* to_string(Step s) {
   switch (s) {
-    case Step::kValidated: return "validated";
-    case Step::kRouted: return "routed";
-    case Step::kMessagesInserted: return "messages_inserted";
-    case Step::kDeliveriesInserted: return "deliveries_inserted";
-    case Step::kCheckpointWritten: return "checkpoint_written";
-    case Step::kCommitted: return "committed";
+    case Step::kValidated:
+      return "validated";
+    case Step::kRouted:
+      return "routed";
+    case Step::kMessagesInserted:
+      return "messages_inserted";
+    case Step::kDeliveriesInserted:
+      return "deliveries_inserted";
+    case Step::kCheckpointWritten:
+      return "checkpoint_written";
+    case Step::kCommitted:
+      return "committed";
   }
   return "?";
 }
@@ -40,8 +46,7 @@ std::string describe(std::size_t index, const Envelope& e) {
 }
 
 // Fills what the producer may leave empty and checks what it must not.
-void complete_envelope(std::size_t index, Envelope& e,
-                       std::chrono::system_clock::time_point now) {
+void complete_envelope(std::size_t index, Envelope& e, std::chrono::system_clock::time_point now) {
   if (e.idempotency_key.empty()) {
     throw plugin::RejectedInput(describe(index, e) + ": idempotency key is empty");
   }
@@ -122,68 +127,82 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   pqxx::work tx(lease.conn());
 
   if (!prepared.empty()) {
-    std::vector<std::string> ids, types, versions, sources, occurred, correlations, keys, headers,
-        bodies;
-    std::vector<std::optional<std::string>> causations;
-    for (auto& p : prepared) {
-      const Envelope& e = p.envelope;
-      ids.push_back(e.id);
-      types.push_back(e.type);
-      versions.push_back(std::to_string(e.schema_version));
-      sources.push_back(e.source);
-      occurred.push_back(xml::format_timestamp(e.occurred_at));
-      correlations.push_back(e.correlation_id);
-      causations.push_back(e.causation_id.empty() ? std::nullopt
-                                                  : std::optional<std::string>(e.causation_id));
-      keys.push_back(e.idempotency_key);
-      headers.push_back(json_object(e.headers));
-      bodies.push_back(e.body);
+    // The arrays are built straight from the envelopes: the bodies are the bulk of the bytes and
+    // are copied once, into the literal.
+    std::size_t body_bytes = 0, key_bytes = 0;
+    for (const auto& p : prepared) {
+      body_bytes += p.envelope.body.size();
+      key_bytes += p.envelope.idempotency_key.size();
     }
-    // ON CONFLICT DO NOTHING drops keys already journalled and repeats inside the batch; the
-    // RETURNING set is exactly what is new.
+    const std::size_t n = prepared.size();
+    store::PgArrayBuilder ids(n * 38), types(n * 24), versions(n * 4), sources(n * 16),
+        occurred(n * 32), correlations(n * 38), causations(n * 8), keys(key_bytes + n * 3),
+        headers(n * 8), bodies(body_bytes + n * 3);
+    store::PgArrayBuilder d_message(n * 38), d_route(n * 16), d_target(n * 16), d_body(n * 8);
+    for (const auto& p : prepared) {
+      const Envelope& e = p.envelope;
+      ids.add(e.id);
+      types.add(e.type);
+      versions.add(std::to_string(e.schema_version));
+      sources.add(e.source);
+      occurred.add(xml::format_timestamp(e.occurred_at));
+      correlations.add(e.correlation_id);
+      if (e.causation_id.empty()) {
+        causations.add_null();
+      } else {
+        causations.add(e.causation_id);
+      }
+      keys.add(e.idempotency_key);
+      headers.add(json_object(e.headers));
+      bodies.add(e.body);
+      // One delivery per (route, target) of a message, however often a configuration names the
+      // pair: hub.delivery keeps no unique constraint for it (see migration 0014).
+      std::set<std::pair<std::string_view, std::string_view>> pairs;
+      for (const auto& d : p.decision.deliveries) {
+        if (!pairs.emplace(d.route, d.target).second) continue;
+        d_message.add(e.id);
+        d_route.add(d.route);
+        d_target.add(d.target);
+        d_body.add_or_null(d.body);
+      }
+    }
+    // One statement journals the batch and writes its outbox. ON CONFLICT DO NOTHING drops keys
+    // already journalled and repeats inside the batch; the RETURNING set is exactly what is new,
+    // and only the deliveries of new messages are written (the join on it).
     auto inserted = tx.exec_params(
-        "INSERT INTO hub.message (id, type, schema_version, source, occurred_at, correlation_id,"
-        " causation_id, idempotency_key, headers, body, route_version)"
-        " SELECT id, type, ver, src, occ, corr, caus, key, hdr::jsonb, body, $11"
-        " FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[],"
-        "             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
-        "   AS t(id, type, ver, src, occ, corr, caus, key, hdr, body)"
-        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id::text",
-        store::pg_array_literal(ids), store::pg_array_literal(types),
-        store::pg_array_literal(versions), store::pg_array_literal(sources),
-        store::pg_array_literal(occurred), store::pg_array_literal(correlations),
-        store::pg_array_literal(causations), store::pg_array_literal(keys),
-        store::pg_array_literal(headers), store::pg_array_literal(bodies), router->version());
+        "WITH m AS ("
+        "  INSERT INTO hub.message (id, type, schema_version, source, occurred_at, correlation_id,"
+        "   causation_id, idempotency_key, headers, body, route_version)"
+        "  SELECT id, type, ver, src, occ, corr, caus, key, hdr::jsonb, body, $11"
+        "  FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[],"
+        "              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
+        "    AS t(id, type, ver, src, occ, corr, caus, key, hdr, body)"
+        "  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),"
+        " d AS ("
+        "  INSERT INTO hub.delivery (message_id, route, target, body)"
+        "  SELECT o.message_id, o.route, o.target, o.body"
+        "  FROM unnest($12::uuid[], $13::text[], $14::text[], $15::text[])"
+        "    AS o(message_id, route, target, body)"
+        "  JOIN m ON m.id = o.message_id)"
+        " SELECT id::text FROM m",
+        ids.finish(), types.finish(), versions.finish(), sources.finish(), occurred.finish(),
+        correlations.finish(), causations.finish(), keys.finish(), headers.finish(),
+        bodies.finish(), router->version(), d_message.finish(), d_route.finish(), d_target.finish(),
+        d_body.finish());
     std::set<std::string> fresh;
     for (const auto& row : inserted) fresh.insert(row[0].c_str());
     step(Step::kMessagesInserted);
 
-    std::vector<std::string> d_message, d_route, d_target;
-    std::vector<std::optional<std::string>> d_body;
     for (const auto& p : prepared) {
       if (!fresh.count(p.envelope.id)) continue;
       result.ids.push_back(p.envelope.id);
       metrics.add("zhkh_messages_in_total",
                   {{"type", p.envelope.type}, {"source", p.envelope.source}});
-      for (const auto& d : p.decision.deliveries) {
-        d_message.push_back(p.envelope.id);
-        d_route.push_back(d.route);
-        d_target.push_back(d.target);
-        d_body.push_back(d.body);
-        notify_targets.insert(d.target);
-      }
+      for (const auto& d : p.decision.deliveries) notify_targets.insert(d.target);
     }
     result.accepted = fresh.size();
     result.duplicates = prepared.size() - fresh.size();
     if (result.duplicates) metrics.add("zhkh_messages_duplicate_total", {}, result.duplicates);
-    if (!d_message.empty()) {
-      tx.exec_params(
-          "INSERT INTO hub.delivery (message_id, route, target, body)"
-          " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
-          " ON CONFLICT DO NOTHING",
-          store::pg_array_literal(d_message), store::pg_array_literal(d_route),
-          store::pg_array_literal(d_target), store::pg_array_literal(d_body));
-    }
     step(Step::kDeliveriesInserted);
   }
 
@@ -216,8 +235,9 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
     }
   }
 
-  metrics.observe("zhkh_ingress_seconds", {},
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics.observe(
+      "zhkh_ingress_seconds", {},
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return result;
 }
 
