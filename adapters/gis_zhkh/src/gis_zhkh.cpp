@@ -109,6 +109,9 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"nsi_resources", T::kStringList, "",
        "NSI 2 references of canonical resources for one-rate readings: resource=code:guid, e.g. "
        "cold_water=1:<guid> (take them from exportNsiItem 2 of your stand)"},
+      {"pd_services", T::kStringList, "",
+       "payment documents: canonical service code -> GIS charge block and NSI element, "
+       "code=housing|municipal|additional|penalty:nsi_code:guid (operations/payment_documents.h)"},
       {"signing_key", T::kString, "",
        "key for the XAdES-BES signature of every request: PEM key or PKCS#12; empty = requests go "
        "unsigned (only for an emulator started with --signatures off)"},
@@ -211,6 +214,18 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   engine_->on_result("exportAppeal", handle_export_appeals);
   engine_->on_result("exportHouseData", handle_export_house);
   engine_->on_result("exportNsiPagingItem", handle_export_nsi_page);
+  engine_->on_result("exportPaymentDocumentData", handle_export_payment_documents);
+  {
+    std::vector<std::string> entries;
+    for (const auto& e : c.get_list("pd_services"))
+      if (!e.empty()) entries.push_back(e);
+    try {
+      payment_documents_ = std::make_unique<PaymentDocumentJobs>(
+          ctx, *engine_, parse_pd_services(entries), recipient_);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(e.what());
+    }
+  }
   engine_->on_result("exportOrgRegistry", [this](const ResultInput& in) {
     auto h = handle_export_org_registry(in);
     ctx_.log().info("org_registry", {{"found", h.summary}});
@@ -263,6 +278,12 @@ std::vector<plugin::JobSpec> GisZhkhAdapter::jobs() {
        "HouseGUID and unique number of houses the store has without them (exportHouseData)", ""},
       {"nsi", "GIS dictionaries of nsi_registries, paged (exportNsiPagingItem)", ""},
       {"appeals", "Residents' appeals filed in GIS within history_window as ticket.created", ""},
+      {"payment_documents",
+       "Place payment documents the store has without a GIS GUID (importPaymentDocumentData)", ""},
+      {"sync_payment_documents",
+       "ИПД and withdrawals of placed payment documents by account and period "
+       "(exportPaymentDocumentData)",
+       ""},
       {"poll", "Advance every due request now (send queued, getState)", ""},
       {"report", "Write the error report and the placement audit", ""},
   };
@@ -294,6 +315,8 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
     engine_->submit("appeals:" + new_guid(), build_export_appeals(from, to), false, false);
     return plugin::JobResult::success("appeals from " + from + " to " + to + " requested");
   }
+  if (job == "payment_documents") return payment_documents_->place();
+  if (job == "sync_payment_documents") return payment_documents_->sync();
   if (job == "report") return report();
   return plugin::JobResult::failure("gis_zhkh offers no job '" + job + "'");
 }
@@ -302,6 +325,12 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
   if (message.type == "meter.reading") return deliver_reading(message);
   if (message.type == "meter.upsert") return deliver_meter(message);
   if (message.type == "payment.received") return deliver_payment(message);
+  if (message.type == "payment_document.issued" || message.type == "payment.cancelled") {
+    auto p = message.type == "payment.cancelled" ? payment_documents_->prepare_cancellation(message)
+                                                 : payment_documents_->prepare_document(message);
+    if (!p.request) return p.result;
+    return to_delivery(engine_->submit("msg:" + message.id, *p.request, true));
+  }
   if (message.type != "account.upsert") {
     return plugin::DeliveryResult::rejected("gis_zhkh does not place messages of type '" +
                                             message.type + "'");

@@ -14,6 +14,7 @@
 #include "hub/plugin/sdk.h"
 #include "operations/payments.h"
 #include "operations/readings.h"
+#include "payment_document_jobs.h"
 
 namespace hub::adapters::gis_zhkh {
 
@@ -56,6 +57,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   Recipient recipient_;
   std::chrono::milliseconds history_window_;
   std::unique_ptr<ExchangeEngine> engine_;
+  std::unique_ptr<PaymentDocumentJobs> payment_documents_;  ///< payment_document_jobs.h
   std::mutex health_mu_;
   std::string last_error_;
 };

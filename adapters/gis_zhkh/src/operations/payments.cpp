@@ -1,5 +1,8 @@
 #include "payments.h"
 
+#include <cstdint>
+#include <cstdio>
+#include <set>
 #include <stdexcept>
 
 #include "../util.h"
@@ -19,6 +22,20 @@ void pb(std::string& out, const char* tag, const std::string& v) {
   out += std::string("<pb:") + tag + ">";
   append_escaped(out, v);
   out += std::string("</pb:") + tag + ">";
+}
+
+// The first `max` characters (code points) of UTF-8 text: XSD lengths count characters.
+std::string utf8_prefix(const std::string& s, std::size_t max) {
+  std::size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == max) break;
+  }
+  return s.substr(0, i);
+}
+
+std::string key_of(xmlNodePtr root) {
+  return payment_key(child_text(child(root, "agent"), "code"), child_text(root, "transactionId"),
+                     child_text(root, "registryRef"));
 }
 
 void map_payment(std::string& out, xmlNodePtr p, const std::string& order_id, const Recipient& r,
@@ -67,6 +84,29 @@ void map_payment(std::string& out, xmlNodePtr p, const std::string& order_id, co
 
 }  // namespace
 
+std::string payment_key(const std::string& agent_code, const std::string& transaction_id,
+                        const std::string& registry_ref) {
+  return agent_code + ":" +
+         (transaction_id.empty() ? "reg:" + registry_ref : "tx:" + transaction_id);
+}
+
+std::string order_id(const std::string& key) {
+  // Two FNV-1a passes with different offsets: 128 bits, enough to keep distinct payments apart
+  // (the key is not adversarial: it comes from our own journal).
+  auto fnv = [&](std::uint64_t h) {
+    for (unsigned char c : key) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+    return h;
+  };
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                static_cast<unsigned long long>(fnv(0xcbf29ce484222325ULL)),
+                static_cast<unsigned long long>(fnv(0x84222325cbf29ce4ULL)));
+  return buf;
+}
+
 std::string Recipient::missing() const {
   std::string m;
   auto need = [&](const std::string& v, const char* key) {
@@ -102,16 +142,12 @@ BuiltRequest build_import_notifications(const std::vector<PaymentInput>& payment
     }
     std::string one;
     const auto transport = new_guid();
-    std::string order_id;
-    for (char c : in.message_id)
-      if (c != '-') order_id += c;
     try {
-      if (order_id.size() != 32) throw std::invalid_argument("message id is not a UUID");
       auto doc = parse_xml(in.body, "payment " + in.message_id);
       xmlNodePtr root = xmlDocGetRootElement(doc.get());
       if (local_name(root) != "paymentReceived")
         throw std::invalid_argument("/" + local_name(root) + ": not a payment.received body");
-      map_payment(one, root, order_id, recipient, transport);
+      map_payment(one, root, order_id(key_of(root)), recipient, transport);
     } catch (const std::exception& e) {
       refused.push_back({in.message_id, e.what()});
       continue;
@@ -120,6 +156,53 @@ BuiltRequest build_import_notifications(const std::vector<PaymentInput>& payment
     req.objects.push_back({transport, "payment", in.message_id, {}});
   }
   req.body += "</pm:importNotificationsOfOrderExecutionRequest>";
+  return req;
+}
+
+BuiltRequest build_import_cancellations(const std::vector<CancellationInput>& cancellations,
+                                        std::vector<Refused>& refused) {
+  BuiltRequest req{"importNotificationsOfOrderExecutionCancellation",
+                   "payment",
+                   "importNotificationsOfOrderExecutionCancellationRequest",
+                   kPaymentNs,
+                   "10.0.1.1",
+                   {},
+                   {}};
+  req.body = std::string("<pm:importNotificationsOfOrderExecutionCancellationRequest xmlns:pm=\"") +
+             kPaymentNs + "\" xmlns:pb=\"" + kPaymentsBaseNs + "\" xmlns:base=\"" + kBaseNs +
+             "\" Id=\"signed-data-container\" base:version=\"10.0.1.1\">";
+  std::set<std::string> orders;  // the request's OrderIDs are a key: one cancellation each
+  for (const auto& in : cancellations) {
+    std::string one, key;
+    const auto transport = new_guid();
+    try {
+      auto doc = parse_xml(in.body, "cancellation " + in.message_id);
+      xmlNodePtr root = xmlDocGetRootElement(doc.get());
+      if (local_name(root) != "paymentCancelled")
+        throw std::invalid_argument("/" + local_name(root) + ": not a payment.cancelled body");
+      const auto on = child_text(root, "cancelledOn");
+      if (on.size() < 10) throw std::invalid_argument("/c:paymentCancelled/c:cancelledOn: missing");
+      key = key_of(root);
+      const auto order = order_id(key);
+      if (!orders.insert(order).second) {
+        throw std::invalid_argument("/c:paymentCancelled/c:transactionId: payment " + key +
+                                    " is cancelled twice in one request");
+      }
+      one += "<pm:NotificationOfOrderExecutionCancellation>";
+      pb(one, "OrderID", order);
+      pb(one, "CancellationDate", on.substr(0, 10));
+      const auto reason = child_text(root, "reason");
+      if (!reason.empty()) pb(one, "Comment", utf8_prefix(reason, 210));
+      one += "<base:TransportGUID>" + transport +
+             "</base:TransportGUID></pm:NotificationOfOrderExecutionCancellation>";
+    } catch (const std::exception& e) {
+      refused.push_back({in.message_id, e.what()});
+      continue;
+    }
+    req.body += one;
+    req.objects.push_back({transport, "payment_cancellation", key, {}});
+  }
+  req.body += "</pm:importNotificationsOfOrderExecutionCancellationRequest>";
   return req;
 }
 
