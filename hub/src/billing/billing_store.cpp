@@ -59,7 +59,8 @@ bool keeps_old_value(const std::string& table, const std::string& column) {
   static const std::set<std::string> kept = {
       "house.gis_house_guid",     "house.gis_unique_number",
       "account.gis_account_guid", "meter.gis_root_guid",
-      "meter.gis_number",         "payment_document.gis_payment_document_guid",
+      "meter.gis_number",         "meter.gis_version_guid",
+      "payment_document.gis_payment_document_guid",
       "payment_document.ipd",     "premise.gis_premises_guid"};
   return kept.count(table + "." + column) > 0;
 }
@@ -278,6 +279,35 @@ void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::s
   }
 }
 
+// A cancellation marks the payments it names (agent + payment_ref: a cancellation knows neither
+// the payment date nor the amount of the payment's natural key): from the cancellations just
+// written, and for payments just written whose cancellation came first. Each side through an
+// index (payment_agent_ref; the cancellation's nkey is agent U+001F payment_ref).
+constexpr const char* kCancelFromCancellations = R"SQL(
+UPDATE billing.payment p SET cancelled_on = c.cancelled_on, cancellation_id = c.id
+  FROM billing.payment_cancellation c
+ WHERE c.id = ANY($1::bigint[]) AND p.agent_code = c.agent_code AND p.payment_ref = c.payment_ref
+   AND (p.cancelled_on, p.cancellation_id) IS DISTINCT FROM (c.cancelled_on, c.id)
+)SQL";
+constexpr const char* kCancelFromPayments = R"SQL(
+UPDATE billing.payment p SET cancelled_on = c.cancelled_on, cancellation_id = c.id
+  FROM billing.payment_cancellation c
+ WHERE p.id = ANY($1::bigint[]) AND c.nkey = p.agent_code || E'\x1f' || p.payment_ref
+   AND (p.cancelled_on, p.cancellation_id) IS DISTINCT FROM (c.cancelled_on, c.id)
+)SQL";
+
+void apply_cancellations(pqxx::transaction_base& tx, const std::vector<std::string>& cancellations,
+                         const std::vector<std::string>& payments) {
+  if (!cancellations.empty()) {
+    tx.conn().prepare("billing_cancel_from_cancellations", kCancelFromCancellations);
+    tx.exec_prepared("billing_cancel_from_cancellations", store::pg_array_literal(cancellations));
+  }
+  if (!payments.empty()) {
+    tx.conn().prepare("billing_cancel_from_payments", kCancelFromPayments);
+    tx.exec_prepared("billing_cancel_from_payments", store::pg_array_literal(payments));
+  }
+}
+
 // Readings a payer handed over with a payment become meter readings of the identified account
 // (channel bank, taken on the payment date), with the natural key a meter.reading of the same
 // meter, moment and channel has; a reading already there is left as it is.
@@ -447,11 +477,14 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   for (std::size_t k = 0; k < items.size(); ++k) by_type[items[k].spec->type].push_back(k);
   std::vector<std::string> order;
   for (const auto& [type, _] : by_type)
-    if (!is_payment_type(type) && type != "external.state") order.push_back(type);
-  for (const char* t : {"payment.received", "payment.unidentified", "external.state"})
+    if (!is_payment_type(type) && type != "external.state" && type != "payment.cancelled")
+      order.push_back(type);
+  for (const char* t :
+       {"payment.received", "payment.unidentified", "payment.cancelled", "external.state"})
     if (by_type.count(t)) order.push_back(t);
   bool identified = false;
   std::vector<std::string> states_changed, paid_changed, accounts_changed, documents_changed;
+  std::vector<std::string> payments_written, cancellations_written;
   for (const auto& type : order) {
     const auto& ks = by_type[type];
     if (is_payment_type(type) && !identified) identify_payments(), identified = true;
@@ -522,11 +555,17 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     if (is_payment_type(type))
       for (const auto& [nkey, row] : done)
         if (row.status != "unidentified") paid_changed.push_back(std::to_string(row.id));
+    if (is_payment_type(type))
+      for (const auto& [nkey, row] : done) payments_written.push_back(std::to_string(row.id));
+    if (type == "payment.cancelled")
+      for (const auto& [nkey, row] : done) cancellations_written.push_back(std::to_string(row.id));
     if (type == "account.upsert")
       for (const auto& [nkey, row] : done) accounts_changed.push_back(std::to_string(row.id));
     if (type == "payment_document.issued")
       for (const auto& [nkey, row] : done) documents_changed.push_back(std::to_string(row.id));
   }
+  if (!cancellations_written.empty() || !payments_written.empty())
+    apply_cancellations(tx, cancellations_written, payments_written);
   if (!states_changed.empty()) apply_external_results(tx, states_changed);
   std::size_t reidentified = 0;
   if (!accounts_changed.empty() || !documents_changed.empty()) {

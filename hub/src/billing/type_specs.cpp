@@ -228,6 +228,19 @@ std::vector<TypeSpec> build_specs() {
                                                 "amount_kopecks"};
   out.push_back(TypeSpec{"payment.received", "paymentReceived", "payment",
                          payment_received_fields(), payment_key, payment_derived, derive_payment});
+  // payment.cancelled: kept as sent; billing_store.cpp marks the payment it names (agent +
+  // payment_ref) cancelled.
+  out.push_back(
+      TypeSpec{"payment.cancelled",
+               "paymentCancelled",
+               "payment_cancellation",
+               {group("agent", {scalar("code", "agent_code"), scalar("name", "agent_name")}),
+                scalar("registryRef", "registry_ref"), scalar("transactionId", "transaction_id"),
+                scalar("cancelledOn", "cancelled_on", Dt), scalar("reason", "reason"),
+                scalar("cancellationRef", "cancellation_ref")},
+               {"agent_code", "payment_ref"},
+               payment_derived,
+               derive_payment});
   {
     std::vector<Field> f = {group("paymentReceived", payment_received_fields())};
     for (auto& x : unidentified_fields()) f.push_back(std::move(x));
