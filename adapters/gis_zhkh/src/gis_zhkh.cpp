@@ -211,6 +211,7 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
       ctx, es, formats, std::make_shared<SoapClient>(ctx.http(), soap), signer);
   engine_->on_result("exportAccountData", handle_export_accounts);
   engine_->on_result("exportMeteringDeviceHistory", handle_export_history);
+  engine_->on_result("importMeteringDeviceData", handle_import_meters);
   engine_->on_result("exportAppeal", handle_export_appeals);
   engine_->on_result("exportHouseData", handle_export_house);
   engine_->on_result("exportNsiPagingItem", handle_export_nsi_page);

@@ -184,7 +184,7 @@ TEST(GisMeterRequests, UnmappableMetersAreRefusedNamingTheXPathAndTheRestStillGo
   starts("NO-VERSION", "/c:meterUpsert/c:gisVersionGuid:");
 }
 
-TEST(GisMeterRequests, TheResultsMeteringDeviceGuidIsTheMetersGisGuid) {
+TEST(GisMeterRequests, TheResultsMeteringDeviceGuidIsTheMetersGisGuidAndItsVersionComesBack) {
   std::vector<gis::Refused> refused;
   const auto req = gis::build_import_meters(
       {{"CW-1", meter("CW-1", "individual", "cold_water", "12А", {"LS-1"})},
@@ -215,12 +215,23 @@ TEST(GisMeterRequests, TheResultsMeteringDeviceGuidIsTheMetersGisGuid) {
   gis::ResultInput in{"gis",       req.operation,
                       "ack",       std::chrono::system_clock::now(),
                       req.objects, xmlDocGetRootElement(doc.get())};
-  const auto h = gis::import_results(in);
+  const auto h = gis::handle_import_meters(in);
   ASSERT_EQ(h.results.size(), 2u);
   EXPECT_EQ(h.results[0].kind, "meter");
   EXPECT_EQ(h.results[0].ref, "CW-1");
   EXPECT_EQ(h.results[0].external_guid, root);  // the root GUID, not the version's
   EXPECT_EQ(h.results[0].unique_number, "ПУ-1");
   ASSERT_EQ(h.results[1].errors.size(), 1u);
-  EXPECT_EQ(h.results[1].errors[0].first, "INT002000");
+  EXPECT_EQ(h.results[1].errors[0].first,
+            "INT002000");  // No CommonResult field of external.state holds the version GUID: the
+                           // placed meter comes back
+  // as meter.upsert with all three GIS ids, in schema order (after installedOn / lastVerifiedOn).
+  ASSERT_EQ(h.messages.size(), 1u);
+  EXPECT_EQ(h.messages[0].type, "meter.upsert");
+  EXPECT_NE(
+      h.messages[0].body.find("<c:lastVerifiedOn>2025-01-15</c:lastVerifiedOn><c:gisRootGuid>" +
+                              root + "</c:gisRootGuid><c:gisVersionGuid>" + version +
+                              "</c:gisVersionGuid><c:gisNumber>ПУ-1</c:gisNumber>"),
+      std::string::npos)
+      << h.messages[0].body;
 }

@@ -36,8 +36,8 @@ constexpr const char* kRoutes = R"(routes:
     match: {type: [external.state]}
     to: [billing_store]
     stop: true
-  - name: readings-from-gis
-    match: {type: [meter.reading], source: [gis]}
+  - name: from-gis
+    match: {type: [meter.reading, meter.upsert], source: [gis]}
     to: [billing_store]
     stop: true
   - name: to-gis
@@ -204,6 +204,14 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   ASSERT_EQ(root.size(), 36u) << exchanges(db);
   EXPECT_NE(db.scalar("SELECT gis_root_guid FROM billing.meter WHERE meter_id = 'HEAT-1'"), "");
   EXPECT_NE(db.scalar("SELECT gis_number FROM billing.meter WHERE meter_id = 'CW-12'"), "");
+  // The version GUID an update needs comes back as meter.upsert (external.state has no field).
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM billing.meter WHERE gis_version_guid IS NOT NULL"
+                   " AND gis_version_guid <> gis_root_guid") == "2";
+      },
+      20s));
   EXPECT_EQ(stat(emu, "meters"), 2);
   // GIS refused the meter in the premise it does not know: the store has its error.
   EXPECT_EQ(db.scalar("SELECT coalesce(gis_root_guid, '') || ext_error_code FROM billing.meter"
@@ -361,6 +369,38 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
       << hub.logs() << exchanges(db);
   EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
   EXPECT_EQ(stat(emu, "meters"), 151);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM billing.meter WHERE meter_id = 'R1' AND"
+                   " gis_version_guid IS NOT NULL") == "1";
+      },
+      20s));
+  const auto version =
+      db.scalar("SELECT gis_version_guid FROM billing.meter WHERE meter_id = 'R1'");
+  // The engine sends the meter again (a new serial number, still without GIS ids): it goes as an
+  // update of the stored version, not as a second device.
+  drop(dir, "meter2.xml",
+       "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>R1</c:meterId>"
+       "<c:serialNumber>SN-R1-B</c:serialNumber><c:kind>individual</c:kind>"
+       "<c:resource>cold_water</c:resource><c:digitCapacity>5</c:digitCapacity>"
+       "<c:tariffZones>1</c:tariffZones><c:houseFiasGuid>" +
+           std::string(kHouse) +
+           "</c:houseFiasGuid><c:account>A151</c:account><c:installedOn>2025-03-01"
+           "</c:installedOn></c:meterUpsert>");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        const auto v =
+            db.scalar("SELECT gis_version_guid FROM billing.meter WHERE meter_id = 'R1'");
+        return !v.empty() && v != version;
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  EXPECT_EQ(stat(emu, "meters"), 151);
+  EXPECT_NE(db.scalar("SELECT string_agg(request, '') FROM hub.gis_exchange WHERE key LIKE"
+                      " 'msg:%' AND operation = 'importMeteringDeviceData'")
+                .find("<hm:MeteringDeviceVersionGUID>" + version),
+            std::string::npos);
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
 

@@ -79,7 +79,7 @@ struct Meter {
   std::map<std::string, std::string> initial;  // zone → value
 };
 
-Meter read_meter(xmlNodePtr m) {
+Meter read_meter(xmlNodePtr m, const MeterPlaces& places) {
   Meter out;
   out.kind = child_text(m, "kind");
   out.resource = child_text(m, "resource");
@@ -96,6 +96,13 @@ Meter read_meter(xmlNodePtr m) {
   out.ratio = child_text(m, "transformationRatio");
   out.root = child_text(m, "gisRootGuid");
   out.version = child_text(m, "gisVersionGuid");
+  if (out.root.empty()) {
+    auto it = places.meters.find(child_text(m, "meterId"));
+    if (it != places.meters.end() && !it->second.root_guid.empty()) {
+      out.root = it->second.root_guid;
+      out.version = it->second.version_guid;
+    }
+  }
   out.archived = child_text(m, "archivedOn");
   const auto z = child_text(m, "tariffZones");
   out.zones = z.empty() ? 1 : std::stoi(z);
@@ -255,7 +262,7 @@ std::string value_block(const Meter& m, const std::map<std::string, NsiRef>& res
 
 void map_meter(std::string& out, xmlNodePtr root, const MeterPlaces& places,
                const std::map<std::string, NsiRef>& resources, const std::string& transport) {
-  const Meter m = read_meter(root);
+  const Meter m = read_meter(root, places);
   if (!m.archived.empty()) {
     throw std::invalid_argument(
         "/c:meterUpsert/c:archivedOn: archiving a meter in GIS needs the "
@@ -312,6 +319,68 @@ void map_meter(std::string& out, xmlNodePtr root, const MeterPlaces& places,
   out += "</hm:MeteringDevice>";
 }
 
+// The meterUpsert children before the GIS ids, in schema order (meter_upsert.xsd).
+constexpr const char* kBeforeGisIds[] = {"meterId",
+                                         "serialNumber",
+                                         "kind",
+                                         "resource",
+                                         "service",
+                                         "model",
+                                         "unit",
+                                         "digitCapacity",
+                                         "fractionDigits",
+                                         "tariffZones",
+                                         "transformationRatio",
+                                         "houseFiasGuid",
+                                         "premiseNumber",
+                                         "account",
+                                         "installedOn",
+                                         "commissionedOn",
+                                         "lastVerifiedOn",
+                                         "nextVerificationOn",
+                                         "verificationIntervalYears",
+                                         "sealedOn",
+                                         "initialValue",
+                                         "remote",
+                                         "gisRootGuid",
+                                         "gisVersionGuid"};
+
+// Sets c:<name> (gisRootGuid / gisVersionGuid / gisNumber) of a canonical meter body in schema
+// order: after the last element that precedes it.
+void set_canonical(xmlNodePtr root, const char* name, const std::string& value) {
+  if (value.empty()) return;
+  if (xmlNodePtr existing = child(root, name)) {
+    xmlNodeSetContent(existing, nullptr);
+    xmlNodeAddContent(existing, reinterpret_cast<const xmlChar*>(value.c_str()));
+    return;
+  }
+  std::set<std::string> before;
+  for (const char* b : kBeforeGisIds) {
+    if (std::string(b) == name) break;
+    before.insert(b);
+  }
+  xmlNodePtr anchor = nullptr;
+  for (xmlNodePtr e : elements(root))
+    if (before.count(local_name(e))) anchor = e;
+  xmlNodePtr node =
+      xmlNewDocNode(root->doc, root->ns, reinterpret_cast<const xmlChar*>(name), nullptr);
+  xmlNodeAddContent(node, reinterpret_cast<const xmlChar*>(value.c_str()));
+  if (anchor) {
+    xmlAddNextSibling(anchor, node);
+  } else {
+    xmlAddChild(root, node);
+  }
+}
+
+std::string serialize(xmlNodePtr root) {
+  xmlBufferPtr buf = xmlBufferCreate();
+  xmlNodeDump(buf, root->doc, root, 0, 0);
+  std::string out(reinterpret_cast<const char*>(xmlBufferContent(buf)),
+                  static_cast<std::size_t>(xmlBufferLength(buf)));
+  xmlBufferFree(buf);
+  return out;
+}
+
 }  // namespace
 
 MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterInput>& meters) {
@@ -328,6 +397,8 @@ MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterI
     }
   }
   MeterPlaces out;
+  std::set<std::string> ids;
+  for (const auto& m : meters) ids.insert(m.ref);
   auto each = [&](const char* type, const std::set<std::string>& refs, auto&& take) {
     if (refs.empty()) return;
     for (const auto& o : store.find(type, {refs.begin(), refs.end()})) {
@@ -348,6 +419,9 @@ MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterI
   each("premise.upsert", premises, [&](const plugin::ExportedObject& o, xmlNodePtr root) {
     out.premises[{lower(child_text(root, "houseFiasGuid")), trimmed(child_text(root, "number"))}] =
         {o.external_id, child_text(root, "residential")};
+  });
+  each("meter.upsert", ids, [&](const plugin::ExportedObject& o, xmlNodePtr root) {
+    out.meters[o.ref] = {child_text(root, "gisRootGuid"), child_text(root, "gisVersionGuid")};
   });
   return out;
 }
@@ -380,10 +454,44 @@ BuiltRequest build_import_meters(const std::vector<MeterInput>& meters, const Me
       continue;
     }
     req.body += one;
-    req.objects.push_back({transport, "meter", in.ref, {}});
+    req.objects.push_back({transport, "meter", in.ref, in.body});
   }
   req.body += "</hm:importMeteringDeviceDataRequest>";
   return req;
+}
+
+Handled handle_import_meters(const ResultInput& in) {
+  Handled h = import_results(in);
+  std::map<std::string, std::pair<std::string, std::string>> ids;  // transport → version, number
+  for (xmlNodePtr ir : children(in.result, "ImportResult")) {
+    for (xmlNodePtr cr : children(ir, "CommonResult")) {
+      if (!child(cr, "Error"))
+        ids[lower(child_text(cr, "TransportGUID"))] = {child_text(cr, "GUID"),
+                                                       child_text(cr, "UniqueNumber")};
+    }
+  }
+  std::map<std::string, const ObjectLine*> lines;
+  for (const auto& o : in.objects) lines[lower(o.transport_guid)] = &o;
+  for (const auto& r : h.results) {
+    if (!r.errors.empty() || r.external_guid.empty()) continue;
+    auto line = lines.find(lower(r.transport_guid));
+    auto id = ids.find(lower(r.transport_guid));
+    if (line == lines.end() || id == ids.end() || line->second->data.empty()) continue;
+    try {
+      auto doc = parse_xml(line->second->data, "meter " + r.ref);
+      xmlNodePtr root = xmlDocGetRootElement(doc.get());
+      set_canonical(root, "gisRootGuid", r.external_guid);
+      set_canonical(root, "gisVersionGuid", id->second.first);
+      set_canonical(root, "gisNumber", id->second.second);
+      h.messages.push_back(make_message(
+          "meter.upsert",
+          "gis_zhkh:" + in.instance + ":meter:" + r.ref + ":" + lower(id->second.first),
+          serialize(root), in.ack_guid));
+    } catch (const std::exception&) {
+      // external.state still carries the root GUID; only the version is not kept
+    }
+  }
+  return h;
 }
 
 }  // namespace hub::adapters::gis_zhkh

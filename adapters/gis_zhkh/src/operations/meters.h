@@ -43,10 +43,14 @@
 //   by stand); without one a non-electric meter is refused naming /c:meterUpsert/c:resource.
 //   unit → Unit (OKEI): l 112, m3 113, Gcal 233, kWh 245, MWh 246, J 271, GJ A056, MJ A058; an
 //   other unit is refused (the values would be read in the wrong unit).
-// Result: import_results — CommonResult/importMeteringDevice/MeteringDeviceGUID is the root GUID
-//   (external.state externalGuid → billing.meter.gis_root_guid), UniqueNumber the GIS number
-//   (→ gis_number). The version GUID (CommonResult/GUID) is not kept: external.state has no
-//   field for it.
+//   A meter the store already knows the GIS ids of (an engine's meter.upsert routed without
+//   them) is sent as an update of the stored version, never created twice.
+// Result (handle_import_meters): import_results — CommonResult/importMeteringDevice/
+//   MeteringDeviceGUID is the root GUID (external.state externalGuid →
+//   billing.meter.gis_root_guid), UniqueNumber the GIS number (→ gis_number); and, as
+//   external.state has no field for the version GUID (CommonResult/GUID) an update needs, a
+//   meter.upsert with gisRootGuid, gisVersionGuid and gisNumber set for every placed meter (route
+//   meter.upsert from the GIS instance to billing_store, never back to GIS).
 
 #include <map>
 #include <string>
@@ -77,16 +81,24 @@ struct MeterPlaces {
     std::string guid;         ///< gisPremisesGuid
     std::string residential;  ///< "true" / "false" / "" unknown
   };
+  struct Placed {
+    std::string root_guid, version_guid;  ///< gisRootGuid / gisVersionGuid the store has
+  };
   std::map<std::string, Account> accounts;                          ///< by account number
   std::map<std::pair<std::string, std::string>, Premise> premises;  ///< (lower FIAS, number)
+  std::map<std::string, Placed> meters;                             ///< by meterId
 };
 
 /// Reads the accounts (with AccountGUID) and premises the meters name from the store, by ref.
 MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterInput>& meters);
 
-/// Maps up to kImportMeterLimit meters; bodies that cannot be mapped go to `refused`.
+/// Maps up to kImportMeterLimit meters; bodies that cannot be mapped go to `refused`. Each
+/// object line keeps the meter's body for the result handler.
 BuiltRequest build_import_meters(const std::vector<MeterInput>& meters, const MeterPlaces& places,
                                  const std::map<std::string, NsiRef>& resources,
                                  std::vector<Refused>& refused);
+
+/// import_results, plus a meter.upsert with the GIS ids for every meter GIS placed.
+Handled handle_import_meters(const ResultInput& in);
 
 }  // namespace hub::adapters::gis_zhkh
