@@ -66,7 +66,9 @@ const std::set<std::string> kValueOptions = {
     "dir", "until", "operation", "adapter", "direction", "kind"};
 const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
                                             // tickets
-                                            "overdue", "internal"};
+                                            "overdue", "internal",
+                                            // gis report errors
+                                            "open"};
 const std::set<std::string> kCommonOptions = {"url", "token", "token-file", "help"};
 
 Options parse_options(const std::vector<std::string>& args, std::size_t from) {
@@ -1198,6 +1200,7 @@ int gis_report(Ctx& c) {
   const auto what = c.opt.positional[0];
   const auto q = query_string({{"kind", c.opt.value("kind")},
                                {"since", c.opt.value("since")},
+                               {"open", c.opt.has("open") ? "1" : ""},
                                {"limit", c.opt.value("limit")},
                                {"offset", c.opt.value("offset")}});
   if (what == "errors") {
@@ -1220,14 +1223,16 @@ int gis_report(Ctx& c) {
       const auto e = it.extract<Object::Ptr>();
       rows.push_back({short_time(field(e, "at")), field(e, "kind"), field(e, "ref"),
                       field(e, "code"), field(e, "text"), field(e, "operation"),
-                      field(e, "message_guid")});
+                      field(e, "message_guid"), field(e, "resolved") == "true" ? "resolved" : ""});
     }
     c.out << '\n';
-    print_table(c.out, {"AT", "KIND", "OBJECT", "CODE", "TEXT", "OPERATION", "MESSAGE GUID"}, rows);
+    print_table(c.out, {"AT", "KIND", "OBJECT", "CODE", "TEXT", "OPERATION", "MESSAGE GUID", "NOW"},
+                rows);
     return kExitOk;
   }
   if (what == "placement") {
-    if (!c.opt.value("since").empty()) throw UsageError("--since applies to 'gis report errors'");
+    if (!c.opt.value("since").empty() || c.opt.has("open"))
+      throw UsageError("--since and --open apply to 'gis report errors'");
     const auto v = c.call("GET", "/api/v1/gis/reports/placement" + q);
     if (c.raw()) return kExitOk;
     std::vector<std::vector<std::string>> counts;
@@ -1454,8 +1459,8 @@ const std::vector<Command>& commands() {
       {"gis",
        "report",
        {"errors|placement"},
-       {"kind", "since", "limit", "offset", "json"},
-       "errors|placement [--kind K] [--since T] [--limit N] [--offset N] [--json]",
+       {"kind", "since", "open", "limit", "offset", "json"},
+       "errors|placement [--kind K] [--since T] [--open] [--limit N] [--offset N] [--json]",
        "GIS ZhKH errors by object (kind account, payment_document, meter, reading, payment) or "
        "the placement audit (objects without a GIS GUID)",
        gis_report},

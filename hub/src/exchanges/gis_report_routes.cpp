@@ -44,6 +44,10 @@ std::vector<api::ApiRoute> gis_report_routes(store::Pool& pool) {
     ErrorQuery q;
     q.kind = req.q("kind");
     q.since = req.q("since");
+    const auto open = req.q("open");
+    if (open != "" && open != "0" && open != "1" && open != "true" && open != "false")
+      throw api::ApiError(400, "invalid query parameter 'open': expected 1 or 0");
+    q.open_only = open == "1" || open == "true";
     q.limit = static_cast<std::size_t>(req.q_int("limit", 100, 1, 1000));
     q.offset = static_cast<std::size_t>(req.q_int("offset", 0, 0, 100000000));
     ErrorReport r;
@@ -71,6 +75,7 @@ std::vector<api::ApiRoute> gis_report_routes(store::Pool& pool) {
       o->set("message_guid", e.message_guid);
       o->set("at", e.at);
       o->set("source", e.source);
+      o->set("resolved", e.resolved);
       items->add(o);
     }
     auto o = obj();

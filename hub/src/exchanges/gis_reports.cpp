@@ -67,11 +67,12 @@ ErrorReport GisReports::errors(const ErrorQuery& q) {
   std::string filter = " WHERE true";
   if (!q.kind.empty()) filter += " AND e.kind = " + tx.quote(recorded_kind(q.kind));
   if (!q.since.empty()) filter += " AND " + time_condition("e.at", ">=", q.since, "since", quote);
+  if (q.open_only) filter += " AND NOT e.resolved";
   // Per-object errors of the answers, then the requests that failed as a whole (their objects
   // are in hub.gis_exchange.objects as "kind:ref"; the whole-message external.state they also
   // produced names no objects, so nothing is counted twice).
   const std::string errors =
-      "WITH e AS ("
+      "WITH raw AS ("
       " SELECT r->>'objectKind' AS kind, coalesce(r->>'objectRef', '') AS ref,"
       "        coalesce(x->>'code', '') AS code, coalesce(x->>'text', '') AS text,"
       "        coalesce(s.operation, '') AS operation, s.request_id AS guid,"
@@ -87,7 +88,19 @@ ErrorReport GisReports::errors(const ErrorQuery& q) {
       "        coalesce(g.error_text, ''), g.operation, coalesce(g.request_id, ''), g.updated_at,"
       "        'request'"
       "   FROM hub.gis_exchange g CROSS JOIN LATERAL unnest(g.objects) o"
-      "  WHERE g.state = 'failed')";
+      "  WHERE g.state = 'failed'),"
+      // The last success GIS reported for each object: an error before it is resolved.
+      " ok AS ("
+      " SELECT r->>'objectKind' AS kind, r->>'objectRef' AS ref,"
+      "        max(coalesce(s.checked_at, s.updated_at)) AS at"
+      "   FROM billing.external_state s"
+      "   CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(s.results) = 'array'"
+      "                                          THEN s.results ELSE '[]' END) r"
+      "  WHERE s.system = 'gis_zhkh' AND coalesce(jsonb_array_length(CASE WHEN"
+      "        jsonb_typeof(r->'error') = 'array' THEN r->'error' END), 0) = 0"
+      "  GROUP BY 1, 2),"
+      " e AS (SELECT raw.*, coalesce(ok.at > raw.at, false) AS resolved FROM raw"
+      "        LEFT JOIN ok ON ok.kind = raw.kind AND ok.ref = raw.ref)";
   ErrorReport out;
   const auto counts = tx.exec(errors + " SELECT e.kind, e.code, count(*) FROM e" + filter +
                               " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2");
@@ -99,7 +112,7 @@ ErrorReport GisReports::errors(const ErrorQuery& q) {
   }
   const auto items = tx.exec(
       errors + " SELECT e.kind, e.ref, e.code, e.text, e.operation, e.guid, " + iso("e.at") +
-      ", e.source FROM e" + filter + " ORDER BY e.at DESC, e.kind, e.ref LIMIT " +
+      ", e.source, e.resolved FROM e" + filter + " ORDER BY e.at DESC, e.kind, e.ref LIMIT " +
       std::to_string(q.limit) + " OFFSET " + std::to_string(q.offset));
   for (const auto& r : items) {
     ObjectError e;
@@ -112,6 +125,7 @@ ErrorReport GisReports::errors(const ErrorQuery& q) {
     e.message_guid = r[5].c_str();
     e.at = r[6].c_str();
     e.source = r[7].c_str();
+    e.resolved = r[8].as<bool>();
     out.items.push_back(std::move(e));
   }
   return out;

@@ -182,6 +182,10 @@ TEST(GisExchangeLog, ExportedFilesAndReportsOfARealExchange) {
   EXPECT_EQ(first->getValue<std::string>("operation"), "exportAccountData");
   EXPECT_EQ(first->getValue<std::string>("message_guid"), sync_guid);
   EXPECT_EQ(first->getValue<std::string>("ref").rfind("E", 0), 0u);
+  EXPECT_FALSE(first->getValue<bool>("resolved"));  // placed before, failed after
+  out = hub.cli("gis report errors --kind account --open --json", &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(last_json(out)->getValue<int>("total"), 150) << out;
   out = hub.cli("gis report placement --kind account --json", &code);
   ASSERT_EQ(code, 0) << out;
   s = last_json(out);

@@ -143,6 +143,41 @@ TEST_F(ReportsTest, ErrorsByObjectKindWithCodeTextRefOperationAndTime) {
   EXPECT_NE(r.body.find("since"), std::string::npos) << r.body;
 }
 
+TEST_F(ReportsTest, AnErrorALaterSuccessResolvedIsMarkedAndLeftOutOfOpenErrors) {
+  seed_reports();
+  // GIS places account 100235 a day later (a second importAccountData).
+  billing::BillingStore store(admin.pool());
+  namespace bt = billing::testing;
+  auto later = bt::replace(bt::sample("external.state"), "7f1e2d3c-4b5a-4697-8877-665544332211",
+                           "7f1e2d3c-4b5a-4697-8877-665544332299");
+  later = bt::replace(later, "2026-11-25T03:40:12+03:00", "2026-11-26T03:40:12+03:00");
+  const auto err_at = later.find("<c:error>");
+  const auto err_end = later.find("</c:error>") + std::string("</c:error>").size();
+  later.replace(err_at, err_end - err_at,
+                "<c:externalGuid>2e3d4c5b-6f70-4b8c-9dae-1f2a3b4c5d6e</c:externalGuid>"
+                "<c:updatedAt>2026-11-26T03:39:58+03:00</c:updatedAt>");
+  const auto st = store.apply(bt::envelope("external.state", later, "x-later"));
+  ASSERT_TRUE(st.ok()) << st.error;
+
+  auto r = get("/api/v1/gis/reports/errors?kind=account", admin.viewer);
+  auto o = parse(r.body);
+  ASSERT_EQ(o->getValue<int>("total"), 1) << r.body;
+  EXPECT_TRUE(o->getArray("items")->getObject(0)->getValue<bool>("resolved")) << r.body;
+  r = get("/api/v1/gis/reports/errors?kind=account&open=1", admin.viewer);
+  EXPECT_EQ(parse(r.body)->getValue<int>("total"), 0) << r.body;
+  r = get("/api/v1/gis/reports/errors?open=1", admin.viewer);
+  o = parse(r.body);
+  EXPECT_EQ(o->getValue<int>("total"), 2) << r.body;  // the reading and the payment
+  EXPECT_FALSE(o->getArray("items")->getObject(0)->getValue<bool>("resolved"));
+  EXPECT_EQ(get("/api/v1/gis/reports/errors?open=maybe", admin.viewer).status, 400);
+
+  std::string out;
+  ASSERT_EQ(run({"gis", "report", "errors", "--kind", "account"}, out), 0) << out;
+  EXPECT_NE(out.find("resolved"), std::string::npos) << out;
+  ASSERT_EQ(run({"gis", "report", "errors", "--open", "--json"}, out), 0) << out;
+  EXPECT_EQ(parse(last_stdout)->getValue<int>("total"), 2);
+}
+
 TEST_F(ReportsTest, PlacementAuditCountsAndListsWhatGisHasNoGuidFor) {
   seed_reports();
   auto r = get("/api/v1/gis/reports/placement", admin.viewer);

@@ -5,6 +5,7 @@
 //    per-object errors in the answers (billing.external_state results: CommonResult/Error
 //    correlated by TransportGUID) and whole requests that failed (hub.gis_exchange state
 //    'failed': a fault, a refused send, an ErrorMessage), listed once per object they carried;
+//    an error is "resolved" once a later answer reports a success for the same object;
 //  * the placement audit: houses, premises, accounts, meters and payment documents the store has
 //    without a GIS GUID, counted per type (PgBillingExport::placement, the same counts the
 //    adapter's `report` job logs) and listed with their last error.
@@ -20,8 +21,9 @@
 namespace hub::exchanges {
 
 struct ErrorQuery {
-  std::string kind;   ///< empty: every kind; else one of gis_error_kinds()
-  std::string since;  ///< ISO 8601 or relative (7d): errors recorded at or after
+  std::string kind;        ///< empty: every kind; else one of gis_error_kinds()
+  std::string since;       ///< ISO 8601 or relative (7d): errors recorded at or after
+  bool open_only = false;  ///< only errors not resolved since (see ObjectError::resolved)
   std::size_t limit = 100;
   std::size_t offset = 0;
 };
@@ -35,6 +37,7 @@ struct ObjectError {
   std::string message_guid;  ///< our MessageGUID of the request (hub.exchange_log correlation_id)
   std::string at;            ///< UTC ISO 8601
   std::string source;        ///< "object" (per-object result) or "request" (the whole request)
+  bool resolved = false;     ///< GIS reported a success for the object after this error
 };
 
 struct ErrorCount {
