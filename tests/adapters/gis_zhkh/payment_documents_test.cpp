@@ -2,9 +2,10 @@
 // 16.3.0.0 package and unmappable documents are refused naming the canonical XPath; then the real
 // gis_zhkh.so in a real zhkh-hub against the real build/bin/gis_zhkh_emulator (which validates
 // every request and requires a GOST XAdES signature): a stored document of a placed account
-// reaches GIS and its GUID and ИПД come back into the store and again by export; a document GIS
-// refuses keeps the code; a payment notice is placed and then cancelled, and a cancellation of a
-// payment GIS does not know fails with the code.
+// reaches GIS (resent after a transient EXP001000) and its GUID and ИПД come back into the store
+// and again by export; a document GIS refuses keeps the code; a routed document waits for its
+// account's AccountGUID; a payment notice is placed and then cancelled (the store marks the
+// payment), and a cancellation of a payment GIS does not know fails with the code.
 
 #include "operations/payment_documents.h"
 
@@ -314,6 +315,11 @@ std::string last_run_error(const hub::testing::TestDatabase& db, const std::stri
                    "' AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1");
 }
 
+void fault(const hub::testing::EmulatorProcess& emu, const std::string& json) {
+  const auto r = emu.request("POST", "/control/faults", json, "application/json");
+  ASSERT_EQ(r.status, 200) << r.body;
+}
+
 void drop(const fs::path& dir, const std::string& name, const std::string& body) {
   std::ofstream(dir / name) << body;
   fs::rename(dir / name, dir / "inbox" / name);
@@ -369,6 +375,9 @@ TEST(GisPaymentDocumentsThroughEmulator, AStoredDocumentOfAPlacedAccountGetsItsG
       [&] { return db.scalar("SELECT count(*) FROM billing.payment_document") == "3"; }, 30s))
       << hub.logs();
 
+  // GIS answers the first getState with the transient EXP001000: the request is resent.
+  fault(emu, R"({"kind":"error_message","operation":"importPaymentDocumentData",)"
+             R"("code":"EXP001000","count":1})");
   run(hub, "gis.payment_documents");
   // The document without an AccountGUID is refused naming the XPath; the others go.
   const auto error = last_run_error(db, "gis.payment_documents");
@@ -410,6 +419,9 @@ TEST(GisPaymentDocumentsThroughEmulator, AStoredDocumentOfAPlacedAccountGetsItsG
             "t");
   EXPECT_EQ(stat(emu, "payment_documents"), 1);
   EXPECT_EQ(stat(emu, "soap_faults"), 0);  // every request valid and signed
+  EXPECT_EQ(db.scalar("SELECT sends FROM hub.gis_exchange WHERE operation = "
+                      "'importPaymentDocumentData'"),
+            "2");
 
   // A second run places nothing again: the placed one has its GUID, the refused one its error.
   run(hub, "gis.payment_documents");
@@ -464,7 +476,7 @@ TEST(GisPaymentDocumentsThroughEmulator, APaymentNoticeIsCancelledAndAnUnknownOn
     stop: true
   - name: payments-to-gis
     match: {type: [payment.received, payment.cancelled]}
-    to: [gis]
+    to: [gis, billing_store]
     stop: true
   - name: rest
     match: {}
@@ -494,6 +506,16 @@ TEST(GisPaymentDocumentsThroughEmulator, APaymentNoticeIsCancelledAndAnUnknownOn
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.delivery WHERE target = 'gis' AND state = "
                       "'delivered'"),
             "3");
+  // The store has the payment marked cancelled, and both cancellations as sent.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT coalesce(string_agg(cancelled_on::text, ','), '-') FROM "
+                   "billing.payment") == "2026-11-23";
+      },
+      30s))
+      << db.scalar("SELECT count(*) FROM billing.payment");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM billing.payment_cancellation"), "2");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -509,5 +531,65 @@ TEST(GisPaymentDocumentsThroughEmulator, APaymentNoticeIsCancelledAndAnUnknownOn
                       "billing.external_state, jsonb_array_elements(results) r WHERE "
                       "r->>'objectKind' = 'payment_cancellation'"),
             "sber:tx:2026112012345678,sber:tx:2026112099999999");
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
+}
+
+TEST(GisPaymentDocumentsThroughEmulator, ARoutedDocumentWaitsForItsAccountThenIsPlacedOnce) {
+  hub::testing::TestDatabase db;
+  hub::testing::EmulatorProcess emu({"--delays", "50,50"});
+  const auto dir = hub::testing::make_temp_dir("gis-emu-pd-route");
+  fs::create_directories(dir / "inbox");
+  const std::string routes = R"(routes:
+  - name: gis-results
+    match: {type: [external.state]}
+    to: [billing_store]
+    stop: true
+  - name: documents
+    match: {type: [payment_document.issued]}
+    to: [billing_store, gis]
+    stop: true
+  - name: rest
+    match: {}
+    to: [noop]
+)";
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area, residents)"
+      " VALUES ('100234', '100234', '5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69', '12А', 54.3, 3)");
+  hub::testing::HubProcess hub(
+      dir, db.conninfo(), routes,
+      adapters(emu, dir) +
+          "dispatcher:\n  targets:\n    gis: {max_attempts: 50, backoff_base: 100ms, "
+          "backoff_max: 300ms}\n",
+      "gis");
+  ASSERT_TRUE(hub.wait_ready()) << hub.logs();
+  // The account is not in GIS yet: the delivery is retried, nothing is sent.
+  drop(dir, "d1.xml", new_document());
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT coalesce(max(attempts), 0) >= 2 FROM hub.delivery WHERE target "
+                   "= 'gis'") == "t";
+      },
+      30s))
+      << hub.logs();
+  EXPECT_NE(db.scalar("SELECT last_error FROM hub.delivery WHERE target = 'gis'")
+                .find("/c:paymentDocumentIssued/c:account"),
+            std::string::npos);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange"), "0");
+  // Once the account has its AccountGUID, the next attempt places the document.
+  run(hub, "gis.import_accounts");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT gis_payment_document_guid IS NOT NULL AND ipd IS NOT NULL FROM "
+                   "billing.payment_document") == "t";
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange WHERE operation = "
+                      "'importPaymentDocumentData'"),
+            "1");
+  EXPECT_EQ(stat(emu, "payment_documents"), 1);
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
