@@ -150,9 +150,14 @@ void PgExchangeStore::update(const plugin::ExchangeRecord& rec) {
   auto lease = pool_.lease();
   pqxx::work tx(lease.conn());
   const auto r = tx.exec_params(
+      // request and context are tens of KB each and rarely change after the send; a poll's
+      // update that wrote them again made PostgreSQL compress and TOAST them again every time.
+      // Kept when equal, the row keeps the stored (compressed) value as it is.
       "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
-      " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9, request = $10,"
-      " context = $11, objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
+      " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9,"
+      " request = CASE WHEN request IS NOT DISTINCT FROM $10 THEN request ELSE $10 END,"
+      " context = CASE WHEN context IS NOT DISTINCT FROM $11 THEN context ELSE $11 END,"
+      " objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
       " lease_until = NULL, updated_at = now() WHERE adapter = $1 AND id = $2",
       adapter_, rec.id, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
       to_ms(rec.next_poll_at), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
@@ -170,9 +175,9 @@ std::vector<std::string> PgExchangeStore::in_flight(const std::vector<std::strin
   auto lease = pool_.lease();
   pqxx::read_transaction tx(lease.conn());
   const auto r = tx.exec_params(
-      "SELECT DISTINCT o FROM hub.gis_exchange, unnest(objects) o"
-      " WHERE adapter = $1 AND state NOT IN ('done', 'failed') AND objects && $2::text[]"
-      "   AND o = ANY($2::text[])",
+      // hub.gis_exchange_object holds the objects of open exchanges (migration 0015).
+      "SELECT DISTINCT object FROM hub.gis_exchange_object"
+      " WHERE adapter = $1 AND object = ANY($2::text[])",
       adapter_, store::pg_array_literal(refs));
   std::vector<std::string> out;
   for (const auto& row : r) out.push_back(row[0].c_str());

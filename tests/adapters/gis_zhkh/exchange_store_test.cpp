@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "test_database.h"
@@ -82,4 +83,49 @@ TEST(GisExchangeStore, DueRecordsAreClaimedOnceUntilTheLeaseEnds) {
   EXPECT_EQ(back[0].key, r.key);
   const auto counts = store.counts();
   ASSERT_EQ(counts.size(), 2u);
+}
+
+TEST(GisExchangeStore, InFlightNamesTheObjectsOfOpenExchangesOnly) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  PgExchangeStore store(*pool, "gis");
+  PgExchangeStore other(*pool, "other");
+  auto make = [](const std::string& key, std::vector<std::string> objects) {
+    ExchangeRecord r;
+    r.key = key;
+    r.operation = "importAccountData";
+    r.state = "sent";
+    r.request = "<request " + key + "/>";
+    r.objects = std::move(objects);
+    return r;
+  };
+  auto a = store.create(make("a", {"account:1", "account:2", "account:3"}));
+  store.create(make("b", {"account:3", "account:4"}));
+  other.create(make("c", {"account:5"}));
+  using V = std::vector<std::string>;
+  auto sorted = [](V v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(store.in_flight({"account:2", "account:3", "account:5", "account:9"})),
+            (V{"account:2", "account:3"}));
+  EXPECT_EQ(other.in_flight({"account:3", "account:5"}), V{"account:5"});
+
+  // A poll (same objects, still open) changes nothing; new objects replace the old ones.
+  a.polls = 1;
+  store.update(a);
+  EXPECT_EQ(store.in_flight({"account:1"}), V{"account:1"});
+  a.objects = {"account:7"};
+  a.request = "<request a, second send/>";
+  store.update(a);
+  EXPECT_TRUE(store.in_flight({"account:1", "account:2"}).empty());
+  EXPECT_EQ(store.in_flight({"account:7"}), V{"account:7"});
+  EXPECT_EQ(store.find(a.id)->request, "<request a, second send/>");
+
+  // Done: its objects are free again (account:3 is still on its way in "b").
+  a.state = "done";
+  store.update(a);
+  EXPECT_TRUE(store.in_flight({"account:7"}).empty());
+  EXPECT_EQ(store.in_flight({"account:3"}), V{"account:3"});
+  EXPECT_EQ(store.find(a.id)->objects, V{"account:7"});  // the record keeps what it carried
 }
