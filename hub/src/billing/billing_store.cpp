@@ -262,7 +262,18 @@ constexpr ExternalTarget kExternalTargets[] = {
 
 void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
   const auto id_array = store::pg_array_literal(ids);
+  // A GIS answer is about one kind of object (an importAccountData result names accounts only):
+  // one look at the kinds present spares the other tables' updates, each of which would walk
+  // every result again to find nothing.
+  tx.conn().prepare("billing_external_kinds",
+                    "SELECT DISTINCT r->>'objectKind' FROM billing.external_state s,"
+                    " jsonb_array_elements(s.results) r WHERE s.id = ANY($1::bigint[])");
+  std::set<std::string> kinds;
+  for (const auto& row : tx.exec_prepared("billing_external_kinds", id_array)) {
+    if (!row[0].is_null()) kinds.insert(row[0].c_str());
+  }
   for (const auto& t : kExternalTargets) {
+    if (!kinds.count(t.kind)) continue;
     const std::string name = std::string("billing_external_") + t.kind;
     std::string sets = std::string(t.guid) + " = coalesce(r->>'externalGuid', o." + t.guid + ")";
     if (t.number)
