@@ -440,9 +440,12 @@ plugin::DeliveryResult GisZhkhAdapter::deliver_meter(const plugin::Envelope& mes
     return plugin::DeliveryResult::rejected(e.what());
   }
   const std::vector<MeterInput> in = {{ref, message.body}};
-  std::vector<Refused> refused;
+  std::vector<Refused> refused, waiting;
   const auto req = build_import_meters(in, lookup_places(ctx_.billing_export(), in),
-                                       nsi_resources_, refused);
+                                       nsi_resources_, refused, &waiting);
+  // A meter whose account or premise is not placed yet goes once it is (the dispatcher retries;
+  // after max_attempts it is a dead letter with this reason).
+  if (!waiting.empty()) return plugin::DeliveryResult::retry(waiting.front().reason);
   if (req.objects.empty()) {
     return plugin::DeliveryResult::rejected(refused.empty() ? "nothing to send"
                                                             : refused.front().reason);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "exchange_engine.h"
@@ -182,6 +183,13 @@ TEST(GisMeterRequests, UnmappableMetersAreRefusedNamingTheXPathAndTheRestStillGo
   starts("ZONES", "/c:meterUpsert/c:tariffZones:");
   starts("ARCHIVED", "/c:meterUpsert/c:archivedOn:");
   starts("NO-VERSION", "/c:meterUpsert/c:gisVersionGuid:");
+  // Those that only lack a GIS id the store may have later wait (a routed one is retried).
+  std::vector<gis::Refused> refused2, waiting;
+  gis::build_import_meters(in, places(), kResources, refused2, &waiting);
+  std::set<std::string> waits;
+  for (const auto& w : waiting) waits.insert(w.ref);
+  EXPECT_EQ(waits, (std::set<std::string>{"NO-PREMISE-GUID", "NO-ACCOUNT-GUID", "NO-VERSION"}));
+  EXPECT_EQ(refused2.size(), refused.size() - 3);
 }
 
 TEST(GisMeterRequests, TheResultsMeteringDeviceGuidIsTheMetersGisGuidAndItsVersionComesBack) {

@@ -404,27 +404,73 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }
 
-TEST(GisMeters, RoutedMeterWithoutGisGuidsIsRejectedNamingTheCanonicalXPath) {
+TEST(GisMeters, ARoutedMeterWaitsForItsPremiseAndAccountAndAnUnmappableOneIsRejected) {
   hub::testing::TestDatabase db;
   hub::testing::EmulatorProcess emu({"--delays", "50,50"});
-  const auto dir = hub::testing::make_temp_dir("gis-meters-refused");
+  const auto dir = hub::testing::make_temp_dir("gis-meters-routed");
   fs::create_directories(dir / "inbox");
-  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config(emu, dir), "gis");
+  const auto cfg = config(emu, dir) +
+                   "dispatcher:\n  targets:\n    gis: {max_attempts: 200, backoff_base: 100ms,"
+                   " backoff_max: 300ms}\n";
+  hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, cfg, "gis");
   ASSERT_TRUE(hub.wait_ready()) << hub.logs();
-  // The canonical sample: an electricity meter in flat 12А of account 100234, neither of which
-  // the store has GIS GUIDs for (and, being placed, with gisRootGuid: an update).
-  drop(dir, "meter.xml",
-       hub::testing::read_text(hub::testing::source_dir() /
-                               "schemas/canonical/samples/meter.upsert.xml"));
+  // The engine's meter for flat 12 of account LS-W: the store has the meter, neither the premise
+  // nor the account has a GIS GUID yet.
+  meter(db, "CW-W", "individual", "cold_water", "12", "LS-W");
+  const auto body = [](const std::string& resource) {
+    return "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>CW-W</c:meterId>"
+           "<c:serialNumber>SN-CW-W</c:serialNumber><c:kind>individual</c:kind><c:resource>" +
+           resource +
+           "</c:resource><c:digitCapacity>5</c:digitCapacity><c:tariffZones>1</c:tariffZones>"
+           "<c:houseFiasGuid>" +
+           std::string(kHouse) +
+           "</c:houseFiasGuid><c:premiseNumber>12</c:premiseNumber><c:account>LS-W</c:account>"
+           "<c:installedOn>2025-03-01</c:installedOn></c:meterUpsert>";
+  };
+  drop(dir, "meter.xml", body("cold_water"));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM hub.delivery WHERE target = 'gis' AND state ="
+                   " 'pending' AND attempts >= 2") == "1";
+      },
+      30s))
+      << hub.logs();
+  EXPECT_NE(db.scalar("SELECT last_error FROM hub.delivery WHERE target = 'gis'")
+                .find(std::string("/c:meterUpsert/c:premiseNumber: premise 12 of house ") + kHouse +
+                      " has no GIS PremisesGUID"),
+            std::string::npos)
+      << db.scalar("SELECT last_error FROM hub.delivery WHERE target = 'gis'");
+  EXPECT_EQ(stat(emu, "requests"), 0);
+  // The premise comes from GIS and the account is placed: the next attempt places the meter.
+  const auto p12 =
+      field(control(emu, "premises", R"({"fias_house_guid":")" + std::string(kHouse) + "\"}"),
+            "premises_guid");
+  premise(db, "12", p12);
+  account(db, "LS-W", "12", p12);
+  run(hub, "gis.import_accounts");
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                     "SELECT coalesce(gis_root_guid, '') FROM billing.meter WHERE"
+                     " meter_id = 'CW-W'")
+                   .size() == 36;
+      },
+      60s))
+      << hub.logs() << exchanges(db);
+  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  EXPECT_EQ(stat(emu, "meters"), 1);
+
+  // A meter GIS has no municipal resource for is refused at once, naming the canonical XPath.
+  drop(dir, "other.xml", body("other"));
   ASSERT_TRUE(wait_for(
       [&] { return db.scalar("SELECT count(*) FROM hub.dead_letter WHERE target = 'gis'") == "1"; },
       30s))
       << hub.logs();
-  EXPECT_NE(db.scalar("SELECT last_error FROM hub.dead_letter")
-                .find("/c:meterUpsert/c:premiseNumber: premise 12А of house "
-                      "5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69 has no GIS PremisesGUID"),
-            std::string::npos)
+  EXPECT_EQ(db.scalar("SELECT last_error FROM hub.dead_letter")
+                .rfind("/c:meterUpsert/c:resource: 'other' is no GIS municipal resource", 0),
+            0u)
       << db.scalar("SELECT last_error FROM hub.dead_letter");
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange"), "0");
-  EXPECT_EQ(stat(emu, "requests"), 0);
+  EXPECT_EQ(db.scalar("SELECT attempts FROM hub.dead_letter"), "1");
+  EXPECT_EQ(stat(emu, "soap_faults"), 0);
 }

@@ -71,6 +71,12 @@ std::string ratio(std::string v) {
   return v;
 }
 
+// A GIS id the meter needs that the store does not have yet (its account or premise is not placed,
+// its version not back): the meter can go once it is there.
+struct MissingGisId : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
 struct Meter {
   std::string kind, resource, serial, model, unit, house, premise, installed, commissioned,
       verified, sealed, remote, ratio, root, version, archived;
@@ -138,9 +144,8 @@ std::string account_guids(const Meter& m, const MeterPlaces& places) {
   for (std::size_t i = 0; i < m.accounts.size(); ++i) {
     auto it = places.accounts.find(m.accounts[i]);
     if (it == places.accounts.end() || it->second.guid.empty()) {
-      throw std::invalid_argument("/c:meterUpsert/c:account[" + std::to_string(i + 1) +
-                                  "]: account " + m.accounts[i] +
-                                  " has no GIS AccountGUID yet (place the account first)");
+      throw MissingGisId("/c:meterUpsert/c:account[" + std::to_string(i + 1) + "]: account " +
+                         m.accounts[i] + " has no GIS AccountGUID yet (place the account first)");
     }
     if (seen.insert(lower(it->second.guid)).second) hm(out, "AccountGUID", it->second.guid);
   }
@@ -157,10 +162,10 @@ std::string device_place(const Meter& m, const MeterPlaces& places) {
     std::string residential;
     const auto guid = premises_guid(m, places, &residential);
     if (guid.empty()) {
-      throw std::invalid_argument("/c:meterUpsert/c:premiseNumber: premise " + m.premise +
-                                  " of house " + m.house +
-                                  " has no GIS PremisesGUID in the store yet (place the house and "
-                                  "its premises first)");
+      throw MissingGisId("/c:meterUpsert/c:premiseNumber: premise " + m.premise + " of house " +
+                         m.house +
+                         " has no GIS PremisesGUID in the store yet (place the house and "
+                         "its premises first)");
     }
     const char* el = element_name;
     if (std::string(el) == "ResidentialPremiseDevice" && residential == "false")
@@ -269,7 +274,7 @@ void map_meter(std::string& out, xmlNodePtr root, const MeterPlaces& places,
         "NSI 21 reason, which the canonical model lacks");
   }
   if (!m.root.empty() && m.version.empty()) {
-    throw std::invalid_argument(
+    throw MissingGisId(
         "/c:meterUpsert/c:gisVersionGuid: the meter is placed in GIS "
         "(gisRootGuid) and an update needs its version GUID");
   }
@@ -428,7 +433,7 @@ MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterI
 
 BuiltRequest build_import_meters(const std::vector<MeterInput>& meters, const MeterPlaces& places,
                                  const std::map<std::string, NsiRef>& resources,
-                                 std::vector<Refused>& refused) {
+                                 std::vector<Refused>& refused, std::vector<Refused>* waiting) {
   BuiltRequest req{"importMeteringDeviceData",
                    "house-management",
                    "importMeteringDeviceDataRequest",
@@ -449,6 +454,9 @@ BuiltRequest build_import_meters(const std::vector<MeterInput>& meters, const Me
       if (local_name(root) != "meterUpsert")
         throw std::invalid_argument("/" + local_name(root) + ": not a meter.upsert body");
       map_meter(one, root, places, resources, transport);
+    } catch (const MissingGisId& e) {
+      (waiting ? *waiting : refused).push_back({in.ref, e.what()});
+      continue;
     } catch (const std::exception& e) {
       refused.push_back({in.ref, e.what()});
       continue;

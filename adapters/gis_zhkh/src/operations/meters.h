@@ -92,11 +92,14 @@ struct MeterPlaces {
 /// Reads the accounts (with AccountGUID) and premises the meters name from the store, by ref.
 MeterPlaces lookup_places(plugin::BillingExport& store, const std::vector<MeterInput>& meters);
 
-/// Maps up to kImportMeterLimit meters; bodies that cannot be mapped go to `refused`. Each
-/// object line keeps the meter's body for the result handler.
+/// Maps up to kImportMeterLimit meters; bodies that cannot be mapped go to `refused`, those that
+/// only lack a GIS id the store does not have yet (account / premise not placed, version not
+/// back) to `waiting` when given (else to `refused`). Each object line keeps the meter's body
+/// for the result handler.
 BuiltRequest build_import_meters(const std::vector<MeterInput>& meters, const MeterPlaces& places,
                                  const std::map<std::string, NsiRef>& resources,
-                                 std::vector<Refused>& refused);
+                                 std::vector<Refused>& refused,
+                                 std::vector<Refused>* waiting = nullptr);
 
 /// import_results, plus a meter.upsert with the GIS ids for every meter GIS placed.
 Handled handle_import_meters(const ResultInput& in);
