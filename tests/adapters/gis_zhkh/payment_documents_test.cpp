@@ -98,6 +98,9 @@ TEST(GisPaymentDocuments, TheSampleDocumentMapsToAValidRequestWithItsChargesAndT
     if (i == 7)
       d = replaced(d, "<c:settlementAccount>40702810012345678912</c:settlementAccount>",
                    "<c:settlementAccount>40702810012345678000</c:settlementAccount>");
+    if (i == 9)  // already in GIS: a re-issue names its ИПД
+      d = replaced(sample("payment_document.issued"), "<c:documentNumber>100234-2610<",
+                   "<c:documentNumber>D-9<");
     in.push_back({"D-" + std::to_string(i), d, gis::new_guid()});
   }
   std::vector<gis::Refused> refused;
@@ -135,6 +138,9 @@ TEST(GisPaymentDocuments, TheSampleDocumentMapsToAValidRequestWithItsChargesAndT
                    "bills:TotalByPenaltiesAndCourtCosts>"
                    "<bills:TotalPayableByPD>2624.39</bills:TotalPayableByPD>"
                    "<bills:PaidCash>0.00</bills:PaidCash>"),
+            std::string::npos);
+  EXPECT_NE(b.find("</base:TransportGUID><bb:PaymentDocumentID>34АА011432-01-2610</"
+                   "bb:PaymentDocumentID><bills:PaymentInformationKey>"),
             std::string::npos);
   std::size_t infos = 0;
   for (auto at = b.find("<bills:PaymentInformation>"); at != std::string::npos;
