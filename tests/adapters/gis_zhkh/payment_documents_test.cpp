@@ -210,6 +210,8 @@ TEST(GisPaymentDocuments, UnmappableDocumentsAreRefusedNamingTheXPathAndTheRestS
       gis::parse_pd_services({"cold_water=utility:1:7a1b2c3d-0000-4000-8000-000000000002"}),
       std::invalid_argument);
   EXPECT_THROW(gis::parse_pd_services({"cold_water:1"}), std::invalid_argument);
+  EXPECT_THROW(gis::parse_pd_services({"fine=penalty:1:7a1b2c3d-0000-4000-8000-000000000329"}),
+               std::invalid_argument);
 }
 
 TEST(GisPaymentDocuments, ExportByAccountAndPeriodValidatesAndItsResultNamesOurDocuments) {

@@ -202,6 +202,10 @@ PdServices parse_pd_services(const std::vector<std::string>& entries) {
       throw std::invalid_argument("pd_services: '" + e + "': kind '" + kind +
                                   "' is not housing, municipal, additional or penalty");
     }
+    if ((kind == "penalty") != (e.substr(0, eq) == "penalty")) {
+      throw std::invalid_argument("pd_services: '" + e +
+                                  "': kind penalty is the entry 'penalty=penalty:<code>:<guid>'");
+    }
     const auto guid = e.substr(c2 + 1);
     if (guid.size() != 36)
       throw std::invalid_argument("pd_services: '" + e + "': '" + guid + "' is not a GUID");
