@@ -30,6 +30,7 @@ constexpr const char* kHouse = "5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69";
 constexpr const char* kColdWaterNsi = "6f1d3e2a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
 constexpr const char* kHeatNsi = "7a2e4f3b-2c3d-4e6f-9a01-b2c3d4e5f6a7";
 constexpr const char* kUnknownPremise = "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a";
+constexpr const char* kStaleAccount = "1e0f9a8b-7c6d-4e5f-9a3b-2c1d0e9f8a7b";
 
 constexpr const char* kRoutes = R"(routes:
   - name: gis-results
@@ -161,6 +162,12 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   meter(db, "CW-13", "individual", "cold_water", "13", "LS-13");
   meter(db, "CW-14", "individual", "cold_water", "14", "LS-14");
   meter(db, "HEAT-1", "collective", "heat", "", "");
+  // An account the store has a stale AccountGUID for (GIS has no such account).
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area,"
+      " residents, gis_account_guid) VALUES ('LS-15', 'LS-15', '" +
+      std::string(kHouse) + "', '12', 30, 1, '" + kStaleAccount + "')");
+  meter(db, "CW-15", "individual", "cold_water", "12", "LS-15");
 
   const auto dir = hub::testing::make_temp_dir("gis-meters");
   fs::create_directories(dir / "inbox");
@@ -171,7 +178,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
       [&] {
         return db.scalar(
                    "SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT"
-                   " NULL") == "3";
+                   " NULL") == "4";
       },
       60s))
       << hub.logs() << exchanges(db);
@@ -192,7 +199,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar("SELECT count(*) FROM billing.meter WHERE ext_state_at IS NOT NULL") ==
-               "3";
+               "4";
       },
       30s))
       << exchanges(db);
@@ -219,6 +226,13 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
             "INT002000");
   EXPECT_NE(db.scalar("SELECT ext_error_text FROM billing.meter WHERE meter_id = 'CW-13'")
                 .find(kUnknownPremise),
+            std::string::npos);
+  // ... and the one of an account it does not have.
+  EXPECT_EQ(db.scalar("SELECT coalesce(gis_root_guid, '') || ext_error_code FROM billing.meter"
+                      " WHERE meter_id = 'CW-15'"),
+            "INT002000");
+  EXPECT_NE(db.scalar("SELECT ext_error_text FROM billing.meter WHERE meter_id = 'CW-15'")
+                .find(kStaleAccount),
             std::string::npos);
   // The adapter refused the meter whose premise has no GIS GUID, naming the canonical XPath.
   ASSERT_TRUE(wait_for(
