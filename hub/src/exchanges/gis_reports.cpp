@@ -102,8 +102,13 @@ ErrorReport GisReports::errors(const ErrorQuery& q) {
       " e AS (SELECT raw.*, coalesce(ok.at > raw.at, false) AS resolved FROM raw"
       "        LEFT JOIN ok ON ok.kind = raw.kind AND ok.ref = raw.ref)";
   ErrorReport out;
-  const auto counts = tx.exec(errors + " SELECT e.kind, e.code, count(*) FROM e" + filter +
-                              " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2");
+  pqxx::result counts;
+  try {
+    counts = tx.exec(errors + " SELECT e.kind, e.code, count(*) FROM e" + filter +
+                     " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2");
+  } catch (const pqxx::data_exception&) {  // a date the pattern lets through, e.g. 2026-13-01
+    throw BadFilter("since", q.since, "a valid ISO 8601 timestamp");
+  }
   for (const auto& r : counts) {
     std::string kind = r[0].c_str();
     if (kind == "meter_reading") kind = "reading";

@@ -141,6 +141,9 @@ TEST_F(ReportsTest, ErrorsByObjectKindWithCodeTextRefOperationAndTime) {
   r = get("/api/v1/gis/reports/errors?since=soon", admin.viewer);
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("since"), std::string::npos) << r.body;
+  r = get("/api/v1/gis/reports/errors?since=2026-13-01", admin.viewer);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("since"), std::string::npos) << r.body;
 }
 
 TEST_F(ReportsTest, AnErrorALaterSuccessResolvedIsMarkedAndLeftOutOfOpenErrors) {
@@ -277,6 +280,8 @@ TEST_F(ReportsTest, ExchangeRowsTheirPairsAndRawXml) {
   EXPECT_EQ(get("/api/v1/exchanges/99", admin.viewer).status, 404);
   EXPECT_EQ(get("/api/v1/exchanges/x1", admin.viewer).status, 400);
   EXPECT_EQ(get("/api/v1/exchanges?direction=sideways", admin.viewer).status, 400);
+  EXPECT_EQ(get("/api/v1/exchanges?since=2026-13-01", admin.viewer).status, 400);
+  EXPECT_EQ(get("/api/v1/exchanges/export?until=2026-02-30T00:00:00Z", admin.viewer).status, 400);
 
   std::string out;
   ASSERT_EQ(run({"exchanges", "list", "--operation", "importAccountData"}, out), 0) << out;
