@@ -94,15 +94,20 @@ OpResult import_accounts(OpContext& c) {
 }
 
 std::optional<std::uint64_t> seq_of_els(const std::string& els) {
-  if (els.size() < 10 || els.compare(0, 2, "9E") != 0) return std::nullopt;
-  std::uint64_t v = 0;
-  for (std::size_t i = 2; i < 10; ++i) {
-    char ch = els[i];
-    int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'A' && ch <= 'Z' ? ch - 'A' + 10 : -1;
+  // The inverse of Store::unified_account_number: "99", two base-36 digits, six decimal ones.
+  if (els.size() < 10 || els.compare(0, 2, "99") != 0) return std::nullopt;
+  std::uint64_t millions = 0, rest = 0;
+  for (std::size_t i = 2; i < 4; ++i) {
+    const char ch = els[i];
+    const int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'A' && ch <= 'Z' ? ch - 'A' + 10 : -1;
     if (d < 0) return std::nullopt;
-    v = v * 36 + static_cast<std::uint64_t>(d);
+    millions = millions * 36 + static_cast<std::uint64_t>(d);
   }
-  return v;
+  for (std::size_t i = 4; i < 10; ++i) {
+    if (els[i] < '0' || els[i] > '9') return std::nullopt;
+    rest = rest * 10 + static_cast<std::uint64_t>(els[i] - '0');
+  }
+  return millions * 1000000 + rest;
 }
 
 OpResult export_accounts(OpContext& c) {

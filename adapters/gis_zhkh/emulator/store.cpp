@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include <cstdio>
+
 namespace hub::adapters::gis_zhkh::emulator {
 
 AccountRec* Store::account(const std::string& guid) {
@@ -33,8 +35,13 @@ std::string base36(std::uint64_t v, std::size_t width) {
 }
 }  // namespace
 
+// ЕЛС as GIS writes it: two digits, two letters or digits, six digits (34АА011432). The
+// emulator's are 99 (no real region), the sequence's millions in base 36, then its last six
+// digits: unique up to 1,296,000,000 accounts and read back by seq_of_els().
 std::string Store::unified_account_number(std::uint64_t seq) {
-  return "9E" + base36(seq, 8);
+  char tail[8];
+  std::snprintf(tail, sizeof tail, "%06u", static_cast<unsigned>(seq % 1000000));
+  return "99" + base36(seq / 1000000, 2) + tail;
 }
 std::string Store::service_id(std::uint64_t seq) {
   return unified_account_number(seq) + "-01";
