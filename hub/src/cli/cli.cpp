@@ -63,7 +63,7 @@ const std::set<std::string> kValueOptions = {
     // tickets
     "status", "topic", "house", "account", "assignee", "channel", "comment",
     // exchanges, gis report
-    "dir", "until", "operation", "adapter", "direction", "kind"};
+    "dir", "until", "operation", "adapter", "direction", "kind", "message-guid"};
 const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
                                             // tickets
                                             "overdue", "internal",
@@ -1089,10 +1089,13 @@ int imports_parsers(Ctx& c) {
 
 std::string exchange_filters(const Options& o,
                              std::vector<std::pair<std::string, std::string>> extra = {}) {
-  std::vector<std::pair<std::string, std::string>> q = {
-      {"since", o.value("since")},     {"until", o.value("until")},
-      {"adapter", o.value("adapter")}, {"operation", o.value("operation")},
-      {"status", o.value("status")},   {"direction", o.value("direction")}};
+  std::vector<std::pair<std::string, std::string>> q = {{"since", o.value("since")},
+                                                        {"until", o.value("until")},
+                                                        {"adapter", o.value("adapter")},
+                                                        {"operation", o.value("operation")},
+                                                        {"status", o.value("status")},
+                                                        {"direction", o.value("direction")},
+                                                        {"message_guid", o.value("message-guid")}};
   q.insert(q.end(), extra.begin(), extra.end());
   return query_string(q);
 }
@@ -1436,9 +1439,10 @@ const std::vector<Command>& commands() {
       {"exchanges",
        "list",
        {},
-       {"since", "until", "adapter", "operation", "status", "direction", "limit", "offset", "json"},
+       {"since", "until", "adapter", "operation", "status", "direction", "message-guid", "limit",
+        "offset", "json"},
        "[--since T] [--until T] [--adapter A] [--operation OP] [--status S] [--direction in|out] "
-       "[--limit N] [--offset N] [--json]",
+       "[--message-guid G] [--limit N] [--offset N] [--json]",
        "raw requests and responses exchanged with external systems, newest first",
        exchanges_list},
       {"exchanges",
@@ -1451,9 +1455,10 @@ const std::vector<Command>& commands() {
       {"exchanges",
        "export",
        {},
-       {"dir", "since", "until", "adapter", "operation", "status", "direction", "json"},
+       {"dir", "since", "until", "adapter", "operation", "status", "direction", "message-guid",
+        "json"},
        "--dir DIR [--since T] [--until T] [--adapter A] [--operation OP] [--status S] "
-       "[--direction in|out] [--json]",
+       "[--direction in|out] [--message-guid G] [--json]",
        "write every logged request and response as a file in DIR (again: only what is new)",
        exchanges_export},
       {"gis",

@@ -129,6 +129,8 @@ TEST_F(ExchangesTest, FiltersPickOperationStatusDirectionAndTime) {
   EXPECT_EQ(count_rows({"--until", "1d"}), 4);
   EXPECT_EQ(count_rows({"--since", "2020-01-01T00:00:00Z", "--until", "2099-01-01"}), 10);
   EXPECT_EQ(count_rows({"--adapter", "other"}), 0);
+  EXPECT_EQ(count_rows({"--message-guid", kB}), 4);
+  EXPECT_EQ(count_rows({"--message-guid", kB, "--direction", "in"}), 2);
 
   std::string out;
   EXPECT_EQ(run({"exchanges", "export", "--dir", dir.string(), "--since", "yesterday"}, out), 1);
