@@ -48,15 +48,6 @@ class BillingExport {
   virtual ~BillingExport() = default;
   /// One page, ids ascending. Throws std::invalid_argument for a type the store cannot export.
   virtual std::vector<ExportedObject> page(const ExportQuery& query) = 0;
-  /// The objects of `type` whose ref is one of `refs`, whatever their placement: how an adapter
-  /// finds the GIS ids of the objects one message names (a meter's accounts and premise) without
-  /// paging the whole store. Throws std::invalid_argument for a type the store cannot export.
-  virtual std::vector<ExportedObject> find(const std::string& type,
-                                           const std::vector<std::string>& refs) {
-    (void)type;
-    (void)refs;
-    throw std::logic_error("BillingExport::find is not provided by this hub");
-  }
   /// Counts per exportable type.
   virtual std::vector<PlacementCount> placement() = 0;
   /// Errors by type and code: (type, code, count).
@@ -66,6 +57,16 @@ class BillingExport {
     std::int64_t count = 0;
   };
   virtual std::vector<ErrorCount> errors() = 0;
+  /// The objects of `type` whose ref is one of `refs`, whatever their placement: how an adapter
+  /// finds the GIS ids of the objects one message names (a meter's accounts and premise) without
+  /// paging the whole store. Throws std::invalid_argument for a type the store cannot export.
+  /// Declared last, so the slots of the calls above stay where ABI 2 plugins have them.
+  virtual std::vector<ExportedObject> find(const std::string& type,
+                                           const std::vector<std::string>& refs) {
+    (void)type;
+    (void)refs;
+    throw std::logic_error("BillingExport::find is not provided by this hub");
+  }
 };
 
 }  // namespace hub::plugin
