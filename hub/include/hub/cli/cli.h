@@ -13,7 +13,7 @@
 //                          | tickets comment ID TEXT [--internal] | tickets assign ID ASSIGNEE
 //   zhkh-hub payments unidentified [--limit N] [--offset N] | payments resolve ID --account N
 //   zhkh-hub exchanges list [filters] | exchanges show ID | exchanges export --dir DIR [filters]
-//            (filters: --since --until --adapter --operation --status --direction)
+//            (filters: --since --until --adapter --operation --status --direction --message-guid)
 //   zhkh-hub gis report errors|placement [--kind K] [--since T] [--limit N] [--offset N]
 // Common options: --url (default $ZHKH_HUB_URL, else http://127.0.0.1:8480); the token from
 // --token, else --token-file, else $ZHKH_HUB_TOKEN, else ./var/admin.token; --json on list and
