@@ -14,31 +14,35 @@
 //   VerificationInterval (NSI 16) is not sent: the model has verificationIntervalYears, no NSI 16
 //   GUID. Then NotLinkedWithMetering (links are not in the model).
 //
-//   kind (canonical MeterKind = GIS NSI 27 "Тип прибора учета") → where the device is:
-//     | kind             | NSI 27                    | element                        | needs |
-//     | individual       | Индивидуальный            | ResidentialPremiseDevice (or   |
-//     PremiseGUID, AccountGUID+ | |   + premiseNumber|                           |
-//     NonResidentialPremiseDevice    |       | |                  |                           |
-//     when the premise is not        |       | |                  |                           |
-//     residential)                   |       | | individual, no   | Индивидуальный (ЖД)       |
-//     ApartmentHouseDevice           | FIASHouseGuid, AccountGUID+ | |   premiseNumber  | | | | |
-//     common_apartment | Общий (квартирный)        | CollectiveApartmentDevice      | PremiseGUID,
-//     AccountGUID+ | | room             | Комнатный                 | LivingRoomDevice |
-//     AccountGUID+ (LivingRoomGUID when known) | | collective       | Коллективный (общедомовой)|
-//     CollectiveDevice               | FIASHouseGuid, lastVerifiedOn |
+//   kind (canonical MeterKind = GIS NSI 27 "Тип прибора учета") → where the device is (the
+//   import names the NSI 27 type by the element):
+//     kind              NSI 27                      element                      needs
+//     individual        Индивидуальный              ResidentialPremiseDevice     PremiseGUID,
+//       + premiseNumber                             (NonResidentialPremiseDevice AccountGUID+
+//                                                    for a non-residential one)
+//     individual, no    Индивидуальный (жилой дом)  ApartmentHouseDevice         FIASHouseGuid,
+//       premiseNumber                                                            AccountGUID+
+//     common_apartment  Общий (квартирный)          CollectiveApartmentDevice    PremiseGUID,
+//                                                                                AccountGUID+
+//     room              Комнатный                   LivingRoomDevice             AccountGUID+
+//                                                   (LivingRoomGUID when known)
+//     collective        Коллективный (общедомовой)  CollectiveDevice             FIASHouseGuid,
+//                                                                                lastVerifiedOn
 //   GUIDs come from what the store has from GIS (lookup_places): AccountGUID of each c:account;
 //   PremisesGUID of premise (houseFiasGuid, premiseNumber), else of the first account's premise;
-//   LivingRoomGUID of the first account's premise. A missing one refuses the meter naming the
-//   canonical XPath (/c:meterUpsert/c:premiseNumber, /c:meterUpsert/c:account[2], ...).
+//   LivingRoomGUID of the first account's premise. A missing one holds the meter back naming the
+//   canonical XPath (/c:meterUpsert/c:premiseNumber, /c:meterUpsert/c:account[2], ...): a routed
+//   meter is retried, the job lists it and tries again on its next run.
 //
 //   resource → the value block (initialValue per zone, 0 when absent):
-//     | resource    | NSI 2 code | block                                              |
-//     | cold_water  | 1          | MunicipalResourceNotEnergy{MunicipalResource, MeteringValue} |
-//     | hot_water   | 2          | MunicipalResourceNotEnergy                         |
-//     | electricity | 3          | MunicipalResourceEnergy{MeteringValueT1 (day/total), T2 (night),
-//     T3 (peak), TransformationRatio} — as many values as tariffZones | | gas         | 4 |
-//     MunicipalResourceNotEnergy                         | | heat        | 5          |
-//     MunicipalResourceNotEnergy                         | | other       | —          | refused |
+//     resource     NSI 2  block
+//     cold_water   1      MunicipalResourceNotEnergy{MunicipalResource, MeteringValue, Unit?}
+//     hot_water    2      MunicipalResourceNotEnergy
+//     electricity  3      MunicipalResourceEnergy{MeteringValueT1 (day, else total), T2 (night),
+//                         T3 (peak): as many as tariffZones; TransformationRatio?, Unit?}
+//     gas          4      MunicipalResourceNotEnergy
+//     heat         5      MunicipalResourceNotEnergy
+//     other        —      refused
 //   The NSI 2 reference (Code + GUID) is the `nsi_resources` entry of the resource (GUIDs differ
 //   by stand); without one a non-electric meter is refused naming /c:meterUpsert/c:resource.
 //   unit → Unit (OKEI): l 112, m3 113, Gcal 233, kWh 245, MWh 246, J 271, GJ A056, MJ A058; an
