@@ -176,10 +176,33 @@ SendOutcome ExchangeEngine::submit(const std::string& key, const BuiltRequest& r
     return {Kind::kQueued, "", "", stored};
   }
   if (stored.state == "sent" || stored.state == "done") return {Kind::kSent, "", "", stored};
+  if (deliver_path && stored.state == "failed" && stored.error_code == kDeadLetterCode) {
+    // A replayed dead letter: the same request, MessageGUID and all, goes again.
+    ctx_.log().info("dead_letter_replayed",
+                    {{"operation", stored.operation}, {"request_id", stored.request_id}});
+    stored.state = "pending";
+    stored.error_code.clear();
+    stored.error_text.clear();
+    return send(stored, "pending");
+  }
   if (stored.state == "failed")
     return {Kind::kRejected, stored.error_code, stored.error_code + " " + stored.error_text,
             stored};
   return send(stored, deliver_path ? "pending" : "queued");
+}
+
+void ExchangeEngine::abandon(const std::string& key, const std::string& reason) {
+  auto rec = ctx_.exchanges().find_by_key(key);
+  if (!rec || rec->state != "pending") return;  // sent ones finish through getState
+  rec->state = "failed";
+  rec->error_code = kDeadLetterCode;
+  rec->error_text = reason;
+  rec->result = std::string(kDeadLetterCode) + ": " + reason;
+  ctx_.exchanges().update(*rec);
+  ctx_.log().warn(
+      "exchange_abandoned",
+      {{"operation", rec->operation}, {"request_id", rec->request_id}, {"reason", reason}});
+  ctx_.metrics().add("requests_total", {{"operation", rec->operation}, {"outcome", "dead_letter"}});
 }
 
 SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string& transient_state) {

@@ -75,6 +75,13 @@ class ExchangeEngine {
   SendOutcome submit(const std::string& key, const BuiltRequest& request, bool deliver_path,
                      bool send_now = true);
 
+  /// The hub dead-lettered the routed message whose record is `key`: a record still "pending"
+  /// (never acknowledged) becomes "failed" with code kDeadLetterCode, so its objects are no longer
+  /// in flight. The record keeps its MessageGUID: a replay of the message resumes it (submit()
+  /// sends it again as it was), so GIS never sees the request under two ids.
+  void abandon(const std::string& key, const std::string& reason);
+  static constexpr const char* kDeadLetterCode = "DEAD_LETTER";
+
   /// Claims due records (queued and sent) and advances each once.
   PollReport poll_once(std::size_t limit);
 

@@ -352,6 +352,14 @@ plugin::DeliveryResult GisZhkhAdapter::deliver(const plugin::Envelope& message) 
   return to_delivery(engine_->submit("msg:" + message.id, fixed, true));
 }
 
+void GisZhkhAdapter::abandoned(const plugin::Envelope& message, const std::string& reason) {
+  try {
+    engine_->abandon("msg:" + message.id, reason);  // every routed message's record key
+  } catch (const std::exception& e) {
+    ctx_.log().error("abandon_failed", {{"message", message.id}, {"error", e.what()}});
+  }
+}
+
 plugin::DeliveryResult GisZhkhAdapter::deliver_payment(const plugin::Envelope& message) {
   std::vector<Refused> refused;
   const auto req = build_import_notifications({{message.id, message.body}}, recipient_, refused);

@@ -31,6 +31,7 @@ class GisZhkhAdapter : public plugin::Adapter {
   plugin::JobResult run_job(const std::string& job) override;
   bool is_sink() const override { return true; }
   plugin::DeliveryResult deliver(const plugin::Envelope& message) override;
+  void abandoned(const plugin::Envelope& message, const std::string& reason) override;
 
   ExchangeEngine& engine() { return *engine_; }
 

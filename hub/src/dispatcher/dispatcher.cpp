@@ -113,9 +113,12 @@ double uniform01() {
 
 const char* kind_name(DeliveryResult::Kind k) {
   switch (k) {
-    case DeliveryResult::Kind::kDelivered: return "delivered";
-    case DeliveryResult::Kind::kRetry: return "retry";
-    case DeliveryResult::Kind::kRejected: return "rejected";
+    case DeliveryResult::Kind::kDelivered:
+      return "delivered";
+    case DeliveryResult::Kind::kRetry:
+      return "retry";
+    case DeliveryResult::Kind::kRejected:
+      return "rejected";
   }
   return "retry";
 }
@@ -246,8 +249,8 @@ void Dispatcher::release_leases() {
         " WHERE state = 'pending' AND left(lease_owner, length($1)) = $1",
         options_.node_id + "#");
     if (r.affected_rows() > 0) {
-      log().info("leases_released", {{"node", options_.node_id},
-                                     {"rows", std::to_string(r.affected_rows())}});
+      log().info("leases_released",
+                 {{"node", options_.node_id}, {"rows", std::to_string(r.affected_rows())}});
     }
   } catch (const std::exception& e) {
     log().warn("lease_release_failed", {{"node", options_.node_id}, {"error", e.what()}});
@@ -270,7 +273,7 @@ BreakerState Dispatcher::breaker_state(const std::string& target) const {
 }
 
 DispatcherStats Dispatcher::stats() const {
-  return {claimed_.load(), delivered_.load(), retried_.load(),
+  return {claimed_.load(), delivered_.load(),  retried_.load(),
           dead_.load(),    lease_lost_.load(), batches_.load()};
 }
 
@@ -331,7 +334,8 @@ void Dispatcher::run_worker(Target& t, int index) {
       t.cv.wait_for(lock, wait, [&] { return stopping_.load(); });
       continue;
     }
-    const int limit = permit == CircuitBreaker::Permit::kProbe ? 1 : std::max(1, t.config.batch_size);
+    const int limit =
+        permit == CircuitBreaker::Permit::kProbe ? 1 : std::max(1, t.config.batch_size);
     std::size_t claimed = 0;
     try {
       claimed = run_batch(t, *sink, owner, limit);
@@ -453,11 +457,33 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
                             std::string(options_.synchronous_results ? "on" : "off"));
   }
   std::size_t n_delivered = 0, n_retry = 0, n_dead = 0;
+  std::vector<long long> dead_ids;
   for (const auto& row : done) {
     const std::string_view state = row[1].c_str();
-    if (state == "delivered") ++n_delivered;
-    else if (state == "dead") ++n_dead;
-    else ++n_retry;
+    if (state == "delivered") {
+      ++n_delivered;
+    } else if (state == "dead") {
+      ++n_dead;
+      dead_ids.push_back(row[0].as<long long>());
+    } else {
+      ++n_retry;
+    }
+  }
+  // The sink hears of its dead letters once they are recorded (a sink with state per delivery
+  // closes it). Rows are in queue order, so each dead id is found by binary search.
+  for (const long long id : dead_ids) {
+    const auto it = std::lower_bound(rows.begin(), rows.end(), id,
+                                     [](const Row& r, long long v) { return r.id < v; });
+    if (it == rows.end() || it->id != id) continue;
+    const std::size_t i = static_cast<std::size_t>(it - rows.begin());
+    try {
+      sink.abandoned(batch[i], results[i].reason);
+    } catch (const std::exception& e) {
+      log().warn("abandoned_failed",
+                 {{"target", t.name}, {"message", batch[i].id}, {"error", e.what()}});
+    } catch (...) {
+      log().warn("abandoned_failed", {{"target", t.name}, {"message", batch[i].id}});
+    }
   }
   const std::size_t lost = rows.size() - done.size();
   delivered_ += n_delivered;
@@ -465,7 +491,8 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
   dead_ += n_dead;
   auto& m = metrics::Registry::global();
   m.observe("zhkh_delivery_attempt_seconds", {{"target", t.name}}, seconds);
-  if (n_delivered) m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "delivered"}}, n_delivered);
+  if (n_delivered)
+    m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "delivered"}}, n_delivered);
   if (n_retry) m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "retry"}}, n_retry);
   if (n_dead) {
     m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "dead"}}, n_dead);
@@ -532,8 +559,8 @@ void Dispatcher::refresh_depth() {
   {
     auto lease = pool_.lease();
     pqxx::nontransaction tx(lease.conn());
-    for (const auto& row :
-         tx.exec("SELECT target, count(*) FROM hub.delivery WHERE state = 'pending' GROUP BY target")) {
+    for (const auto& row : tx.exec(
+             "SELECT target, count(*) FROM hub.delivery WHERE state = 'pending' GROUP BY target")) {
       depth.emplace_back(row[0].c_str(), row[1].as<double>());
     }
   }

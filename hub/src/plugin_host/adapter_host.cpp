@@ -230,6 +230,9 @@ class AdapterSink : public dispatcher::Sink {
                                            "' threw a non-standard exception from deliver()");
     }
   }
+  void abandoned(const Envelope& message, const std::string& reason) override {
+    instance_->adapter->abandoned(message, reason);
+  }
 
  private:
   std::shared_ptr<AdapterHost::Instance> instance_;

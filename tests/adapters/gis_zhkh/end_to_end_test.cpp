@@ -231,5 +231,34 @@ TEST(GisEndToEnd, FaultsEndInResendRetryOrDeadLetterWithTheCode) {
       << db.scalar(
              "SELECT string_agg(state || ':' || attempts, ',') FROM hub.delivery WHERE target = "
              "'gis'");
+
+  // 5. A routed message whose sends fail transiently until the dispatcher gives up: its exchange
+  // is closed (DEAD_LETTER) and its account is no longer "in flight" for the jobs; a replay of
+  // the dead letter sends the same request again, under the same MessageGUID, and places it.
+  gis.fail_sends = 1000;
+  drop(dir, "r3.xml", body("R3"));
+  ASSERT_TRUE(wait_for(
+      [&] { return db.scalar("SELECT count(*) FROM hub.dead_letter WHERE target = 'gis'") == "2"; },
+      30s))
+      << hub.logs();
+  const std::string r3 =
+      " FROM hub.gis_exchange WHERE objects @> ARRAY['account:R3'] AND key LIKE 'msg:%'";
+  ASSERT_TRUE(wait_for([&] { return db.scalar("SELECT error_code" + r3) == "DEAD_LETTER"; }, 10s))
+      << db.scalar("SELECT state || ' ' || coalesce(error_code, '')" + r3) << hub.logs();
+  EXPECT_EQ(db.scalar("SELECT state" + r3), "failed");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange_object WHERE object = 'account:R3'"),
+            "0");
+  const auto request_id = db.scalar("SELECT request_id" + r3);
+  EXPECT_EQ(gis.placed().count("R3"), 0u);
+  gis.fail_sends = 0;
+  const auto dead_id = db.scalar(
+      "SELECT d.id FROM hub.dead_letter d JOIN hub.delivery x ON x.id = d.delivery_id"
+      " WHERE d.target = 'gis' AND d.replayed_at IS NULL ORDER BY d.id DESC LIMIT 1");
+  const auto replayed = hub.cli("dlq replay " + dead_id, &code);
+  ASSERT_EQ(code, 0) << replayed;
+  ASSERT_TRUE(wait_for([&] { return gis.placed().count("R3") == 1; }, 30s)) << hub.logs();
+  EXPECT_TRUE(wait_for([&] { return db.scalar("SELECT state" + r3) == "done"; }, 20s))
+      << db.scalar("SELECT state" + r3);
+  EXPECT_EQ(db.scalar("SELECT request_id" + r3), request_id);
   EXPECT_EQ(gis.invalid_requests.load(), 0);
 }

@@ -29,6 +29,9 @@ class Sink {
     for (const auto& m : messages) out.push_back(deliver(m));
     return out;
   }
+  /// `message` became a dead letter at this target (see plugin::Adapter::abandoned). Called once
+  /// its dead-letter record is written; exceptions are logged and ignored.
+  virtual void abandoned(const Envelope& message, const std::string& reason) {}
 };
 
 /// Targets by name, as routes name them.

@@ -39,6 +39,11 @@ class Adapter {
   virtual DeliveryResult deliver(const Envelope& message) {
     return DeliveryResult::rejected("adapter is not a sink");
   }
+  /// The hub gave up on delivering `message` here: it is now a dead letter (rejected, or out of
+  /// attempts), with `reason` the last error. A sink that keeps its own state per delivery (an
+  /// exchange waiting for the next attempt) closes it here; an operator's replay calls deliver()
+  /// again. Called after the dead letter is recorded; must not throw.
+  virtual void abandoned(const Envelope& message, const std::string& reason) {}
 };
 
 }  // namespace hub::plugin
