@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 
+#include "hub/core/allocator.h"
 #include "hub/core/log.h"
 #include "hub/ingress/ingress.h"
 #include "hub/plugin_host/adapter_host.h"
@@ -98,6 +99,7 @@ std::string fresh_database(const std::string& admin, const std::string& name) {
 int child_import(const fs::path& source, const fs::path& file, const std::string& conninfo,
                  int batch) {
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
+  hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   {
     pqxx::connection c(conninfo);
     hub::store::migrate(c);
