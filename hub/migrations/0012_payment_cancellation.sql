@@ -14,6 +14,8 @@ CREATE TABLE billing.payment_cancellation (
   cancelled_on     date NOT NULL,
   reason           text,
   cancellation_ref text,
+  ref              text NOT NULL,  -- agent_code:payment_ref: what external.state results name
+  gis_cancellation_guid text,     -- GIS's GUID of the cancellation, from external.state
   ext_error_code   text,
   ext_error_text   text,
   ext_state_at     timestamptz,
@@ -21,6 +23,7 @@ CREATE TABLE billing.payment_cancellation (
   created_at       timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX payment_cancellation_ref ON billing.payment_cancellation (ref);
 CREATE TRIGGER payment_cancellation_history BEFORE UPDATE ON billing.payment_cancellation
   FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION billing.keep_history();
 

@@ -256,8 +256,8 @@ constexpr ExternalTarget kExternalTargets[] = {
     {"account", "account", "number", "gis_account_guid", nullptr},
     {"meter", "meter", "meter_id", "gis_root_guid", "gis_number"},
     // GIS gives a payment document's ИПД (PaymentDocumentID) as the CommonResult's UniqueNumber.
-    {"payment_document", "payment_document", "document_number", "gis_payment_document_guid",
-     "ipd"},
+    {"payment_document", "payment_document", "document_number", "gis_payment_document_guid", "ipd"},
+    {"payment_cancellation", "payment_cancellation", "ref", "gis_cancellation_guid", nullptr},
 };
 
 void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {

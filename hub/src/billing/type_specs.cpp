@@ -229,7 +229,8 @@ std::vector<TypeSpec> build_specs() {
   out.push_back(TypeSpec{"payment.received", "paymentReceived", "payment",
                          payment_received_fields(), payment_key, payment_derived, derive_payment});
   // payment.cancelled: kept as sent; billing_store.cpp marks the payment it names (agent +
-  // payment_ref) cancelled.
+  // payment_ref) cancelled. `ref` (agent:payment_ref) is how external.state names it (GIS's
+  // importNotificationsOfOrderExecutionCancellation results).
   out.push_back(
       TypeSpec{"payment.cancelled",
                "paymentCancelled",
@@ -239,8 +240,11 @@ std::vector<TypeSpec> build_specs() {
                 scalar("cancelledOn", "cancelled_on", Dt), scalar("reason", "reason"),
                 scalar("cancellationRef", "cancellation_ref")},
                {"agent_code", "payment_ref"},
-               payment_derived,
-               derive_payment});
+               {{"payment_ref", T, false}, {"ref", T, false}},
+               [](Record& r) {
+                 derive_payment(r);
+                 put(r, "ref", get(r, "agent_code") + ":" + get(r, "payment_ref"));
+               }});
   {
     std::vector<Field> f = {group("paymentReceived", payment_received_fields())};
     for (auto& x : unidentified_fields()) f.push_back(std::move(x));

@@ -524,6 +524,17 @@ TEST(GisPaymentDocumentsThroughEmulator, APaymentNoticeIsCancelledAndAnUnknownOn
       30s))
       << db.scalar("SELECT count(*) FROM billing.payment");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM billing.payment_cancellation"), "2");
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT string_agg(coalesce(ext_error_code, 'ok ' || "
+                   "length(gis_cancellation_guid)), ',' ORDER BY ref) FROM "
+                   "billing.payment_cancellation") == "ok 36,INT002000";
+      },
+      30s))
+      << db.scalar(
+             "SELECT string_agg(ref || ' ' || coalesce(ext_error_code, '') || ' ' || "
+             "coalesce(gis_cancellation_guid, ''), ',') FROM billing.payment_cancellation");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(

@@ -53,6 +53,21 @@ TEST_F(BillingTest, ACancellationMarksThePaymentItNamesInEitherOrder) {
   EXPECT_EQ(db.scalar("SELECT cancelled_on::text FROM billing.payment WHERE id = " +
                       std::to_string(p2.id)),
             "2026-11-23");
+  // GIS's answer to the cancellation names it agent:payment_ref: its GUID lands on it.
+  const auto st = store.apply(envelope(
+      "external.state",
+      "<c:externalState xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:system>gis_zhkh</c:system>"
+      "<c:requestId>5a1b2c3d-0000-4000-8000-000000000009</c:requestId><c:state>done</c:state>"
+      "<c:checkedAt>2026-11-25T00:40:00Z</c:checkedAt><c:result><c:transportGuid>"
+      "9a1b2c3d-0000-4000-8000-000000000009</c:transportGuid><c:objectKind>payment_cancellation"
+      "</c:objectKind><c:objectRef>sber:tx:2026112012345678</c:objectRef><c:externalGuid>"
+      "ba010000-0000-4000-8000-000000000001</c:externalGuid><c:updatedAt>2026-11-25T00:39:58Z"
+      "</c:updatedAt></c:result></c:externalState>",
+      "x1"));
+  ASSERT_TRUE(st.ok()) << st.error;
+  EXPECT_EQ(db.scalar("SELECT coalesce(string_agg(gis_cancellation_guid, ','), '-') FROM "
+                      "billing.payment_cancellation"),
+            "ba010000-0000-4000-8000-000000000001");
   // A payment no cancellation names is not touched.
   const auto other = replace(payment, "<c:transactionId>2026112012345678</c:transactionId>",
                              "<c:transactionId>2026112011111111</c:transactionId>");
