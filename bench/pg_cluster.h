@@ -53,8 +53,10 @@ class TempCluster {
     const auto port =
         run_capture("bash -c " + shell_quote("source " + (source_ / "deploy/lib-pg.sh").string() +
                                              " && pg_start " + (dir_ / "pg").string()));
-    conninfo_ = "host=127.0.0.1 port=" + port.substr(port.find_last_of('\n') + 1) +
-                " user=postgres dbname=postgres";
+    // The Unix socket in the data dir, as deploy/run-local.sh connects the hub to its cluster
+    // (cheaper per round trip than loopback TCP, for the hub and for the COPY baseline alike).
+    conninfo_ = "host=" + data_dir_.string() + " port=" +
+                port.substr(port.find_last_of('\n') + 1) + " user=postgres dbname=postgres";
   }
   ~TempCluster() {
     std::system(("bash -c " + shell_quote("source " + (source_ / "deploy/lib-pg.sh").string() +
