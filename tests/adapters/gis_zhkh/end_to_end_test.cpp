@@ -12,6 +12,7 @@
 #include "hub_process.h"
 #include "loopback_gis.h"
 #include "test_database.h"
+#include "wait_for.h"
 #include "test_paths.h"
 
 namespace {
@@ -68,14 +69,7 @@ void drop(const fs::path& dir, const std::string& name, const std::string& text)
   fs::rename(dir / name, dir / "inbox" / name);
 }
 
-bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ok();
-}
+using hub::testing::wait_for;
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include "emulator_process.h"
 #include "hub_process.h"
 #include "test_database.h"
+#include "wait_for.h"
 #include "test_paths.h"
 
 namespace {
@@ -50,14 +51,7 @@ std::string adapters(const hub::testing::EmulatorProcess& emu) {
          k.gost_key.string() + ", signing_cert: " + k.gost_cert.string() + "}\n";
 }
 
-bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ok();
-}
+using hub::testing::wait_for;
 
 /// The last line of a CLI run's output (the JSON summary of --json) parsed.
 Object::Ptr last_json(const std::string& out) {

@@ -19,6 +19,7 @@
 #include "emulator_process.h"
 #include "hub_process.h"
 #include "test_database.h"
+#include "wait_for.h"
 #include "test_paths.h"
 
 namespace {
@@ -61,14 +62,7 @@ std::string config(const hub::testing::EmulatorProcess& emu, const fs::path& dir
          ", poll_interval: 100ms, min_age: 0s}\n";
 }
 
-bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ok();
-}
+using hub::testing::wait_for;
 
 std::string field(const std::string& json, const std::string& name) {
   Poco::JSON::Parser p;

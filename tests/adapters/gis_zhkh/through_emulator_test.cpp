@@ -14,6 +14,7 @@
 #include "emulator_process.h"
 #include "hub_process.h"
 #include "test_database.h"
+#include "wait_for.h"
 #include "test_paths.h"
 
 namespace {
@@ -52,14 +53,7 @@ void seed_accounts(const hub::testing::TestDatabase& db, int n) {
       std::to_string(n) + ") g");
 }
 
-bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ok();
-}
+using hub::testing::wait_for;
 
 long stat(const hub::testing::EmulatorProcess& emu, const std::string& name) {
   const auto r = emu.request("GET", "/control/stats");

@@ -17,6 +17,7 @@
 #include "hub/dispatcher/dead_letters.h"
 #include "hub/metrics/registry.h"
 #include "test_database.h"
+#include "wait_for.h"
 #include "test_paths.h"
 
 namespace hub::dispatcher {
@@ -27,12 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 /// Polls `pred` every 10 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
+  return testing::wait_for(pred, timeout, 10ms);
 }
 
 /// Journals `n` messages with one delivery each to `target`; returns nothing, ids by key prefix.
