@@ -202,6 +202,11 @@ const std::map<std::string, std::string>& minimal_bodies() {
       {"payment.cancelled",
        "<agent><code>post</code></agent><registryRef>r.txt#1</registryRef>"
        "<cancelledOn>2026-11-23</cancelledOn>"},
+      {"payment.batch",
+       "<registryRef>r.txt</registryRef><payment key=\"k1\"><paymentReceived><agent><code>post"
+       "</code></agent><registryRef>r.txt#1</registryRef><paidAt>2026-11-20</paidAt>"
+       "<account>9</account><period>2026-10</period><amountKopecks>1</amountKopecks>"
+       "</paymentReceived></payment>"},
       {"charge.issued",
        "<account>100234</account><period>2026-10</period><calculationId>r1</calculationId>"
        "<calculatedAt>2026-11-01T00:00:00Z</calculatedAt><services><service><code>maintenance</"
@@ -527,6 +532,21 @@ std::vector<BrokenCase> broken_cases() {
       {"UnidentifiedPaymentWithoutAmount", "payment.unidentified",
        "    <c:amountKopecks>250000</c:amountKopecks>\n", "",
        "/c:paymentUnidentified/c:paymentReceived/c:payer", "<c:payer>"},
+      // payment.batch
+      {"BatchPaymentWithoutKey", "payment.batch",
+       "<c:payment key=\"bank:sber:2026-11-20:8626:2026112012345679:98000\">", "<c:payment>",
+       "/c:paymentBatch/c:payment[2]", ""},
+      {"BatchSameKeyTwice", "payment.batch",
+       "<c:payment key=\"bank:sber:2026-11-20:8626:2026112012345679:98000\">",
+       "<c:payment key=\"bank:sber:2026-11-20:8626:2026112012345678:152340\">",
+       "/c:paymentBatch/c:payment[2]",
+       // the second payment, the one whose key repeats the first's
+       "<c:payment key=\"bank:sber:2026-11-20:8626:2026112012345678:152340\">\n"
+       "    <c:paymentReceived>\n      <c:agent>\n        <c:code>sber</c:code>\n      "
+       "</c:agent>\n      <c:registryRef>sber_20261120.txt#18"},
+      {"BatchPaymentInRubles", "payment.batch", "<c:amountKopecks>98000</c:amountKopecks>",
+       "<c:amountKopecks>980.00</c:amountKopecks>",
+       "/c:paymentBatch/c:payment[2]/c:paymentReceived/c:amountKopecks", ""},
       // payment.cancelled
       {"CancelledWithoutDate", "payment.cancelled", "  <c:cancelledOn>2026-11-23</c:cancelledOn>\n",
        "", "/c:paymentCancelled/c:reason", "<c:reason>"},
