@@ -56,12 +56,15 @@ const std::vector<ColumnSpec>& payment_extras() {
 // External ids the hub learns from external.state: an upsert from an engine that does not know
 // them yet keeps them.
 bool keeps_old_value(const std::string& table, const std::string& column) {
-  static const std::set<std::string> kept = {
-      "house.gis_house_guid",     "house.gis_unique_number",
-      "account.gis_account_guid", "meter.gis_root_guid",
-      "meter.gis_number",         "meter.gis_version_guid",
-      "payment_document.gis_payment_document_guid",
-      "payment_document.ipd",     "premise.gis_premises_guid"};
+  static const std::set<std::string> kept = {"house.gis_house_guid",
+                                             "house.gis_unique_number",
+                                             "account.gis_account_guid",
+                                             "meter.gis_root_guid",
+                                             "meter.gis_number",
+                                             "meter.gis_version_guid",
+                                             "payment_document.gis_payment_document_guid",
+                                             "payment_document.ipd",
+                                             "premise.gis_premises_guid"};
   return kept.count(table + "." + column) > 0;
 }
 
@@ -395,8 +398,85 @@ const char* to_string(ApplyResult::Outcome o) {
 BillingStore::BillingStore(store::Pool& pool, IdentifierOptions identification)
     : pool_(pool), identifier_(identification) {}
 
+namespace {
+
+constexpr const char* kPaymentBatch = "payment.batch";
+
+// The payments of a payment.batch as payment.received messages (the batch's id, source and
+// correlation; each payment's own key) with their bodies already parsed: each paymentReceived is
+// copied into a document of its own, so the payment mapping's XPaths apply to it unchanged.
+void split_payment_batch(const Envelope& batch, std::vector<Envelope>& out,
+                         std::vector<xml::Document>& docs) {
+  const auto doc = xml::parse_xml(batch.body, batch.id.empty() ? batch.idempotency_key : batch.id);
+  const xmlNodePtr root = doc.root();
+  if (!root || std::string_view(reinterpret_cast<const char*>(root->name)) != "paymentBatch") {
+    throw XmlError("/: the root element of payment.batch is c:paymentBatch");
+  }
+  for (xmlNodePtr p = root->children; p; p = p->next) {
+    if (p->type != XML_ELEMENT_NODE ||
+        std::string_view(reinterpret_cast<const char*>(p->name)) != "payment") {
+      continue;
+    }
+    xmlNodePtr payment = nullptr;
+    for (xmlNodePtr c = p->children; c && !payment; c = c->next)
+      if (c->type == XML_ELEMENT_NODE) payment = c;
+    xmlChar* key = xmlGetProp(p, BAD_CAST "key");
+    Envelope e;
+    e.id = batch.id;
+    e.type = "payment.received";
+    e.source = batch.source;
+    e.correlation_id = batch.correlation_id;
+    e.occurred_at = batch.occurred_at;
+    e.idempotency_key = key ? reinterpret_cast<const char*>(key) : "";
+    xmlFree(key);
+    xmlDocPtr one = xmlNewDoc(BAD_CAST "1.0");
+    if (payment) {
+      xmlNodePtr copy = xmlDocCopyNode(payment, one, 1);
+      xmlDocSetRootElement(one, copy);
+      xmlReconciliateNs(one, copy);  // c: was declared on the batch's root
+    }
+    out.push_back(std::move(e));
+    docs.emplace_back(one, out.back().idempotency_key);
+  }
+}
+
+// A batch's result from its payments' results [first, last).
+ApplyResult fold_batch(const std::vector<Envelope>& items, const std::vector<ApplyResult>& results,
+                       std::size_t first, std::size_t last) {
+  ApplyResult out;
+  out.table = "payment";
+  std::size_t refused = 0, inserted = 0, updated = 0;
+  std::string first_error;
+  for (std::size_t k = first; k < last; ++k) {
+    const auto& r = results[k];
+    if (!r.ok()) {
+      if (!refused++) {
+        first_error = "payment " + std::to_string(k - first + 1) + " (key '" +
+                      items[k].idempotency_key + "'): " + r.error;
+      }
+    } else if (r.outcome == ApplyResult::Outcome::kInserted) {
+      ++inserted;
+    } else if (r.outcome == ApplyResult::Outcome::kUpdated) {
+      ++updated;
+    }
+  }
+  if (first == last) {
+    out.error = "/c:paymentBatch: no payments";
+  } else if (refused) {
+    out.error = std::to_string(refused) + " of " + std::to_string(last - first) +
+                " payments refused (the others are applied); first: " + first_error;
+  } else {
+    out.outcome = inserted  ? ApplyResult::Outcome::kInserted
+                  : updated ? ApplyResult::Outcome::kUpdated
+                            : ApplyResult::Outcome::kUnchanged;
+  }
+  return out;
+}
+
+}  // namespace
+
 bool BillingStore::handles(const std::string& type) {
-  return find_type_spec(type) != nullptr;
+  return type == kPaymentBatch || find_type_spec(type) != nullptr;
 }
 
 std::vector<std::string> BillingStore::types() {
@@ -410,6 +490,47 @@ ApplyResult BillingStore::apply(const Envelope& message) {
 }
 
 std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& messages) {
+  bool batches = false;
+  for (const auto& m : messages) batches = batches || m.type == kPaymentBatch;
+  if (!batches) return apply_messages(messages, {});
+  // Batches expand into their payments, applied in the same transaction as everything else.
+  std::vector<Envelope> items;
+  std::vector<xml::Document> docs;
+  std::vector<std::pair<std::size_t, std::size_t>> ranges(messages.size());
+  std::vector<std::optional<ApplyResult>> refused(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    ranges[i].first = items.size();
+    if (messages[i].type != kPaymentBatch) {
+      items.push_back(messages[i]);
+      docs.emplace_back();
+    } else {
+      try {
+        split_payment_batch(messages[i], items, docs);
+      } catch (const XmlError& e) {
+        items.resize(ranges[i].first);
+        docs.resize(ranges[i].first);
+        refused[i] = ApplyResult{};
+        refused[i]->error = std::string("/: ") + e.what();
+      }
+    }
+    ranges[i].second = items.size();
+  }
+  const auto item_results = apply_messages(items, docs);
+  std::vector<ApplyResult> results(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (refused[i]) {
+      results[i] = *refused[i];
+    } else if (messages[i].type != kPaymentBatch) {
+      results[i] = item_results[ranges[i].first];
+    } else {
+      results[i] = fold_batch(items, item_results, ranges[i].first, ranges[i].second);
+    }
+  }
+  return results;
+}
+
+std::vector<ApplyResult> BillingStore::apply_messages(const std::vector<Envelope>& messages,
+                                                      const std::vector<xml::Document>& docs) {
   std::vector<ApplyResult> results(messages.size());
   std::vector<Item> items;
   items.reserve(messages.size());
@@ -425,7 +546,7 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     }
     xml::Document doc;
     try {
-      doc = xml::parse_xml(m.body, name);
+      doc = i < docs.size() && docs[i] ? docs[i] : xml::parse_xml(m.body, name);
     } catch (const XmlError& e) {
       res.error = std::string("/: ") + e.what();
       continue;

@@ -22,6 +22,7 @@
 #include "hub/billing/canonical_mapping.h"
 #include "hub/core/envelope.h"
 #include "hub/store/pool.h"
+#include "hub/xml/document.h"
 
 namespace hub::billing {
 
@@ -44,12 +45,14 @@ class BillingStore {
 
   /// Whether the store handles messages of `type`.
   static bool handles(const std::string& type);
-  /// Every type it handles.
+  /// Every type it stores (payment.batch, which it also handles, is stored as its payments).
   static std::vector<std::string> types();
 
   /// One message in its own transaction.
   ApplyResult apply(const Envelope& message);
-  /// Many messages in one transaction; one result per message, in order.
+  /// Many messages in one transaction; one result per message, in order. A payment.batch stands
+  /// for its payments: each is applied as the payment.received it holds (under the key it
+  /// carries), and the batch's result is rejected when any of them is, naming the first.
   std::vector<ApplyResult> apply_batch(const std::vector<Envelope>& messages);
 
   /// The canonical message of the object `id` stored for `type` (its table), or nullopt when
@@ -66,6 +69,10 @@ class BillingStore {
   store::Pool& pool() { return pool_; }
 
  private:
+  /// apply_batch() of messages none of which is a payment.batch; `docs[i]`, when set, is
+  /// messages[i]'s body already parsed.
+  std::vector<ApplyResult> apply_messages(const std::vector<Envelope>& messages,
+                                          const std::vector<xml::Document>& docs);
   /// Unidentified payment.received rows whose key names one of the accounts / payment documents
   /// just written are identified again (the hub often learns an account after its first payment);
   /// returns the ids of those now identified.
