@@ -26,6 +26,7 @@
 #include "test_database.h"
 #include "test_paths.h"
 #include "util.h"
+#include "wait_for.h"
 #include "xml_util.h"
 
 namespace gis = hub::adapters::gis_zhkh;
@@ -288,14 +289,7 @@ std::string adapters(const hub::testing::EmulatorProcess& emu, const fs::path& d
          (dir / "inbox").string() + ", poll_interval: 100ms, min_age: 0s}\n";
 }
 
-bool wait_for(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return ok();
-}
+using hub::testing::wait_for;
 
 long stat(const hub::testing::EmulatorProcess& emu, const std::string& name) {
   const auto r = emu.request("GET", "/control/stats");
