@@ -24,10 +24,12 @@ void ImportSink::emit(std::vector<plugin::Envelope> batch, std::int64_t position
   handed_ += batch.size();
   for (auto& e : batch) {
     if (e.source.empty()) e.source = base_.source;  // as the plugin host's SourceEmitter does
+    pending_bytes_ += e.body.size();
     pending_.push_back(std::move(e));
   }
   position_ = std::max(position_, position);
-  if (pending_.size() >= batch_size_) flush("in_progress", "");
+  if (pending_.size() >= batch_size_ || pending_bytes_ >= plugin::kMaxPendingBodyBytes)
+    flush("in_progress", "");
 }
 
 void ImportSink::error(plugin::InputError e) {
@@ -51,6 +53,7 @@ void ImportSink::flush(const std::string& status, const std::string& report) {
   // the batch is still here and a retry of the flush loses nothing.
   const auto result = emitter_.emit(pending_, cp);
   pending_.clear();
+  pending_bytes_ = 0;
   committed_ = position_;
   counters_.accepted += result.accepted;
   counters_.duplicates += result.duplicates;
@@ -59,6 +62,7 @@ void ImportSink::flush(const std::string& status, const std::string& report) {
 
 void ImportSink::discard() {
   pending_.clear();
+  pending_bytes_ = 0;
   position_ = committed_;
 }
 

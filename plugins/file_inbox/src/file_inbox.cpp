@@ -47,9 +47,13 @@ class InboxSink : public plugin::ParseSink {
       return;
     }
     handed_ += batch.size();
-    for (auto& e : batch) pending_.push_back(std::move(e));
+    for (auto& e : batch) {
+      pending_bytes_ += e.body.size();
+      pending_.push_back(std::move(e));
+    }
     position_ = std::max(position_, position);
-    if (pending_.size() >= batch_size_) flush("in_progress", "");
+    if (pending_.size() >= batch_size_ || pending_bytes_ >= plugin::kMaxPendingBodyBytes)
+      flush("in_progress", "");
   }
   void error(plugin::InputError e) override { errors_.push_back(std::move(e)); }
 
@@ -68,6 +72,7 @@ class InboxSink : public plugin::ParseSink {
       throw;
     }
     pending_.clear();
+    pending_bytes_ = 0;
     accepted_ += result.accepted;
     duplicates_ += result.duplicates;
     committed_ = position_;
@@ -75,6 +80,7 @@ class InboxSink : public plugin::ParseSink {
   /// Drops what was not committed yet; the checkpoint stays at the last committed position.
   void discard() {
     pending_.clear();
+    pending_bytes_ = 0;
     position_ = committed_;
   }
 
@@ -91,6 +97,7 @@ class InboxSink : public plugin::ParseSink {
   plugin::Checkpoint base_;
   std::size_t batch_size_;
   std::vector<plugin::Envelope> pending_;
+  std::size_t pending_bytes_ = 0;
   std::vector<plugin::InputError> errors_;
   std::int64_t committed_;
   std::int64_t position_;

@@ -63,6 +63,7 @@ class ImportSink : public plugin::ParseSink {
   std::size_t error_limit_;
   ImportCounters& counters_;
   std::vector<plugin::Envelope> pending_;
+  std::size_t pending_bytes_ = 0;
   std::vector<plugin::InputError> errors_;
   std::uint64_t error_count_ = 0;
   std::int64_t committed_;

@@ -25,6 +25,12 @@ struct ParsedFile {
   std::string source;         ///< adapter instance handing the file over (for idempotency keys)
 };
 
+/// A sink that gathers what a parser emits into Ingress batches hands its batch over once it holds
+/// this many bytes of bodies, whatever its message count: a parser that emits big messages (a
+/// payment.batch of 500 payments is ~250 KB) must not make a 500-message batch of them, which
+/// would hold the whole file in memory.
+inline constexpr std::size_t kMaxPendingBodyBytes = 4u << 20;
+
 class ParseSink {
  public:
   virtual ~ParseSink() = default;
