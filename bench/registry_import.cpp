@@ -1,12 +1,16 @@
 // Bank registry import end to end: a generated Sber-style registry (mappings/bank/
 // sber_payments.yaml, cp1251, one payment per line, a reading on every 10th line) dropped into a
 // file inbox and imported by the real plugins (build/plugins/file_inbox.so handing it to
-// bank.so's bank.sber_payments) through the hub's Ingress into a private PostgreSQL: two-pass
-// parse, XSD validation, routing (one delivery per message to billing_store), journal and
-// checkpoints per batch of 500 messages. Each import runs in a fresh child process so that its
-// peak RSS is its own (the 100k run and the 1M run). Baseline in the same run: COPY of the same
-// payments (one row each: date, branch, operation, account, amount, commission, payer) into a
-// plain table. Last line: one JSON object.
+// bank.so's bank.sber_payments.batched) through the hub's Ingress into a private PostgreSQL:
+// two-pass parse, one payment.batch message per 500 lines (XSD validation, routing, journal,
+// a delivery to billing_store, the file checkpoint, all in one transaction per batch). That is
+// "imported": durable, acknowledged, nothing lost. Then the dispatcher delivers the batches to the
+// billing store (identification, billing.payment rows, readings) and the bench reports that rate
+// too. Each import runs in a fresh child process so that its peak RSS is its own (the 100k run and
+// the 1M run); the 100k file is also imported with the line parser (bank.sber_payments: a
+// payment.received and its meter.readings per line) for comparison. Baseline in the same run:
+// COPY of the same payments (one row each: date, branch, operation, account, amount, commission,
+// payer) into a plain table. Last line: one JSON object.
 //
 //   bench_registry_import [--lines N (1000000)] [--small N (100000)] [--batch N (500)]
 #include <sys/resource.h>
@@ -20,9 +24,13 @@
 #include <pqxx/pqxx>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "hub/billing/billing_store.h"
+#include "hub/billing/billing_store_sink.h"
 #include "hub/core/allocator.h"
 #include "hub/core/log.h"
+#include "hub/dispatcher/dispatcher.h"
 #include "hub/ingress/ingress.h"
 #include "hub/plugin_host/adapter_host.h"
 #include "hub/router/router.h"
@@ -41,7 +49,7 @@ namespace {
 
 constexpr const char* kRoutes = R"(routes:
   - name: payments
-    match: {type: [payment.received, meter.reading]}
+    match: {type: [payment.received, payment.batch, meter.reading]}
     to: [billing_store]
 )";
 
@@ -95,9 +103,10 @@ std::string fresh_database(const std::string& admin, const std::string& name) {
   return with_dbname(admin, name);
 }
 
-/// Child: import `file` through the plugins into `conninfo`; prints one JSON line.
+/// Child: import `file` through the plugins into `conninfo` with `parser`, then let the billing
+/// store apply what was imported; prints one JSON line.
 int child_import(const fs::path& source, const fs::path& file, const std::string& conninfo,
-                 int batch) {
+                 int batch, const std::string& parser_name) {
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
   hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   {
@@ -121,7 +130,8 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
       YAML::Load("bank:\n  plugin: bank\n  layouts: " + (source / "mappings/bank").string() +
                  "\n  batch_lines: " + std::to_string(batch) +
                  "\nsber_inbox:\n  plugin: file_inbox\n  path: " + inbox.string() +
-                 "\n  parser: bank.sber_payments\n  min_age: 0s\n  poll_interval: 24h\n"
+                 "\n  parser: " + parser_name +
+                 "\n  min_age: 0s\n  poll_interval: 24h\n"
                  "  batch_size: " +
                  std::to_string(batch) + "\n"),
       "bench.yaml");
@@ -133,7 +143,7 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
     void emit(std::vector<hub::plugin::Envelope> b, std::int64_t) override { n += b.size(); }
     void error(hub::plugin::InputError) override {}
   } null;
-  auto parser = host.parsers().find("bank.sber_payments");
+  auto parser = host.parsers().find(parser_name);
   auto t0 = Clock::now();
   auto outcome =
       parser->parse(file, {file.filename().string(), std::string(64, '0'), 0, "x"}, null);
@@ -152,18 +162,42 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   const auto status =
       tx.exec("SELECT status FROM hub.file_checkpoint LIMIT 1")[0][0].as<std::string>();
   host.stop_all();
+  const double import_rss = peak_rss_mb();
+
+  // The billing store applies what was imported, as the hub's dispatcher does it.
+  auto sinks = std::make_shared<hub::dispatcher::SinkRegistry>();
+  auto billing = std::make_shared<hub::billing::BillingStore>(pool);
+  sinks->add("billing_store", std::make_shared<hub::billing::BillingStoreSink>(billing));
+  hub::dispatcher::DispatcherOptions dopt;
+  dopt.node_id = "bench-registry";
+  dopt.defaults.batch_size = 20;  // batches: 20 x 500 payments per transaction
+  t0 = Clock::now();
+  hub::dispatcher::Dispatcher dispatcher(pool, sinks, dopt);
+  dispatcher.start();
+  const auto deliveries = tx.exec("SELECT count(*) FROM hub.delivery")[0][0].as<long>();
+  while (static_cast<long>(dispatcher.stats().delivered + dispatcher.stats().dead) < deliveries) {
+    if (seconds_since(t0) > 3600) throw std::runtime_error("billing did not finish in an hour");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double apply_s = seconds_since(t0);
+  dispatcher.stop();
+  const auto payments = tx.exec("SELECT count(*) FROM billing.payment")[0][0].as<long>();
+  const auto dead = tx.exec("SELECT count(*) FROM hub.dead_letter")[0][0].as<long>();
   std::printf(
       "{\"parse_s\":%.3f,\"parse_messages\":%zu,\"import_s\":%.3f,\"messages\":%ld,"
-      "\"checkpoint\":\"%s\",\"peak_rss_mb\":%.1f,\"scan\":\"%s\"}\n",
-      parse_s, null.n, import_s, messages, status.c_str(), peak_rss_mb(), r.message.c_str());
+      "\"checkpoint\":\"%s\",\"peak_rss_mb\":%.1f,\"scan\":\"%s\",\"apply_s\":%.3f,"
+      "\"payments\":%ld,\"dead_letters\":%ld}\n",
+      parse_s, null.n, import_s, messages, status.c_str(), import_rss, r.message.c_str(), apply_s,
+      payments, dead);
   return 0;
 }
 
-/// Runs this binary as a child (`--child file conninfo batch`) and returns its JSON line.
-std::string run_child(const fs::path& file, const std::string& conninfo, int batch) {
+/// Runs this binary as a child (`--child file conninfo batch parser`) and returns its JSON line.
+std::string run_child(const fs::path& file, const std::string& conninfo, int batch,
+                      const std::string& parser) {
   const auto cmd = shell_quote((self_dir() / "bench_registry_import").string()) + " --child " +
                    shell_quote(file.string()) + " " + shell_quote(conninfo) + " " +
-                   std::to_string(batch);
+                   std::to_string(batch) + " " + shell_quote(parser);
   return run_capture(cmd);
 }
 
@@ -229,8 +263,8 @@ int main(int argc, char** argv) {
   fs::path source = std::getenv("ZHKH_SOURCE_DIR") ? std::getenv("ZHKH_SOURCE_DIR")
                                                    : self_dir().parent_path().parent_path();
   try {
-    if (argc == 5 && std::string(argv[1]) == "--child") {
-      return child_import(source, argv[2], argv[3], std::atoi(argv[4]));
+    if (argc == 6 && std::string(argv[1]) == "--child") {
+      return child_import(source, argv[2], argv[3], std::atoi(argv[4]), argv[5]);
     }
     long lines = 1000000, small = 100000;
     int batch = 500;
@@ -261,7 +295,7 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/zhkh-bench-registry.XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     const fs::path work = tmpl;
-    auto run = [&](long n, const std::string& tag) {
+    auto run = [&](long n, const std::string& tag, const std::string& parser) {
       const auto inbox = work / ("inbox_" + tag);
       fs::create_directories(inbox);
       const auto file = inbox / ("sber_" + tag + ".txt");
@@ -270,36 +304,50 @@ int main(int argc, char** argv) {
       std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
                   fs::file_size(file) / 1048576.0, seconds_since(t0));
       const auto db = fresh_database(admin, "bench_reg_" + tag + "_" + std::to_string(::getpid()));
-      const auto json = run_child(file, db, batch);
+      const auto json = run_child(file, db, batch, parser);
       std::printf("%s import: %s\n", tag.c_str(), json.c_str());
       std::fflush(stdout);
       long rows = 0;
       const double copy_s = copy_baseline(db, inbox / "inbox/done" / file.filename(), rows);
       const double import_s = json_number(json, "import_s");
       const double parse_s = json_number(json, "parse_s");
+      const double apply_s = json_number(json, "apply_s");
       std::printf(
-          "%s: import %.1f s = %.0f lines/s (parser alone %.0f lines/s); COPY of %ld rows %.2f s"
-          " = %.0f rows/s; ratio %.4f; peak RSS %.1f MB\n",
-          tag.c_str(), import_s, n / import_s, n / parse_s, rows, copy_s, rows / copy_s,
-          (n / import_s) / (rows / copy_s), json_number(json, "peak_rss_mb"));
+          "%s (%s): import %.1f s = %.0f lines/s (parser alone %.0f lines/s); COPY of %ld rows"
+          " %.2f s = %.0f rows/s; ratio %.4f; peak RSS %.1f MB; then the billing store applied"
+          " %.0f payments in %.1f s = %.0f payments/s (%.0f dead letters)\n",
+          tag.c_str(), parser.c_str(), import_s, n / import_s, n / parse_s, rows, copy_s,
+          rows / copy_s, (n / import_s) / (rows / copy_s), json_number(json, "peak_rss_mb"),
+          json_number(json, "payments"), apply_s, json_number(json, "payments") / apply_s,
+          json_number(json, "dead_letters"));
       std::fflush(stdout);
       struct R {
         double lines_per_s, copy_rows_per_s, parse_lines_per_s, rss;
-        double messages;
+        double messages, billing_per_s, payments;
       };
-      return R{n / import_s, rows / copy_s, n / parse_s, json_number(json, "peak_rss_mb"),
-               json_number(json, "messages")};
+      return R{n / import_s,
+               rows / copy_s,
+               n / parse_s,
+               json_number(json, "peak_rss_mb"),
+               json_number(json, "messages"),
+               json_number(json, "payments") / apply_s,
+               json_number(json, "payments")};
     };
-    const auto s = run(small, "small");
-    const auto b = lines == small ? s : run(lines, "big");
+    const std::string batched = "bank.sber_payments.batched", per_line = "bank.sber_payments";
+    const auto s = run(small, "small", batched);
+    const auto b = lines == small ? s : run(lines, "big", batched);
+    const auto l = run(small, "small_per_line", per_line);
     fs::remove_all(work);
     std::printf(
         "{\"bench\":\"registry_import\",\"lines\":%ld,\"lines_per_s\":%.0f,"
         "\"copy_rows_per_s\":%.0f,\"ratio_vs_copy\":%.4f,\"parse_lines_per_s\":%.0f,"
         "\"messages\":%.0f,\"peak_rss_mb\":%.1f,\"lines_100k\":%ld,\"lines_per_s_100k\":%.0f,"
-        "\"peak_rss_mb_100k\":%.1f,\"batch\":%d}\n",
+        "\"peak_rss_mb_100k\":%.1f,\"batch\":%d,\"billing_payments_per_s\":%.0f,"
+        "\"billing_payments\":%.0f,\"per_line_lines_per_s_100k\":%.0f,"
+        "\"per_line_ratio_vs_copy_100k\":%.4f}\n",
         lines, b.lines_per_s, b.copy_rows_per_s, b.lines_per_s / b.copy_rows_per_s,
-        b.parse_lines_per_s, b.messages, b.rss, small, s.lines_per_s, s.rss, batch);
+        b.parse_lines_per_s, b.messages, b.rss, small, s.lines_per_s, s.rss, batch, b.billing_per_s,
+        b.payments, l.lines_per_s, l.lines_per_s / l.copy_rows_per_s);
   } catch (const std::exception& e) {
     std::cerr << "bench_registry_import: " << e.what() << "\n";
     return 1;

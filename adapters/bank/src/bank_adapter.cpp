@@ -97,6 +97,11 @@ ClientBankParserOptions BankAdapter::client_bank_options() const {
 void BankAdapter::start() {
   for (const auto& l : layouts_) {
     ctx_.parsers().add("bank." + l->name, std::make_shared<RegistryParser>(l, batch_lines_));
+    // The same registry as payment.batch messages (payment_batcher.h), for big files.
+    if (l->kind == LayoutKind::kPayments) {
+      ctx_.parsers().add("bank." + l->name + ".batched",
+                         std::make_shared<RegistryParser>(l, batch_lines_, true));
+    }
   }
   // 1CClientBankExchange (client_bank/, owned by the client-bank work): bank.client_bank.
   register_client_bank_parsers(ctx_.parsers(), client_bank_options());

@@ -68,7 +68,9 @@ const std::set<std::string> kFlagOptions = {"json", "dry-run", "all", "help",
                                             // tickets
                                             "overdue", "internal",
                                             // gis report errors
-                                            "open"};
+                                            "open",
+                                            // import bank
+                                            "batched"};
 const std::set<std::string> kCommonOptions = {"url", "token", "token-file", "help"};
 
 Options parse_options(const std::vector<std::string>& args, std::size_t from) {
@@ -1018,7 +1020,8 @@ int import_bank(Ctx& c) {
   if (layout.empty()) {
     throw UsageError("import bank needs --layout NAME (see `zhkh-hub imports parsers`)");
   }
-  return run_import(c, "bank." + layout);
+  // --batched: the layout's payment.batch parser (one message per batch of lines; big files).
+  return run_import(c, "bank." + layout + (c.opt.has("batched") ? ".batched" : ""));
 }
 
 int import_client_bank(Ctx& c) {
@@ -1365,10 +1368,10 @@ const std::vector<Command>& commands() {
       {"import",
        "bank",
        {"FILE"},
-       {"layout", "dry-run", "json", "limit"},
-       "--layout NAME FILE [--dry-run] [--json] [--limit N]",
-       "import a bank payment registry in layout NAME (--dry-run: parse and reconcile only) "
-       "(operator)",
+       {"layout", "dry-run", "json", "limit", "batched"},
+       "--layout NAME FILE [--batched] [--dry-run] [--json] [--limit N]",
+       "import a bank payment registry in layout NAME (--batched: as payment.batch messages of "
+       "up to 1000 payments, for big files; --dry-run: parse and reconcile only) (operator)",
        import_bank},
       {"import",
        "client-bank",

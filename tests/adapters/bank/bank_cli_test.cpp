@@ -60,6 +60,13 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
   EXPECT_NE(summary.find("\"count\":3"), std::string::npos) << out;
   EXPECT_NE(summary.find("\"sum_kopecks\":202340"), std::string::npos) << out;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message"), "0");
+  // --batched reads the file with bank.sber_payments.batched: the same checks and totals.
+  out = hub.cli(
+      "import bank --layout sber_payments --batched " + file.string() + " --dry-run --json", &rc);
+  EXPECT_EQ(rc, 0) << out << hub.logs();
+  EXPECT_EQ(last_line(out), summary) << out;
+  EXPECT_NE(out.find("payment.batch"), std::string::npos) << out;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message"), "0");
 
   out = hub.cli("import bank --layout sber_payments " + file.string() + " --json", &rc);
   EXPECT_EQ(rc, 0) << out << hub.logs();

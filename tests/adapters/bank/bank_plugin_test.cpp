@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kRoutes = R"(routes:
   - name: payments
-    match: {type: [payment.received, meter.reading]}
+    match: {type: [payment.received, payment.batch, meter.reading]}
     to: [billing_store]
 )";
 
@@ -62,7 +62,10 @@ class BankPluginTest : public ::testing::Test {
                    "sber_inbox:\n  plugin: file_inbox\n  path: " +
                    inbox_.string() +
                    "\n  parser: bank.sber_payments\n  min_age: 0s\n  poll_interval: 1h\n"
-                   "  batch_size: 4\n"),
+                   "  batch_size: 4\n"
+                   "bulk_inbox:\n  plugin: file_inbox\n  path: " +
+                   (dir_ / "bulk").string() +
+                   "\n  parser: bank.sber_payments.batched\n  min_age: 0s\n  poll_interval: 1h\n"),
         "test.yaml");
     host_->start_all();
   }
@@ -83,12 +86,14 @@ class BankPluginTest : public ::testing::Test {
 };
 
 TEST_F(BankPluginTest, RegistersAParserPerLayoutAndClientBank) {
-  for (const char* name : {"bank.sber_payments", "bank.debt_pipe", "bank.vtb_partner", "bank.gorod",
-                           "bank.client_bank"}) {
+  for (const char* name :
+       {"bank.sber_payments", "bank.debt_pipe", "bank.vtb_partner", "bank.gorod",
+        "bank.client_bank", "bank.sber_payments.batched", "bank.vtb_partner.batched"}) {
     EXPECT_NE(host_->parsers().find(name), nullptr) << name;
   }
+  EXPECT_EQ(host_->parsers().find("bank.debt_pipe.batched"), nullptr);  // debts are outgoing
   const auto info = host_->instances();
-  ASSERT_EQ(info.size(), 2u);
+  ASSERT_EQ(info.size(), 3u);
   EXPECT_TRUE(info[0].health.ok) << info[0].health.detail;
 }
 
@@ -138,6 +143,72 @@ TEST_F(BankPluginTest, RegistryInTheInboxEndsAsJournalledPaymentsAndBillingRows)
       db_.scalar("SELECT payer_account || '|' || period || '|' || paid_on FROM billing.payment"
                  " WHERE transaction_id = '900003'"),
       "100003|2026-10|2026-11-20");
+}
+
+// The same registry through bank.sber_payments.batched: a payment.batch per 3 lines (batch_lines),
+// and the billing store ends with the same payments and readings as from the line parser.
+TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
+  testing::write_file(dir_ / "bulk" / "sber_20261120.txt", registry(7));
+  host_->run_job("bulk_inbox.scan");
+  EXPECT_TRUE(fs::exists(dir_ / "bulk" / "done/sber_20261120.txt"));
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 3);  // lines 1-3, 4-6, 7
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'payment.batch'"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.delivery WHERE target = 'billing_store'"), 3);
+  EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"
+                       " WHERE source = 'bulk_inbox'"),
+            "done|7");
+  const auto report = testing::read_file(dir_ / "bulk" / "done/sber_20261120.txt.report.json");
+  EXPECT_NE(report.find("\\\"count\\\":7"), std::string::npos) << report;
+
+  // The payers' accounts are known: a payment's readings are recorded once it is identified.
+  db_.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area, residents)"
+      " SELECT 'a' || g, (100000 + g)::text, '5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69', g::text, 40, 1"
+      " FROM generate_series(1, 7) g");
+  billing::BillingStore store(*pool_);
+  std::vector<Envelope> journal;
+  {
+    auto lease = pool_->lease();
+    pqxx::work tx(lease.conn());
+    for (const auto& row : tx.exec("SELECT id::text, type, idempotency_key, body FROM hub.message"
+                                   " ORDER BY received_at, id")) {
+      Envelope e;
+      e.id = row[0].c_str();
+      e.type = row[1].c_str();
+      e.idempotency_key = row[2].c_str();
+      e.body = row[3].c_str();
+      journal.push_back(std::move(e));
+    }
+    tx.commit();
+  }
+  for (const auto& res : store.apply_batch(journal)) EXPECT_TRUE(res.ok()) << res.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.reading WHERE channel = 'bank'"), 4);
+  EXPECT_EQ(db_.scalar("SELECT sum(amount_kopecks) FROM billing.payment"), "70028");
+  EXPECT_EQ(db_.scalar("SELECT source_key FROM billing.payment WHERE transaction_id = '900001'"),
+            "bank:sber:2026-11-20:8626:900001:10001");
+
+  // The same registry through the line parser adds no payment: the keys are the same.
+  testing::write_file(inbox_ / "sber_20261120.txt", registry(7));
+  scan();
+  journal.clear();
+  {
+    auto lease = pool_->lease();
+    pqxx::work tx(lease.conn());
+    for (const auto& row : tx.exec("SELECT id::text, type, idempotency_key, body FROM hub.message"
+                                   " WHERE type <> 'payment.batch'")) {
+      Envelope e;
+      e.id = row[0].c_str();
+      e.type = row[1].c_str();
+      e.idempotency_key = row[2].c_str();
+      e.body = row[3].c_str();
+      journal.push_back(std::move(e));
+    }
+    tx.commit();
+  }
+  ASSERT_EQ(journal.size(), 11u);
+  for (const auto& res : store.apply_batch(journal)) EXPECT_TRUE(res.ok()) << res.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
 }
 
 TEST_F(BankPluginTest, SameFileTwiceAndOverlappingFilesImportEachPaymentOnce) {

@@ -24,10 +24,10 @@ class RegistryParserTest : public ::testing::Test {
 
   plugin::ParseOutcome parse(const std::string& layout, const std::string& bytes, CaptureSink& sink,
                              const std::string& name = "reg.txt", std::size_t batch = 500,
-                             std::int64_t resume_after = 0) {
+                             std::int64_t resume_after = 0, bool batched = false) {
     const auto path = dir_ / name;
     write_file(path, bytes);
-    RegistryParser parser(shipped(layout), batch);
+    RegistryParser parser(shipped(layout), batch, batched);
     auto info = info_for(name);
     info.resume_after = resume_after;
     return parser.parse(path, info, sink);
@@ -366,6 +366,70 @@ TEST_F(RegistryParserTest, FileNameRuleIsCheckedWhenTheLayoutAsksForIt) {
                                             " of layout debt_pipe");
     }
   }
+}
+
+// bank.<layout>.batched: the same registry as payment.batch messages, one per batch of lines, each
+// payment under the key its own payment.received has and with its readings inside.
+TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentBatchPerBatchOfLines) {
+  CaptureSink lines;
+  const auto line_out = parse("sber_payments", in_encoding(sber_file(), Encoding::kCp1251), lines);
+  ASSERT_TRUE(line_out.accepted);
+  CaptureSink sink;
+  auto out = parse("sber_payments", in_encoding(sber_file(), Encoding::kCp1251), sink, "reg.txt", 2,
+                   0, true);
+  ASSERT_TRUE(out.accepted) << (out.fatal.empty() ? "" : out.fatal[0].reason);
+  EXPECT_EQ(out.summary, line_out.summary);  // the same checks and totals
+  EXPECT_EQ(sink.positions, (std::vector<std::int64_t>{2, 3}));
+  ASSERT_EQ(sink.envelopes.size(), 2u);
+  EXPECT_EQ(sink.count("payment.batch"), 2u);
+  expect_valid(sink);
+  const auto& b1 = sink.envelopes[0];
+  EXPECT_EQ(b1.source, "bankin");
+  EXPECT_EQ(b1.idempotency_key.rfind("bank:sber:file:", 0), 0u) << b1.idempotency_key;
+  EXPECT_NE(b1.idempotency_key.find(":lines:1-2"), std::string::npos) << b1.idempotency_key;
+  EXPECT_NE(sink.envelopes[1].idempotency_key.find(":lines:3-3"), std::string::npos);
+  EXPECT_EQ(b1.headers.at("payments"), "2");
+  // Each payment of the line parser is in a batch, under its key, with its body as it was.
+  std::size_t payments = 0;
+  for (const auto& p : lines.envelopes) {
+    if (p.type != "payment.received") continue;
+    ++payments;
+    const auto& b = sink.envelopes[payments <= 2 ? 0 : 1];
+    EXPECT_NE(
+        b.body.find("<c:payment key=\"" + p.idempotency_key + "\">" + p.body + "</c:payment>"),
+        std::string::npos)
+        << p.idempotency_key;
+  }
+  EXPECT_EQ(payments, 3u);
+  // The readings ride inside their payment; no meter.reading of their own.
+  EXPECT_EQ(sink.count("meter.reading"), 0u);
+  EXPECT_NE(b1.body.find("<c:meterId>100234-1</c:meterId>"), std::string::npos);
+  EXPECT_NE(b1.body.find("<c:registryRef>reg.txt</c:registryRef>"), std::string::npos);
+
+  // Resumed after line 1: the rest, as one batch naming lines 2-3.
+  CaptureSink resumed;
+  ASSERT_TRUE(parse("sber_payments", in_encoding(sber_file(), Encoding::kCp1251), resumed,
+                    "reg.txt", 500, 1, true)
+                  .accepted);
+  ASSERT_EQ(resumed.envelopes.size(), 1u);
+  EXPECT_NE(resumed.envelopes[0].idempotency_key.find(":lines:2-3"), std::string::npos);
+  EXPECT_EQ(resumed.envelopes[0].headers.at("payments"), "2");
+}
+
+TEST_F(RegistryParserTest, BatchedParserNeverPutsMoreThanAThousandPaymentsInOneMessage) {
+  std::string text;
+  for (int i = 1; i <= 1500; ++i) {
+    text += sber_line("8626", "20/11/2026", std::to_string(i), "1.00",
+                      "CLIENTNO:" + std::to_string(100000 + i));
+  }
+  text += "=;1500;1500.00\r\n";
+  CaptureSink sink;
+  ASSERT_TRUE(parse("sber_payments", text, sink, "big.txt", 5000, 0, true).accepted);
+  EXPECT_EQ(sink.positions, (std::vector<std::int64_t>{1000, 1500}));
+  ASSERT_EQ(sink.envelopes.size(), 2u);
+  EXPECT_EQ(sink.envelopes[0].headers.at("payments"), "1000");
+  EXPECT_EQ(sink.envelopes[1].headers.at("payments"), "500");
+  expect_valid(sink);
 }
 
 }  // namespace

@@ -32,8 +32,8 @@ std::vector<plugin::Envelope> PaymentBatcher::take() {
   e.source = info_.source;
   e.correlation_id = e.id;
   // The file and its range of lines: a re-read file (or a resumed one) adds nothing twice.
-  e.idempotency_key = "bank:" + layout_.agent_code + ":file:" + info_.fingerprint + ":lines:" +
-                      std::to_string(first_line_) + "-" + std::to_string(last_line_);
+  e.idempotency_key = "bank:" + layout_.agent_code + ":file:" + info_.fingerprint +
+                      ":lines:" + std::to_string(first_line_) + "-" + std::to_string(last_line_);
   e.headers["registry"] = info_.file_name;
   e.headers["payments"] = std::to_string(payments_);
   e.body.reserve(payments_xml_.size() + 160 + info_.file_name.size());

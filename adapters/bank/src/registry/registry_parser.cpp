@@ -6,6 +6,7 @@
 #include "hub/plugin/text_escape.h"
 #include "registry/file_name.h"
 #include "registry/line_reader.h"
+#include "registry/payment_batcher.h"
 #include "registry/payment_builder.h"
 #include "registry/record_reader.h"
 #include "registry/scanner.h"
@@ -235,6 +236,7 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   totals.bad = 0;
   if (l.kind == LayoutKind::kPayments) {
     PaymentBuilder builder(l, info);
+    PaymentBatcher batcher(l, info);
     Scanner scan(file, l, encoding);
     std::vector<plugin::Envelope> batch;
     std::size_t lines_in_batch = 0;
@@ -258,13 +260,15 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
           ++totals.payments;
           totals.readings += static_cast<std::int64_t>(added) - 1;
         }
+        if (batched_) batcher.add(batch, n);
       }
       if (!errors.empty()) {
         ++totals.bad;
         for (auto& e : errors) sink.error({n, std::move(e.field), std::move(e.reason)});
       }
       position = n;
-      if (++lines_in_batch >= batch_lines_) {
+      if (++lines_in_batch >= batch_lines_ || batcher.size() >= kMaxPaymentsPerBatch) {
+        if (batched_) batch = batcher.take();
         sink.emit(std::move(batch), position);
         batch.clear();
         lines_in_batch = 0;
@@ -275,6 +279,7 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
       // Pass 1 read the same bytes: the file changed under us.
       throw std::runtime_error(scan.fatal()->reason + " (the file changed while it was read)");
     }
+    if (batched_) batch = batcher.take();
     if (!batch.empty() || lines_in_batch) sink.emit(std::move(batch), position);
     sink.progress(scan.reader().bytes_read(), scan.reader().size());
   } else {

@@ -13,6 +13,9 @@
 // batches with the line reached, skipping lines at or below ParsedFile::resume_after, and reports
 // per-line problems (line, field, reason) through ParseSink::error; those lines are left out.
 // A debts layout (an outgoing registry) is checked and summarised, never emitted.
+// `bank.<layout>.batched` (batched = true) emits `payment.batch` messages instead, one per batch
+// of lines (at most kMaxPaymentsPerBatch payments), readings inside their payments
+// (payment_batcher.h); checks, errors, positions and the summary are the same.
 //
 // The summary is a JSON object: layout, kind, encoding, lines, count, sum_kopecks, errors
 // (lines with problems), payments, readings.
@@ -26,9 +29,13 @@ namespace hub::bank {
 
 class RegistryParser : public plugin::FileParser {
  public:
-  /// `batch_lines`: registry lines per ParseSink::emit.
-  explicit RegistryParser(std::shared_ptr<const Layout> layout, std::size_t batch_lines = 500)
-      : layout_(std::move(layout)), batch_lines_(batch_lines ? batch_lines : 1) {}
+  /// `batch_lines`: registry lines per ParseSink::emit. `batched`: one payment.batch per emit
+  /// instead of a payment.received (and meter.readings) per line.
+  explicit RegistryParser(std::shared_ptr<const Layout> layout, std::size_t batch_lines = 500,
+                          bool batched = false)
+      : layout_(std::move(layout)),
+        batch_lines_(batch_lines ? batch_lines : 1),
+        batched_(batched) {}
 
   plugin::ParseOutcome parse(const std::filesystem::path& file, const plugin::ParsedFile& info,
                              plugin::ParseSink& sink) override;
@@ -38,6 +45,7 @@ class RegistryParser : public plugin::FileParser {
  private:
   std::shared_ptr<const Layout> layout_;
   std::size_t batch_lines_;
+  bool batched_;
 };
 
 }  // namespace hub::bank
