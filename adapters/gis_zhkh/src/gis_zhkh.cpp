@@ -20,6 +20,7 @@
 #include "operations/org_registry.h"
 #include "operations/payments.h"
 #include "operations/readings.h"
+#include "placement_pass.h"
 #include "util.h"
 
 #ifndef GIS_DEFAULT_SCHEMA_ROOT
@@ -391,52 +392,25 @@ plugin::DeliveryResult GisZhkhAdapter::deliver_reading(const plugin::Envelope& m
 }
 
 plugin::JobResult GisZhkhAdapter::import_accounts() {
-  auto& store = ctx_.billing_export();
-  std::int64_t after = 0;
-  std::size_t requests = 0, accounts = 0, skipped = 0, transient = 0;
-  std::vector<std::string> failures;
+  PlacementTally tally;
   std::vector<AccountInput> chunk;
   auto flush = [&] {
     if (chunk.empty()) return;
     std::vector<Refused> refused;
     auto req = build_import_accounts(chunk, account_kind_, refused);
-    for (const auto& r : refused) failures.push_back("account " + r.ref + ": " + r.reason);
     chunk.clear();
+    tally.refused(refused, "account");
     if (req.objects.empty()) return;
-    const auto out = engine_->submit("import_accounts:" + new_guid(), req, false, false);
-    ++requests;
-    accounts += req.objects.size();
-    if (out.kind == SendOutcome::Kind::kTransient) ++transient;
-    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+    tally.submitted(req, engine_->submit("import_accounts:" + new_guid(), req, false, false));
   };
-  for (;;) {
-    auto page =
-        store.page({"account.upsert", plugin::ExportFilter::kWithoutExternalId, after, 1000});
-    if (page.empty()) break;
-    after = page.back().id;
-    std::vector<std::string> refs;
-    for (const auto& o : page) refs.push_back("account:" + o.ref);
-    const auto busy_list = ctx_.exchanges().in_flight(refs);
-    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
+  for_each_unplaced_page(ctx_, "account.upsert", "account", 1000, tally, [&](auto& page) {
     for (auto& o : page) {
-      if (busy.count("account:" + o.ref)) {
-        ++skipped;
-        continue;
-      }
       chunk.push_back({o.ref, std::move(o.body)});
       if (chunk.size() >= account_chunk_) flush();
     }
-  }
+  });
   flush();
-  std::string msg = std::to_string(accounts) + " accounts queued in " + std::to_string(requests) +
-                    " requests" +
-                    (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
-                    (transient ? ", " + std::to_string(transient) + " to resend" : "");
-  if (!failures.empty()) {
-    return plugin::JobResult::failure(msg + "; " + std::to_string(failures.size()) +
-                                      " refused, first: " + failures.front());
-  }
-  return plugin::JobResult::success(msg);
+  return tally.result("accounts queued");
 }
 
 plugin::DeliveryResult GisZhkhAdapter::deliver_meter(const plugin::Envelope& message) {
@@ -463,50 +437,25 @@ plugin::DeliveryResult GisZhkhAdapter::deliver_meter(const plugin::Envelope& mes
 
 plugin::JobResult GisZhkhAdapter::import_meters() {
   auto& store = ctx_.billing_export();
-  std::int64_t after = 0;
-  std::size_t requests = 0, meters = 0, skipped = 0, transient = 0;
-  std::vector<std::string> failures;
+  PlacementTally tally;
   std::vector<MeterInput> chunk;
   auto flush = [&] {
     if (chunk.empty()) return;
     std::vector<Refused> refused;
     auto req = build_import_meters(chunk, lookup_places(store, chunk), nsi_resources_, refused);
-    for (const auto& r : refused) failures.push_back("meter " + r.ref + ": " + r.reason);
     chunk.clear();
+    tally.refused(refused, "meter");
     if (req.objects.empty()) return;
-    const auto out = engine_->submit("import_meters:" + new_guid(), req, false, false);
-    ++requests;
-    meters += req.objects.size();
-    if (out.kind == SendOutcome::Kind::kTransient) ++transient;
-    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+    tally.submitted(req, engine_->submit("import_meters:" + new_guid(), req, false, false));
   };
-  for (;;) {
-    auto page = store.page({"meter.upsert", plugin::ExportFilter::kWithoutExternalId, after, 1000});
-    if (page.empty()) break;
-    after = page.back().id;
-    std::vector<std::string> refs;
-    for (const auto& o : page) refs.push_back("meter:" + o.ref);
-    const auto busy_list = ctx_.exchanges().in_flight(refs);
-    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
+  for_each_unplaced_page(ctx_, "meter.upsert", "meter", 1000, tally, [&](auto& page) {
     for (auto& o : page) {
-      if (busy.count("meter:" + o.ref)) {
-        ++skipped;
-        continue;
-      }
       chunk.push_back({o.ref, std::move(o.body)});
       if (chunk.size() >= kImportMeterLimit) flush();
     }
-  }
+  });
   flush();
-  std::string msg = std::to_string(meters) + " meters queued in " + std::to_string(requests) +
-                    " requests" +
-                    (skipped ? ", " + std::to_string(skipped) + " already in flight" : "") +
-                    (transient ? ", " + std::to_string(transient) + " to resend" : "");
-  if (!failures.empty()) {
-    return plugin::JobResult::failure(msg + "; " + std::to_string(failures.size()) +
-                                      " refused, first: " + failures.front());
-  }
-  return plugin::JobResult::success(msg);
+  return tally.result("meters queued");
 }
 
 plugin::JobResult GisZhkhAdapter::sync_accounts() {

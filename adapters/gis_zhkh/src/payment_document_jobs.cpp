@@ -5,6 +5,7 @@
 
 #include "hub/plugin/billing_export.h"
 #include "hub/plugin/exchange_state.h"
+#include "placement_pass.h"
 #include "util.h"
 #include "xml_util.h"
 
@@ -65,49 +66,28 @@ std::vector<std::pair<std::string, PaymentDocumentInput>> PaymentDocumentJobs::w
 }
 
 plugin::JobResult PaymentDocumentJobs::place() {
-  auto& store = ctx_.billing_export();
-  std::int64_t after = 0;
-  std::size_t requests = 0, documents = 0, skipped = 0;
-  std::vector<std::string> failures;
+  PlacementTally tally;
   std::map<std::string, std::vector<PaymentDocumentInput>> by_period;
   auto flush = [&](std::vector<PaymentDocumentInput>& chunk) {
     if (chunk.empty()) return;
     std::vector<Refused> refused;
     auto req = build_import_payment_documents(chunk, services_, payee_, refused);
-    for (const auto& r : refused) failures.push_back("document " + r.ref + ": " + r.reason);
     chunk.clear();
+    tally.refused(refused, "document");
     if (req.objects.empty()) return;
-    const auto out = engine_.submit("payment_documents:" + new_guid(), req, false, false);
-    ++requests;
-    documents += req.objects.size();
-    if (out.kind == SendOutcome::Kind::kRejected) failures.push_back(out.reason);
+    tally.submitted(req, engine_.submit("payment_documents:" + new_guid(), req, false, false));
   };
-  for (;;) {
-    auto page = store.page({"payment_document.issued", plugin::ExportFilter::kWithoutExternalId,
-                            after, kImportPaymentDocumentLimit});
-    if (page.empty()) break;
-    after = page.back().id;
-    std::vector<std::string> refs;
-    for (const auto& o : page) refs.push_back("payment_document:" + o.ref);
-    const auto busy_list = ctx_.exchanges().in_flight(refs);
-    const std::set<std::string> busy(busy_list.begin(), busy_list.end());
-    std::vector<plugin::ExportedObject> fresh;
-    for (auto& o : page) {
-      if (busy.count("payment_document:" + o.ref)) {
-        ++skipped;
-      } else {
-        fresh.push_back(std::move(o));
-      }
-    }
-    for (auto& [period, in] : with_accounts(fresh)) {
-      auto& chunk = by_period[period];
-      chunk.push_back(std::move(in));
-      if (chunk.size() >= kImportPaymentDocumentLimit) flush(chunk);
-    }
-  }
+  for_each_unplaced_page(ctx_, "payment_document.issued", "payment_document",
+                         kImportPaymentDocumentLimit, tally,
+                         [&](std::vector<plugin::ExportedObject>& fresh) {
+                           for (auto& [period, in] : with_accounts(fresh)) {
+                             auto& chunk = by_period[period];
+                             chunk.push_back(std::move(in));
+                             if (chunk.size() >= kImportPaymentDocumentLimit) flush(chunk);
+                           }
+                         });
   for (auto& [period, chunk] : by_period) flush(chunk);
-  const auto msg = summary(documents, "payment documents queued", requests, skipped, failures);
-  return failures.empty() ? plugin::JobResult::success(msg) : plugin::JobResult::failure(msg);
+  return tally.result("payment documents queued");
 }
 
 plugin::JobResult PaymentDocumentJobs::sync() {

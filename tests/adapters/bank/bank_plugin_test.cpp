@@ -74,6 +74,24 @@ class BankPluginTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   plugin::JobResult scan() { return host_->run_job("sber_inbox.scan"); }
+  /// The journalled messages (`where`: a WHERE clause, or none), in the order they came.
+  std::vector<Envelope> journal(const std::string& where = "") {
+    std::vector<Envelope> out;
+    auto lease = pool_->lease();
+    pqxx::work tx(lease.conn());
+    for (const auto& row :
+         tx.exec("SELECT id::text, type, idempotency_key, body FROM hub.message " + where +
+                 " ORDER BY received_at, id")) {
+      Envelope e;
+      e.id = row[0].c_str();
+      e.type = row[1].c_str();
+      e.idempotency_key = row[2].c_str();
+      e.body = row[3].c_str();
+      out.push_back(std::move(e));
+    }
+    tx.commit();
+    return out;
+  }
   int count(const std::string& sql) { return std::stoi(db_.scalar(sql)); }
 
   hub::testing::TestDatabase db_;
@@ -121,19 +139,7 @@ TEST_F(BankPluginTest, RegistryInTheInboxEndsAsJournalledPaymentsAndBillingRows)
 
   // What the billing_store target does with each delivery.
   billing::BillingStore store(*pool_);
-  std::vector<Envelope> journal;
-  auto lease = pool_->lease();
-  pqxx::work tx(lease.conn());
-  for (const auto& row :
-       tx.exec("SELECT id::text, type, body FROM hub.message ORDER BY received_at, id")) {
-    Envelope e;
-    e.id = row[0].c_str();
-    e.type = row[1].c_str();
-    e.body = row[2].c_str();
-    journal.push_back(std::move(e));
-  }
-  tx.commit();
-  for (const auto& res : store.apply_batch(journal)) {
+  for (const auto& res : store.apply_batch(journal())) {
     EXPECT_NE(res.outcome, billing::ApplyResult::Outcome::kRejected) << res.error;
   }
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
@@ -166,22 +172,7 @@ TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
       " SELECT 'a' || g, (100000 + g)::text, '5e4a1c2b-8f3d-4c6a-9b2e-7d1f0a3c5e69', g::text, 40, 1"
       " FROM generate_series(1, 7) g");
   billing::BillingStore store(*pool_);
-  std::vector<Envelope> journal;
-  {
-    auto lease = pool_->lease();
-    pqxx::work tx(lease.conn());
-    for (const auto& row : tx.exec("SELECT id::text, type, idempotency_key, body FROM hub.message"
-                                   " ORDER BY received_at, id")) {
-      Envelope e;
-      e.id = row[0].c_str();
-      e.type = row[1].c_str();
-      e.idempotency_key = row[2].c_str();
-      e.body = row[3].c_str();
-      journal.push_back(std::move(e));
-    }
-    tx.commit();
-  }
-  for (const auto& res : store.apply_batch(journal)) EXPECT_TRUE(res.ok()) << res.error;
+  for (const auto& res : store.apply_batch(journal())) EXPECT_TRUE(res.ok()) << res.error;
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
   EXPECT_EQ(count("SELECT count(*) FROM billing.reading WHERE channel = 'bank'"), 4);
   EXPECT_EQ(db_.scalar("SELECT sum(amount_kopecks) FROM billing.payment"), "70028");
@@ -191,23 +182,9 @@ TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
   // The same registry through the line parser adds no payment: the keys are the same.
   testing::write_file(inbox_ / "sber_20261120.txt", registry(7));
   scan();
-  journal.clear();
-  {
-    auto lease = pool_->lease();
-    pqxx::work tx(lease.conn());
-    for (const auto& row : tx.exec("SELECT id::text, type, idempotency_key, body FROM hub.message"
-                                   " WHERE type <> 'payment.batch'")) {
-      Envelope e;
-      e.id = row[0].c_str();
-      e.type = row[1].c_str();
-      e.idempotency_key = row[2].c_str();
-      e.body = row[3].c_str();
-      journal.push_back(std::move(e));
-    }
-    tx.commit();
-  }
-  ASSERT_EQ(journal.size(), 11u);
-  for (const auto& res : store.apply_batch(journal)) EXPECT_TRUE(res.ok()) << res.error;
+  const auto by_line = journal("WHERE type <> 'payment.batch'");
+  ASSERT_EQ(by_line.size(), 11u);
+  for (const auto& res : store.apply_batch(by_line)) EXPECT_TRUE(res.ok()) << res.error;
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
 }
 

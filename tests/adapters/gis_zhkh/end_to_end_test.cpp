@@ -12,8 +12,8 @@
 #include "hub_process.h"
 #include "loopback_gis.h"
 #include "test_database.h"
-#include "wait_for.h"
 #include "test_paths.h"
+#include "wait_for.h"
 
 namespace {
 
@@ -51,8 +51,10 @@ std::string adapters(const gis_test::LoopbackGis& gis, const std::string& schedu
          "  inbox: {plugin: file_inbox, path: " +
          (dir / "inbox").string() +
          ", poll_interval: 100ms, min_age: 0s}\n"
+         // breaker_open: the dead-letter step fails five sends in a row, which opens the breaker;
+         // its replay must not wait out the default 30 s cool-down.
          "dispatcher:\n  targets:\n    gis: {max_attempts: 5, backoff_base: 100ms, backoff_max: "
-         "200ms}\n";
+         "200ms, breaker_open: 1s}\n";
 }
 
 void seed_accounts(const hub::testing::TestDatabase& db, int n, int first = 1) {
