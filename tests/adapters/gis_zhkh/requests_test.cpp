@@ -195,6 +195,34 @@ TEST(GisRequests, ReadingsMapToOneRateAndElectricValuesThatValidate) {
   EXPECT_THROW(gis::parse_nsi_resources({"cold_water"}), std::invalid_argument);
 }
 
+// A three-zone meter (peak, half-peak, night) goes as GIS counts it: T1 peak, T2 night, T3
+// half-peak; a two-zone one as T1 day, T2 night (tariff_zones.h).
+TEST(GisRequests, ThreeZoneReadingsGoAsPeakNightHalfPeak) {
+  const std::string guid = "<c:gisMeterGuid>" + gis::new_guid() + "</c:gisMeterGuid>";
+  std::vector<gis::Refused> refused;
+  auto electric = [&](const std::string& values) {
+    auto r = reading(values, guid);
+    return r.replace(r.find("cold_water"), 10, "electricity");
+  };
+  const auto req = gis::build_import_readings(
+      {{"three", electric("<c:value zone=\"peak\">310</c:value><c:value zone=\"half_peak\">"
+                          "220</c:value><c:value zone=\"night\">130</c:value>")},
+       {"no-peak", electric("<c:value zone=\"half_peak\">1</c:value><c:value zone=\"night\">"
+                            "2</c:value>")}},
+      gis::parse_nsi_resources({"electricity=3:" + gis::new_guid()}), refused);
+  ASSERT_EQ(req.objects.size(), 1u) << (refused.empty() ? "" : refused.front().reason);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].reason.find("needs zone peak (GIS T1)"), std::string::npos)
+      << refused[0].reason;
+  EXPECT_NE(req.body.find("<mdb:MeteringValueT1>310</mdb:MeteringValueT1><mdb:MeteringValueT2>"
+                          "130</mdb:MeteringValueT2><mdb:MeteringValueT3>220</"
+                          "mdb:MeteringValueT3>"),
+            std::string::npos)
+      << req.body;
+  const auto issues = package()->validate_soap(wrap(req));
+  EXPECT_TRUE(issues.empty()) << hub::plugin::summarize(issues);
+}
+
 #include "operations/history.h"
 #include "xml_util.h"
 

@@ -4,6 +4,7 @@
 
 #include "../util.h"
 #include "../xml_util.h"
+#include "tariff_zones.h"
 
 namespace hub::adapters::gis_zhkh {
 
@@ -78,11 +79,12 @@ Handled handle_export_history(const ResultInput& in) {
         if (kn == "OneRateDeviceValue") {
           zones.emplace_back("total", child_text(v, "MeteringValue"));
         } else {
-          const char* tags[] = {"MeteringValueT1", "MeteringValueT2", "MeteringValueT3"};
-          const char* names[] = {"day", "night", "peak"};
-          for (int i = 0; i < 3; ++i) {
-            const auto t = child_text(v, tags[i]);
-            if (!t.empty()) zones.emplace_back(names[i], t);
+          // A T3 value makes it a three-zone meter (T1 peak, T2 night, T3 half-peak).
+          const bool three = !child_text(v, "MeteringValueT3").empty();
+          for (const auto& z : tariff_zones(three)) {
+            if (!z.zone) continue;
+            const auto t = child_text(v, (std::string("MeteringValue") + z.tag).c_str());
+            if (!t.empty()) zones.emplace_back(z.zone, t);
           }
         }
         if (zones.empty() || zones.front().second.empty()) continue;

@@ -6,6 +6,7 @@
 #include "../util.h"
 #include "../xml_util.h"
 #include "hub/plugin/billing_export.h"
+#include "tariff_zones.h"
 
 namespace hub::adapters::gis_zhkh {
 
@@ -235,9 +236,11 @@ std::string value_block(const Meter& m, const std::map<std::string, NsiRef>& res
           m.unit + "'");
     }
     out += "<hm:MunicipalResourceEnergy>";
-    element(out, "mdb:MeteringValueT1", initial("day", initial("total", "0")));
-    if (m.zones >= 2) element(out, "mdb:MeteringValueT2", initial("night", "0"));
-    if (m.zones >= 3) element(out, "mdb:MeteringValueT3", initial("peak", "0"));
+    const auto table = tariff_zones(m.zones >= 3);
+    element(out, "mdb:MeteringValueT1",
+            m.zones >= 3 ? initial(table[0].zone, "0") : initial("day", initial("total", "0")));
+    if (m.zones >= 2) element(out, "mdb:MeteringValueT2", initial(table[1].zone, "0"));
+    if (m.zones >= 3) element(out, "mdb:MeteringValueT3", initial(table[2].zone, "0"));
     if (!m.ratio.empty()) hm(out, "TransformationRatio", ratio(m.ratio));
     if (!unit.empty()) hm(out, "Unit", unit);
     out += "</hm:MunicipalResourceEnergy>";

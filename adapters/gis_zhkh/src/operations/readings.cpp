@@ -4,6 +4,7 @@
 
 #include "../util.h"
 #include "../xml_util.h"
+#include "tariff_zones.h"
 
 namespace hub::adapters::gis_zhkh {
 
@@ -59,18 +60,21 @@ void map_reading(std::string& out, xmlNodePtr r, const std::map<std::string, Nsi
            metering_value(zones["total"], "/c:meterReading/c:value") + "</mdb:MeteringValue>" +
            tail + "</dm:CurrentValue></dm:OneRateDeviceValue>";
   } else {
-    const char* order[] = {"day", "night", "peak"};
-    const char* tags[] = {"T1", "T2", "T3"};
-    if (!zones.count("day") && zones.count("total")) zones["day"] = zones["total"];
-    if (!zones.count("day"))
-      throw std::invalid_argument("/c:meterReading/c:value: an electric reading needs zone day");
+    const bool three = is_three_zone(zones.count("peak"), zones.count("half_peak"));
+    const auto table = tariff_zones(three);
+    if (!three && !zones.count("day") && zones.count("total")) zones["day"] = zones["total"];
+    if (!zones.count(table[0].zone)) {
+      throw std::invalid_argument(std::string("/c:meterReading/c:value: an electric reading needs "
+                                              "zone ") +
+                                  table[0].zone + " (GIS T1)");
+    }
     out += "<dm:ElectricDeviceValue><dm:CurrentValue>";
-    for (int i = 0; i < 3; ++i) {
-      if (!zones.count(order[i])) continue;
-      out += std::string("<mdb:MeteringValue") + tags[i] + ">" +
-             metering_value(zones[order[i]],
-                            "/c:meterReading/c:value[@zone='" + std::string(order[i]) + "']") +
-             "</mdb:MeteringValue" + tags[i] + ">";
+    for (const auto& z : table) {
+      if (!z.zone || !zones.count(z.zone)) continue;
+      out += std::string("<mdb:MeteringValue") + z.tag + ">" +
+             metering_value(zones[z.zone],
+                            "/c:meterReading/c:value[@zone='" + std::string(z.zone) + "']") +
+             "</mdb:MeteringValue" + z.tag + ">";
     }
     out += tail + "</dm:CurrentValue></dm:ElectricDeviceValue>";
   }
