@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "hub/plugin/utf8.h"
+
 namespace hub::bank {
 
 enum class Encoding { kUtf8, kCp1251, kCp866, kKoi8r };
@@ -38,8 +40,7 @@ bool decode_to_utf8(std::string_view bytes, Encoding e, std::string& out);
 /// valid UTF-8 or holds a character `e` cannot represent.
 bool encode_from_utf8(std::string_view utf8, Encoding e, std::string& out);
 
-/// Appends code point `cp` as UTF-8.
-void append_utf8(char32_t cp, std::string& out);
+using plugin::append_utf8;  // hub/plugin/utf8.h
 
 /// True when `bytes` is valid UTF-8; with `allow_truncated_tail` a multi-byte sequence cut by the
 /// end of `bytes` is accepted (for samples taken from the start of a file).
