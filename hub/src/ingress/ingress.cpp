@@ -1,5 +1,6 @@
 #include "hub/ingress/ingress.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <unordered_map>
@@ -156,10 +157,16 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
       headers.add(json_object(e.headers));
       bodies.add(e.body);
       // One delivery per (route, target) of a message, however often a configuration names the
-      // pair: hub.delivery keeps no unique constraint for it (see migration 0014).
-      std::set<std::pair<std::string_view, std::string_view>> pairs;
-      for (const auto& d : p.decision.deliveries) {
-        if (!pairs.emplace(d.route, d.target).second) continue;
+      // pair: hub.delivery keeps no unique constraint for it (see migration 0014). A message has
+      // a handful of deliveries, so the earlier ones are simply looked through.
+      const auto& all = p.decision.deliveries;
+      for (auto d_it = all.begin(); d_it != all.end(); ++d_it) {
+        const auto& d = *d_it;
+        if (std::any_of(all.begin(), d_it, [&](const auto& o) {
+              return o.route == d.route && o.target == d.target;
+            })) {
+          continue;
+        }
         d_message.add(e.id);
         d_route.add(d.route);
         d_target.add(d.target);
