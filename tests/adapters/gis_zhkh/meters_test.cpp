@@ -17,10 +17,11 @@
 
 #include "../../hub/crypto/crypto_test_support.h"
 #include "emulator_process.h"
+#include "gis_instance_yaml.h"
 #include "hub_process.h"
 #include "test_database.h"
-#include "wait_for.h"
 #include "test_paths.h"
+#include "wait_for.h"
 
 namespace {
 
@@ -52,13 +53,11 @@ constexpr const char* kRoutes = R"(routes:
 )";
 
 std::string config(const hub::testing::EmulatorProcess& emu, const fs::path& dir) {
-  const auto& k = hub::crypto::testing::test_keys();
-  return "adapters:\n  gis: {plugin: gis_zhkh, endpoint: \"" + emu.url() +
-         "\", org_ppa_guid: \"6f8c1a2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\", poll_schedule: [50ms],"
-         " poll_interval: 50ms, send_timeout: 10s, poll_timeout: 10s, signing_key: " +
-         k.gost_key.string() + ", signing_cert: " + k.gost_cert.string() +
-         ", nsi_resources: [\"cold_water=1:" + kColdWaterNsi + "\", \"heat=5:" + kHeatNsi +
-         "\"]}\n  inbox: {plugin: file_inbox, path: " + (dir / "inbox").string() +
+  return "adapters:\n" +
+         hub::testing::gis_instance_yaml(emu, std::string(", nsi_resources: [\"cold_water=1:") +
+                                                  kColdWaterNsi + "\", \"heat=5:" + kHeatNsi +
+                                                  "\"]") +
+         "  inbox: {plugin: file_inbox, path: " + (dir / "inbox").string() +
          ", poll_interval: 100ms, min_age: 0s}\n";
 }
 

@@ -20,6 +20,7 @@
 #include "../../hub/crypto/crypto_test_support.h"
 #include "emulator_process.h"
 #include "exchange_engine.h"
+#include "gis_instance_yaml.h"
 #include "hub/plugin_host/xml_services.h"
 #include "hub_process.h"
 #include "operations/payments.h"
@@ -273,20 +274,17 @@ TEST(GisPaymentDocuments, ACancellationNamesTheOrderIdItsPaymentNoticeHad) {
 namespace {
 
 std::string adapters(const hub::testing::EmulatorProcess& emu, const fs::path& dir) {
-  const auto& k = hub::crypto::testing::test_keys();
   std::string services;
   for (const char* s : kServices)
     services += std::string(services.empty() ? "" : ", ") + "\"" + s + "\"";
-  return "adapters:\n  gis: {plugin: gis_zhkh, endpoint: \"" + emu.url() +
-         "\", org_ppa_guid: \"6f8c1a2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\", poll_schedule: [50ms],"
-         " poll_interval: 50ms, send_timeout: 10s, poll_timeout: 10s, signing_key: " +
-         k.gost_key.string() + ", signing_cert: " + k.gost_cert.string() + ", pd_services: [" +
-         services +
-         "], recipient_inn: \"7325000001\", recipient_kpp: \"732501001\", recipient_name: "
-         "\"УК Гагарина\", bank_name: \"ПАО Сбербанк\", bank_bik: \"044525225\", "
-         "bank_account: \"40702810900000000001\"}\n"
-         "  inbox: {plugin: file_inbox, path: " +
-         (dir / "inbox").string() + ", poll_interval: 100ms, min_age: 0s}\n";
+  return "adapters:\n" +
+         hub::testing::gis_instance_yaml(
+             emu, ", pd_services: [" + services +
+                      "], recipient_inn: \"7325000001\", recipient_kpp: \"732501001\", "
+                      "recipient_name: \"УК Гагарина\", bank_name: \"ПАО Сбербанк\", bank_bik: "
+                      "\"044525225\", bank_account: \"40702810900000000001\"") +
+         "  inbox: {plugin: file_inbox, path: " + (dir / "inbox").string() +
+         ", poll_interval: 100ms, min_age: 0s}\n";
 }
 
 using hub::testing::wait_for;
