@@ -102,13 +102,21 @@ TEST(GisThroughEmulator, SignedValidatedRequestsPlaceStoreAccountsAndSyncElsBack
              "SELECT string_agg(operation || ' ' || state || ' ' || coalesce(result, ''), '; ')"
              " FROM hub.gis_exchange");
   // Every ELS and ИЖКУ the emulator assigned follows the canonical format (c:Els: two digits, two
-  // letters or digits, six digits) and reaches the store.
+  // letters or digits, six digits) and reaches the store. The exchange is done once its answer
+  // became account.upsert messages; the billing store applies them after that, through the
+  // dispatcher, so the test waits for the store rather than reading it at once.
   const auto result =
       db.scalar("SELECT result FROM hub.gis_exchange WHERE operation = 'exportAccountData'");
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM billing.account WHERE els IS NOT NULL"), "230")
-      << result;
-  EXPECT_EQ(db.scalar("SELECT count(*) FROM billing.account WHERE izhku IS NOT NULL"), "230")
-      << result;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM billing.account WHERE els IS NOT NULL"
+                         " AND izhku IS NOT NULL") == "230";
+      },
+      30s))
+      << result << "; with ELS "
+      << db.scalar("SELECT count(*) FROM billing.account WHERE els IS NOT NULL")
+      << ", with ИЖКУ "
+      << db.scalar("SELECT count(*) FROM billing.account WHERE izhku IS NOT NULL");
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
   // The report job: nothing left without a GUID.
   ASSERT_EQ(run(hub, "gis.report"), 0);
@@ -241,7 +249,10 @@ TEST(GisThroughEmulator, RoutedPaymentsBecomeGisPaymentNoticesOnce) {
   EXPECT_EQ(stat(emu, "notifications"), 1);
   EXPECT_EQ(stat(emu, "soap_faults"), 0);
   EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
-  // GIS accepted the notice: the result names the payment (its message id) without an error.
+  // GIS accepted the notice: the result names the payment (its message id) without an error. The
+  // result reaches the store through the dispatcher after the exchange is done.
+  EXPECT_TRUE(wait_for(
+      [&] { return db.scalar("SELECT count(*) FROM billing.external_state") == "1"; }, 30s));
   EXPECT_EQ(db.scalar("SELECT r->>'objectKind' FROM billing.external_state,"
                       " jsonb_array_elements(results) r"),
             "payment");
