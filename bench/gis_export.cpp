@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
@@ -82,6 +83,19 @@ class Child {
   }
   std::string output() const { return read_file(out_) + read_file(out_.string() + ".err"); }
   bool alive() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  /// CPU seconds (user + system, all threads) the process has used so far; 0 once it is gone.
+  double cpu_seconds() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string skip;
+    for (int i = 0; i < 11; ++i) fields >> skip;  // state .. cmajflt
+    unsigned long utime = 0, stime = 0;
+    fields >> utime >> stime;
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
 
  private:
   fs::path out_;
@@ -125,9 +139,12 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--accounts") o.accounts = std::atol(argv[i + 1]);
-    else if (k == "--workers") o.workers = std::atoi(argv[i + 1]);
-    else if (k == "--sample") o.sample = std::atoi(argv[i + 1]);
+    if (k == "--accounts")
+      o.accounts = std::atol(argv[i + 1]);
+    else if (k == "--workers")
+      o.workers = std::atoi(argv[i + 1]);
+    else if (k == "--sample")
+      o.sample = std::atoi(argv[i + 1]);
     else {
       std::cerr << "usage: bench_gis_export [--accounts N] [--workers W] [--sample N]\n";
       return 2;
@@ -141,10 +158,11 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/gis-bench.XXXXXX";
     const fs::path dir = ::mkdtemp(tmpl);
     // A GOST R 34.10-2012 key and certificate, as the crypto tests make them.
-    run_capture("cd " + shell_quote(dir.string()) +
-                " && openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt paramset:A"
-                " -out key.pem 2>/dev/null && openssl req -engine gost -x509 -new -key key.pem"
-                " -md_gost12_256 -days 30 -subj '/C=RU/O=Bench/CN=bench' -out cert.pem 2>/dev/null");
+    run_capture(
+        "cd " + shell_quote(dir.string()) +
+        " && openssl genpkey -engine gost -algorithm gost2012_256 -pkeyopt paramset:A"
+        " -out key.pem 2>/dev/null && openssl req -engine gost -x509 -new -key key.pem"
+        " -md_gost12_256 -days 30 -subj '/C=RU/O=Bench/CN=bench' -out cert.pem 2>/dev/null");
     TempCluster cluster(source);
     const std::string db = "gis_bench";
     {
@@ -186,8 +204,9 @@ int main(int argc, char** argv) {
         << "logging: {file: " << (dir / "hub.log").string() << ", level: warn}\n"
         << "adapters:\n  gis: {plugin: gis_zhkh, endpoint: \"http://127.0.0.1:" << emu_port
         << "\", org_ppa_guid: \"6f8c1a2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\", poll_schedule: [20ms],"
-        << " poll_interval: 20ms, workers: " << o.workers << ", signing_key: "
-        << (dir / "key.pem").string() << ", signing_cert: " << (dir / "cert.pem").string() << "}\n";
+        << " poll_interval: 20ms, workers: " << o.workers
+        << ", signing_key: " << (dir / "key.pem").string()
+        << ", signing_cert: " << (dir / "cert.pem").string() << "}\n";
     Child hub({(bin / "zhkh-hub").string(), "run", "-c", (dir / "hub.yaml").string()},
               dir / "hub.out");
     bool ready = false;
@@ -207,9 +226,11 @@ int main(int argc, char** argv) {
       tx.exec(
           "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area,"
           " residents, payer_last_name, payer_first_name, payer_middle_name)"
-          " SELECT 'B' || g, 'B' || g, '5e4a1c2b-8f3d-4c6a-9b2e-' || lpad((g / 300)::text, 12, '0'),"
+          " SELECT 'B' || g, 'B' || g, '5e4a1c2b-8f3d-4c6a-9b2e-' || lpad((g / 300)::text, 12, "
+          "'0'),"
           " (g % 300)::text, 30 + (g % 70) + 0.25, g % 6, 'Иванова', 'Мария', 'Петровна'"
-          " FROM generate_series(1, " + std::to_string(o.accounts) + ") g");
+          " FROM generate_series(1, " +
+          std::to_string(o.accounts) + ") g");
       tx.commit();
     }
     {
@@ -220,6 +241,10 @@ int main(int argc, char** argv) {
     while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
     const long requests = (o.accounts + 99) / 100;
 
+    // CPU per account of the three processes: on a shared machine the wall rate says how busy
+    // the neighbours were, the CPU seconds what the pipeline costs.
+    const double hub_cpu0 = hub.cpu_seconds(), emu_cpu0 = emulator.cpu_seconds(),
+                 pg_cpu0 = cluster_cpu_seconds(cluster.data_dir());
     const auto t0 = Clock::now();
     std::string answer;
     if (http("POST", port, "/api/v1/schedules/gis.import_accounts/run", token, &answer) / 100 != 2)
@@ -229,13 +254,15 @@ int main(int argc, char** argv) {
     for (;;) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       pqxx::nontransaction tx(pg);
-      done = tx.exec("SELECT count(*) FROM hub.gis_exchange WHERE state IN ('done', 'failed')")[0][0]
-                 .as<long>();
+      done =
+          tx.exec("SELECT count(*) FROM hub.gis_exchange WHERE state IN ('done', 'failed')")[0][0]
+              .as<long>();
       if (done >= requests && exchanges_s == 0)
         exchanges_s = std::chrono::duration<double>(Clock::now() - t0).count();
       if (done >= requests) {
-        placed = tx.exec("SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT NULL")[0][0]
-                     .as<long>();
+        placed =
+            tx.exec("SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT NULL")[0][0]
+                .as<long>();
         if (placed >= o.accounts) break;
       }
       if (!hub.alive()) throw std::runtime_error("zhkh-hub died: " + hub.output());
@@ -247,10 +274,14 @@ int main(int argc, char** argv) {
       }
     }
     const double total_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double hub_cpu = hub.cpu_seconds() - hub_cpu0,
+                 emu_cpu = emulator.cpu_seconds() - emu_cpu0,
+                 pg_cpu = cluster_cpu_seconds(cluster.data_dir()) - pg_cpu0;
     long failed = 0, soap_faults = -1;
     {
       pqxx::nontransaction tx(pg);
-      failed = tx.exec("SELECT count(*) FROM hub.gis_exchange WHERE state = 'failed'")[0][0].as<long>();
+      failed =
+          tx.exec("SELECT count(*) FROM hub.gis_exchange WHERE state = 'failed'")[0][0].as<long>();
     }
     if (http("GET", emu_port, "/control/stats", "", &answer) == 200) {
       const auto at = answer.find("\"soap_faults\":");
@@ -282,7 +313,8 @@ int main(int argc, char** argv) {
       auto doc = hub::xml::parse_xml(d, "request");
       xmlNodePtr body = nullptr;
       for (xmlNodePtr n = xmlDocGetRootElement(doc.get())->children; n; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && std::string(reinterpret_cast<const char*>(n->name)) == "Body")
+        if (n->type == XML_ELEMENT_NODE &&
+            std::string(reinterpret_cast<const char*>(n->name)) == "Body")
           body = n;
       for (xmlNodePtr n = body ? body->children : nullptr; n; n = n->next)
         if (n->type == XML_ELEMENT_NODE && !pkg->validate_element(n).empty()) ++bad;
@@ -293,18 +325,28 @@ int main(int argc, char** argv) {
     const double vs_rate = docs.empty() ? 0 : static_cast<double>(docs.size()) / vs_s;
     const double req_rate = static_cast<double>(requests) / total_s;
     const double acc_rate = static_cast<double>(o.accounts) / total_s;
-    std::printf("accounts: %ld in %ld requests of 100 (workers %d); %ld failed, emulator faults %ld\n",
-                o.accounts, requests, o.workers, failed, soap_faults);
-    std::printf("end to end: %.1f s (all requests done after %.1f s): %.0f accounts/s, %.2f requests/s\n",
-                total_s, exchanges_s, acc_rate, req_rate);
-    std::printf("validate + sign + verify only (%zu documents, one thread): %.2f requests/s (%zu bad)\n",
-                docs.size(), vs_rate, bad);
-    std::printf("ratio end to end / validate+sign+verify: %.2f\n", vs_rate ? req_rate / vs_rate : 0);
-    std::printf("{\"accounts\":%ld,\"requests\":%ld,\"workers\":%d,\"accounts_per_s\":%.1f,"
-                "\"requests_per_s\":%.3f,\"validate_sign_only_per_s\":%.3f,"
-                "\"ratio_vs_validate_sign\":%.3f,\"total_s\":%.2f,\"failed\":%ld}\n",
-                o.accounts, requests, o.workers, acc_rate, req_rate, vs_rate,
-                vs_rate ? req_rate / vs_rate : 0, total_s, failed);
+    std::printf(
+        "accounts: %ld in %ld requests of 100 (workers %d); %ld failed, emulator faults %ld\n",
+        o.accounts, requests, o.workers, failed, soap_faults);
+    std::printf(
+        "end to end: %.1f s (all requests done after %.1f s): %.0f accounts/s, %.2f requests/s\n",
+        total_s, exchanges_s, acc_rate, req_rate);
+    std::printf(
+        "validate + sign + verify only (%zu documents, one thread): %.2f requests/s (%zu bad)\n",
+        docs.size(), vs_rate, bad);
+    std::printf("ratio end to end / validate+sign+verify: %.2f\n",
+                vs_rate ? req_rate / vs_rate : 0);
+    const double per_k = 1000.0 / static_cast<double>(o.accounts);
+    std::printf("CPU s per 1000 accounts: hub %.3f, PostgreSQL %.3f, emulator %.3f, total %.3f\n",
+                hub_cpu * per_k, pg_cpu * per_k, emu_cpu * per_k,
+                (hub_cpu + pg_cpu + emu_cpu) * per_k);
+    std::printf(
+        "{\"accounts\":%ld,\"requests\":%ld,\"workers\":%d,\"accounts_per_s\":%.1f,"
+        "\"requests_per_s\":%.3f,\"validate_sign_only_per_s\":%.3f,"
+        "\"ratio_vs_validate_sign\":%.3f,\"total_s\":%.2f,\"failed\":%ld,"
+        "\"cpu_s_per_1000_accounts\":%.3f}\n",
+        o.accounts, requests, o.workers, acc_rate, req_rate, vs_rate,
+        vs_rate ? req_rate / vs_rate : 0, total_s, failed, (hub_cpu + pg_cpu + emu_cpu) * per_k);
     std::error_code ec;
     fs::remove_all(dir, ec);
     return failed == 0 && bad == 0 ? 0 : 1;
