@@ -1,0 +1,104 @@
+// billing.history as the statement-level triggers (migration 0018) write it: one row per object
+// that a statement changed, holding its previous version, and none for objects it left as they
+// were — the contract keep_history() kept row by row before.
+
+#include <gtest/gtest.h>
+
+#include "billing_fixture.h"
+
+namespace hub::billing::testing {
+namespace {
+
+class HistoryTest : public BillingTest {
+ protected:
+  void SetUp() override {
+    db.exec(
+        "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, residents,"
+        " message_id, updated_at)"
+        " SELECT 'A' || g, 'A' || g, 'house-1', g::text, g % 5,"
+        " ('00000000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid,"
+        " '2026-01-01 00:00:00+00'::timestamptz + g * interval '1 minute'"
+        " FROM generate_series(1, 300) g");
+    // The rows as they were, to compare the history with.
+    db.exec(
+        "CREATE TABLE public.before AS SELECT id, number, to_jsonb(a) AS row, updated_at,"
+        " message_id FROM billing.account a");
+  }
+};
+
+TEST_F(HistoryTest, OneStatementKeepsThePreviousVersionOfEachRowItChanged) {
+  // 200 rows in one statement: the odd ones change, the even ones are set to what they hold.
+  db.exec(
+      "UPDATE billing.account SET gis_account_guid = CASE WHEN substr(number, 2)::int % 2 = 1"
+      " THEN md5(number) END WHERE substr(number, 2)::int <= 200");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 100);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history h JOIN public.before b ON b.id ="
+                  " h.object_id WHERE substr(b.number, 2)::int % 2 = 1 AND substr(b.number, 2)::int"
+                  " <= 200"),
+            100);
+  // Each history row: table, id, the previous updated_at as valid_from, the previous message
+  // id, the whole previous row; valid_to is when the new version began.
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history h JOIN public.before b ON b.id ="
+                  " h.object_id JOIN billing.account a ON a.id = h.object_id"
+                  " WHERE h.table_name = 'account' AND h.valid_from = b.updated_at"
+                  " AND h.message_id IS NOT DISTINCT FROM b.message_id AND h.row = b.row"
+                  " AND h.valid_to = a.updated_at AND a.updated_at > b.updated_at"),
+            100);
+  // The rows left as they were keep their updated_at, and so do those outside the statement.
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account a JOIN public.before b ON b.id = a.id"
+                  " WHERE a.updated_at = b.updated_at"),
+            200);
+  EXPECT_EQ(count("SELECT count(DISTINCT object_id) FROM billing.history"), 100);
+}
+
+TEST_F(HistoryTest, AStatementThatChangesNothingWritesNoHistory) {
+  db.exec("UPDATE billing.account SET residents = residents, number = number");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account a JOIN public.before b ON b.id = a.id"
+                  " WHERE a.updated_at = b.updated_at"),
+            300);
+}
+
+TEST_F(HistoryTest, UpsertKeepsHistoryOfTheRowsItUpdatedOnly) {
+  // Three existing accounts (one of them sent again as it is) and one new one.
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, residents)"
+      " VALUES ('A1', 'A1', 'house-1', '1', 4), ('A2', 'A2', 'house-1', '2', 2),"
+      " ('A3', 'A3', 'house-1', '3', 9), ('A999', 'A999', 'house-1', '999', 1)"
+      " ON CONFLICT (nkey) DO UPDATE SET residents = EXCLUDED.residents");
+  EXPECT_EQ(db.scalar("SELECT string_agg(row->>'number' || '=' || (row->>'residents'), ','"
+                      " ORDER BY object_id) FROM billing.history"),
+            "A1=1,A3=3");
+}
+
+TEST_F(HistoryTest, SuccessiveStatementsEachKeepTheirPreviousVersion) {
+  db.exec("UPDATE billing.account SET residents = 7 WHERE number = 'A5'");
+  db.exec("UPDATE billing.account SET residents = 8 WHERE number = 'A5'");
+  EXPECT_EQ(db.scalar("SELECT string_agg(row->>'residents', ',' ORDER BY id) FROM"
+                      " billing.history"),
+            "0,7");
+  // The second version's history row starts where the first one's ended.
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history h1 JOIN billing.history h2 ON"
+                  " h2.id > h1.id AND h2.valid_from = h1.valid_to"),
+            1);
+}
+
+TEST_F(HistoryTest, EveryBillingTableWithVersionsKeepsHistory) {
+  // A table that has updated_at (and so versions) has both halves of the history pair.
+  EXPECT_EQ(db.scalar("SELECT coalesce(string_agg(c.relname, ','), '') FROM pg_class c"
+                      " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " WHERE n.nspname = 'billing' AND c.relkind = 'r'"
+                      " AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = c.oid"
+                      "             AND attname = 'updated_at' AND NOT attisdropped)"
+                      " AND (NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+                      "                  AND t.tgfoid = 'billing.keep_history_rows'::regproc)"
+                      "   OR NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid"
+                      "                  AND t.tgfoid = 'billing.touch_updated_at'::regproc))"),
+            "");
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger WHERE tgfoid ="
+                  " 'billing.keep_history_rows'::regproc"),
+            13);
+}
+
+}  // namespace
+}  // namespace hub::billing::testing
