@@ -19,6 +19,7 @@
 #include "emulator_process.h"
 #include "gis_instance_yaml.h"
 #include "hub_process.h"
+#include "job_run.h"
 #include "test_database.h"
 #include "test_paths.h"
 #include "wait_for.h"
@@ -82,10 +83,13 @@ std::string control(const hub::testing::EmulatorProcess& emu, const std::string&
   return r.body;
 }
 
-void run(hub::testing::HubProcess& hub, const std::string& job) {
-  int code = -1;
-  hub.cli("schedules run " + job, &code);
-  ASSERT_EQ(code, 0) << hub.logs();
+// Runs `job` and waits for that run to end (job_run.h): `schedules run` only starts it, and a
+// second run asked for while the first still holds the job's lock would be skipped.
+hub::testing::JobRun run(hub::testing::HubProcess& hub, const hub::testing::TestDatabase& db,
+                         const std::string& job) {
+  auto r = hub::testing::run_job(hub, db, job);
+  EXPECT_TRUE(r.finished()) << r.error << hub.logs();
+  return r;
 }
 
 // A canonical file dropped into the inbox the way a producer does (written, then renamed in).
@@ -166,7 +170,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   fs::create_directories(dir / "inbox");
   hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config(emu, dir), "gis");
   ASSERT_TRUE(hub.wait_ready()) << hub.logs();
-  run(hub, "gis.import_accounts");
+  run(hub, db, "gis.import_accounts");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -180,7 +184,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
   control(emu, "faults",
           R"({"kind":"soap_fault","operation":"importMeteringDeviceData","code":"EXP001000",)"
           R"("count":1})");
-  run(hub, "gis.import_meters");
+  const auto meters_run = run(hub, db, "gis.import_meters");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -211,7 +215,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
                    "SELECT count(*) FROM billing.meter WHERE gis_version_guid IS NOT NULL"
                    " AND gis_version_guid <> gis_root_guid") == "2";
       },
-      20s));
+      30s));
   EXPECT_EQ(stat(emu, "meters"), 2);
   // GIS refused the meter in the premise it does not know: the store has its error.
   EXPECT_EQ(db.scalar("SELECT coalesce(gis_root_guid, '') || ext_error_code FROM billing.meter"
@@ -228,29 +232,17 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
                 .find(kStaleAccount),
             std::string::npos);
   // The adapter refused the meter whose premise has no GIS GUID, naming the canonical XPath.
-  ASSERT_TRUE(wait_for(
-      [&] {
-        return db.scalar("SELECT status FROM hub.schedule_run WHERE job = 'gis.import_meters'") ==
-               "failed";
-      },
-      20s));
-  const auto refused =
-      db.scalar("SELECT error FROM hub.schedule_run WHERE job = 'gis.import_meters'");
+  EXPECT_EQ(meters_run.status, "failed");
+  const auto& refused = meters_run.error;
   EXPECT_NE(refused.find("meter CW-14: /c:meterUpsert/c:premiseNumber: premise 14"),
             std::string::npos)
       << refused;
   EXPECT_EQ(db.scalar("SELECT coalesce(gis_root_guid, '') || coalesce(ext_error_code, '') FROM"
                       " billing.meter WHERE meter_id = 'CW-14'"),
             "");
-  // A second run finds nothing new to place (placed, refused by GIS, or still refused here).
-  run(hub, "gis.import_meters");
-  ASSERT_TRUE(wait_for(
-      [&] {
-        return db.scalar(
-                   "SELECT count(*) FROM hub.schedule_run WHERE job = 'gis.import_meters'"
-                   " AND finished_at IS NOT NULL") == "2";
-      },
-      20s));
+  // A second run finds nothing new to place (placed, refused by GIS, or still refused here):
+  // once it has finished, it has queued no request.
+  ASSERT_TRUE(run(hub, db, "gis.import_meters").finished());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange WHERE operation ="
                       " 'importMeteringDeviceData'"),
             "1");
@@ -271,7 +263,14 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
       },
       60s))
       << hub.logs() << exchanges(db);
-  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  // The dispatcher records the delivery once the sink has returned; the poller may have finished
+  // the exchange before that.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'") == "delivered";
+      },
+      30s))
+      << db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -280,13 +279,13 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
                    " 'importMeteringDeviceValues' AND r->>'objectKind' = 'meter_reading'"
                    " AND NOT r ? 'error'") == "1";
       },
-      20s))
+      30s))
       << db.scalar("SELECT string_agg(results::text, '; ') FROM billing.external_state");
 
   // A resident enters a reading in GIS; the history export brings it back as meter.reading
   // (our own value is not: ExcludeCurrentOrgAsDataSource).
   control(emu, "readings", R"({"meter_root_guid":")" + root + R"(","value":"13.5"})");
-  run(hub, "gis.readings_from_gis");
+  run(hub, db, "gis.readings_from_gis");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -299,7 +298,7 @@ TEST(GisMeters, PlacedMetersGetTheirGuidAndReadingsGoBothWays) {
       [&] {
         return db.scalar("SELECT count(*) FROM billing.reading WHERE channel = 'gis'") == "1";
       },
-      20s))
+      30s))
       << exchanges(db);
   EXPECT_EQ(db.scalar("SELECT meter_id || ' ' || account || ' ' || (zone_values->0->>'value') ||"
                       " ' ' || gis_meter_guid FROM billing.reading WHERE channel = 'gis'"),
@@ -327,7 +326,7 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
   fs::create_directories(dir / "inbox");
   hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, config(emu, dir), "gis");
   ASSERT_TRUE(hub.wait_ready()) << hub.logs();
-  run(hub, "gis.import_accounts");
+  run(hub, db, "gis.import_accounts");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -336,7 +335,7 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
       },
       60s))
       << hub.logs() << exchanges(db);
-  run(hub, "gis.import_meters");
+  run(hub, db, "gis.import_meters");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar("SELECT count(*) FROM billing.meter WHERE gis_root_guid IS NOT NULL") ==
@@ -344,9 +343,16 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
       },
       60s))
       << hub.logs() << exchanges(db);
-  EXPECT_EQ(db.scalar("SELECT string_agg(result, ', ' ORDER BY result) FROM hub.gis_exchange"
-                      " WHERE operation = 'importMeteringDeviceData'"),
-            "100 placed, 0 refused, 50 placed, 0 refused");
+  // An exchange's result is recorded after its results were handed to Ingress, so the store can
+  // have the GUIDs (through the dispatcher) before the last exchange is marked.
+  const auto results = [&] {
+    return db.scalar(
+        "SELECT string_agg(result, ', ' ORDER BY result) FROM hub.gis_exchange"
+        " WHERE operation = 'importMeteringDeviceData'");
+  };
+  EXPECT_TRUE(
+      wait_for([&] { return results() == "100 placed, 0 refused, 50 placed, 0 refused"; }, 30s))
+      << results();
   EXPECT_EQ(stat(emu, "meters"), 150);
   EXPECT_EQ(db.scalar("SELECT count(DISTINCT gis_root_guid) FROM billing.meter"), "150");
 
@@ -374,7 +380,13 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
       },
       60s))
       << hub.logs() << exchanges(db);
-  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  // Recorded by the dispatcher once the sink returned, possibly after GIS's answer was in.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'") == "delivered";
+      },
+      30s))
+      << db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'");
   EXPECT_EQ(stat(emu, "meters"), 151);
   ASSERT_TRUE(wait_for(
       [&] {
@@ -382,7 +394,7 @@ TEST(GisMeters, TheStoresMetersArePlacedInChunksOfTheOperationsLimitAndARoutedOn
                    "SELECT count(*) FROM billing.meter WHERE meter_id = 'R1' AND"
                    " gis_version_guid IS NOT NULL") == "1";
       },
-      20s));
+      30s));
   const auto version =
       db.scalar("SELECT gis_version_guid FROM billing.meter WHERE meter_id = 'R1'");
   // The engine sends the meter again (a new serial number, still without GIS ids): it goes as an
@@ -455,7 +467,7 @@ TEST(GisMeters, ARoutedMeterWaitsForItsPremiseAndAccountAndAnUnmappableOneIsReje
             "premises_guid");
   premise(db, "12", p12);
   account(db, "LS-W", "12", p12);
-  run(hub, "gis.import_accounts");
+  run(hub, db, "gis.import_accounts");
   ASSERT_TRUE(wait_for(
       [&] {
         return db.scalar(
@@ -465,7 +477,13 @@ TEST(GisMeters, ARoutedMeterWaitsForItsPremiseAndAccountAndAnUnmappableOneIsReje
       },
       60s))
       << hub.logs() << exchanges(db);
-  EXPECT_EQ(db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'"), "delivered");
+  // Recorded by the dispatcher once the sink returned, possibly after GIS's answer was in.
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'") == "delivered";
+      },
+      30s))
+      << db.scalar("SELECT state FROM hub.delivery WHERE target = 'gis'");
   EXPECT_EQ(stat(emu, "meters"), 1);
 
   // A meter GIS has no municipal resource for is refused at once, naming the canonical XPath.
