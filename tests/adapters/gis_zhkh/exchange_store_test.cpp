@@ -66,13 +66,14 @@ TEST(GisExchangeStore, DueRecordsAreClaimedOnceUntilTheLeaseEnds) {
     r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(10 - i);
     store.create(r);
   }
-  const auto first = store.claim_due({"sent", "queued"}, 10, std::chrono::milliseconds(300));
+  // The lease must outlast the checks below even on a loaded machine; it is waited out after.
+  const auto first = store.claim_due({"sent", "queued"}, 10, std::chrono::milliseconds(2000));
   ASSERT_EQ(first.size(), 4u);
   EXPECT_EQ(first.front().key, "k0");  // the longest due first
   EXPECT_TRUE(store.claim_due({"sent"}, 10, std::chrono::seconds(10)).empty());
   EXPECT_EQ(store.in_flight({"account:1", "account:4", "account:9"}),
             std::vector<std::string>{"account:1"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   EXPECT_EQ(store.claim_due({"sent"}, 10, std::chrono::seconds(10)).size(), 4u);
   // update() releases the lease at once.
   auto r = first[3];
