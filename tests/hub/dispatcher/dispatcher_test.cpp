@@ -404,15 +404,23 @@ TEST(Dispatcher, CircuitBreakerOpensStopsCallsAndHalfOpensAfterCoolDown) {
   o.defaults.breaker_open = 3000ms;
   Dispatcher d(*h.pool, h.sinks, o);
   d.start();
-  ASSERT_TRUE(wait_until([&] { return sink->calls() >= 3; }));
-  EXPECT_EQ(d.breaker_state("t-breaker"), BreakerState::kOpen);
+  // The sink counts a call when it starts; the breaker hears of the failure only once the worker
+  // has recorded the batch, so wait for the breaker itself.
+  ASSERT_TRUE(wait_until([&] {
+    return sink->calls() >= 3 && d.breaker_state("t-breaker") == BreakerState::kOpen;
+  })) << sink->calls()
+      << " calls";
   std::this_thread::sleep_for(1000ms);
   EXPECT_EQ(sink->calls(), 3) << "no calls while the breaker is open";
-  EXPECT_EQ(metrics::Registry::global().value("zhkh_dispatcher_breaker_state",
-                                              {{"target", "t-breaker"}}),
-            1);
-  // After the cool-down exactly one probe goes through; it fails, so open again.
-  ASSERT_TRUE(wait_until([&] { return sink->calls() >= 4; }));
+  EXPECT_EQ(
+      metrics::Registry::global().value("zhkh_dispatcher_breaker_state", {{"target", "t-breaker"}}),
+      1);
+  // After the cool-down exactly one probe goes through; it fails, so open again (half-open until
+  // the worker has recorded the probe's failure).
+  ASSERT_TRUE(wait_until([&] {
+    return sink->calls() >= 4 && d.breaker_state("t-breaker") == BreakerState::kOpen;
+  })) << sink->calls()
+      << " calls";
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(sink->calls(), 4);
   EXPECT_EQ(d.breaker_state("t-breaker"), BreakerState::kOpen);
