@@ -9,7 +9,9 @@
 
 #include "bank_test_util.h"
 #include "hub_process.h"
+#include "job_run.h"
 #include "test_database.h"
+#include "wait_for.h"
 
 namespace hub::bank {
 namespace {
@@ -73,12 +75,10 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
   EXPECT_NE(last_line(out).find("\"sum_kopecks\":202340"), std::string::npos) << out;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'payment.received'"), "2");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'meter.reading'"), "1");
-  std::string payments;
-  for (int i = 0; i < 100 && payments != "2"; ++i) {
-    std::this_thread::sleep_for(200ms);
-    payments = db.scalar("SELECT count(*) FROM billing.payment");
-  }
-  EXPECT_EQ(payments, "2") << hub.logs();
+  // The dispatcher hands them to the billing store after the import has returned.
+  EXPECT_TRUE(hub::testing::wait_for(
+      [&] { return db.scalar("SELECT count(*) FROM billing.payment") == "2"; }, 30s))
+      << db.scalar("SELECT count(*) FROM billing.payment") << hub.logs();
   EXPECT_EQ(db.scalar("SELECT sum(amount_kopecks) FROM billing.payment"), "202340");
 
   out = hub.cli("import bank --layout sber_payments " + file.string(), &rc);
@@ -94,11 +94,12 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
       "('c1', '100234', '2026-11', 200000);"
       "UPDATE billing.payment SET account_id = (SELECT id FROM billing.account), status = "
       "'identified' WHERE payer_account = '100234';");
-  out = hub.cli("schedules run bank.export_debts", &rc);
-  EXPECT_EQ(rc, 0) << out << hub.logs();
+  // `schedules run` only starts the job: wait for the run to end (job_run.h); the job writes the
+  // registry (to a temporary name, then renamed) before it ends.
+  const auto exported = hub::testing::run_job(hub, db, "bank.export_debts");
+  EXPECT_EQ(exported.status, "ok") << exported.error << hub.logs();
   const auto registry = dir / "outbox/1234567890_40702810012345678912_001_1126.txt";
-  for (int i = 0; i < 100 && !fs::exists(registry); ++i) std::this_thread::sleep_for(200ms);
-  ASSERT_TRUE(fs::exists(registry)) << out << hub.logs();
+  ASSERT_TRUE(fs::exists(registry)) << exported.summary << hub.logs();
   EXPECT_EQ(testing::read_file(registry),
             testing::in_encoding("100234|||Иванова||1|Квартплата УК|112026||47660|\r\n"
                                  "=|1|47660|\r\n",
