@@ -11,6 +11,7 @@
 #include "hub_process.h"
 #include "test_database.h"
 #include "test_paths.h"
+#include "wait_for.h"
 
 namespace hub::app {
 namespace {
@@ -34,6 +35,16 @@ class Hub : public hub::testing::HubProcess {
   Hub(const fs::path& dir, const std::string& conninfo)
       : HubProcess(dir, conninfo, kRoutes, adapters(dir), "e2e") {}
   fs::path inbox() const { return dir() / "inbox"; }
+  /// Copies `from` into the inbox as `name` the way a producer should: written beside it, then
+  /// renamed in, so that the inbox (min_age 0s) never reads half a file.
+  void drop(const fs::path& from, const std::string& name) const {
+    fs::copy_file(from, dir() / name);
+    fs::rename(dir() / name, inbox() / name);
+  }
+  void drop_text(const std::string& text, const std::string& name) const {
+    std::ofstream(dir() / name) << text;
+    fs::rename(dir() / name, inbox() / name);
+  }
 
  private:
   static std::string adapters(const fs::path& dir) {
@@ -51,17 +62,20 @@ TEST(EndToEnd, FileDroppedIntoTheInboxIsJournalledRoutedDeliveredAndListed) {
                                 << hub.output("hub.log");
   EXPECT_NE(hub.output("stdout.txt").find("admin token"), std::string::npos);
 
-  fs::copy_file(hub::testing::source_dir() / "schemas/canonical/samples/payment.received.xml",
-                hub.inbox() / "payment-1.xml");
-  std::ofstream(hub.inbox() / "broken.xml")
-      << "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">\n<oops>";
+  hub.drop(hub::testing::source_dir() / "schemas/canonical/samples/payment.received.xml",
+           "payment-1.xml");
+  hub.drop_text("<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">\n<oops>", "broken.xml");
 
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline &&
-         (db.scalar("SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") != "2" ||
-          !fs::exists(hub.inbox() / "quarantine" / "broken.xml"))) {
-    std::this_thread::sleep_for(200ms);
-  }
+  // The inbox moves a file to done/ after Ingress took it, so both deliveries may be recorded
+  // before the move: wait for everything the test then looks at.
+  EXPECT_TRUE(hub::testing::wait_for(
+      [&] {
+        return db.scalar("SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == "2" &&
+               fs::exists(hub.inbox() / "done" / "payment-1.xml") &&
+               fs::exists(hub.inbox() / "quarantine" / "broken.xml");
+      },
+      60s))
+      << hub.logs();
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message WHERE type = 'payment.received'"), "1");
   EXPECT_EQ(db.scalar("SELECT string_agg(target, ',' ORDER BY target) FROM hub.delivery "
                       "WHERE state = 'delivered'"),
@@ -78,13 +92,14 @@ TEST(EndToEnd, FileDroppedIntoTheInboxIsJournalledRoutedDeliveredAndListed) {
   EXPECT_NE(json.find("\"payment.received\""), std::string::npos) << json;
 
   // The same file again is recognised by its content and not journalled twice.
-  fs::copy_file(hub::testing::source_dir() / "schemas/canonical/samples/payment.received.xml",
-                hub.inbox() / "payment-1-again.xml");
-  const auto deadline2 = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline2 &&
-         fs::exists(hub.inbox() / "payment-1-again.xml")) {
-    std::this_thread::sleep_for(200ms);
-  }
+  hub.drop(hub::testing::source_dir() / "schemas/canonical/samples/payment.received.xml",
+           "payment-1-again.xml");
+  EXPECT_TRUE(hub::testing::wait_for(
+      [&] { return fs::exists(hub.inbox() / "done" / "payment-1-again.xml.report.json"); }, 30s))
+      << hub.logs();
+  EXPECT_NE(hub::testing::read_text(hub.inbox() / "done" / "payment-1-again.xml.report.json")
+                .find("duplicate of payment-1.xml"),
+            std::string::npos);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message"), "1");
 
   EXPECT_EQ(hub.terminate(), 0) << hub.output("stderr.txt");
@@ -104,12 +119,9 @@ TEST(EndToEnd, RoutesAppliedThroughTheCliSwitchTheRunningNode) {
   auto out = hub.cli("routes apply " + (dir / "routes2.yaml").string(), &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("payments-only-log"), std::string::npos) << out;  // the diff
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline &&
-         hub.output("hub.log").find("routes_switched") == std::string::npos) {
-    std::this_thread::sleep_for(200ms);
-  }
-  EXPECT_NE(hub.output("hub.log").find("routes_switched"), std::string::npos);
+  EXPECT_TRUE(hub::testing::wait_for(
+      [&] { return hub.output("hub.log").find("routes_switched") != std::string::npos; }, 30s))
+      << hub.logs();
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.route_version"), "2");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.audit WHERE action LIKE '%routes%'") != "0", true);
 

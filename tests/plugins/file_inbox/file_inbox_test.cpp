@@ -402,7 +402,9 @@ TEST_F(FileInboxTest, AParserThatThrowsQuarantinesTheFileAMissingOneLeavesIt) {
 TEST_F(FileInboxTest, PollsOnItsOwnOnceStarted) {
   host("poll_interval: 50ms\nmessage_type: ticket.created\n");
   host_->start_all();
-  write(inbox_ / "polled.xml", kTicket);
+  // Written beside the inbox and renamed in: the poller (min_age 0s) must not see half a file.
+  write(dir_ / "polled.xml", kTicket);
+  fs::rename(dir_ / "polled.xml", inbox_ / "polled.xml");
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!fs::exists(inbox_ / "done/polled.xml.report.json") &&
          std::chrono::steady_clock::now() < deadline) {
