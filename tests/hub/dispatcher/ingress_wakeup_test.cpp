@@ -15,6 +15,7 @@
 #include "hub/xml/xslt.h"
 #include "test_database.h"
 #include "test_paths.h"
+#include "wait_for.h"
 
 namespace hub::dispatcher {
 namespace {
@@ -59,7 +60,14 @@ TEST(IngressToDispatcher, NotifyAfterCommitWakesTheTargetsWorkers) {
   o.defaults.poll_interval = 120s;  // only a NOTIFY can deliver within the test's deadline
   Dispatcher d(*pool, sinks, o);
   d.start();
-  std::this_thread::sleep_for(300ms);  // the first (empty) claim and LISTEN are done
+  // The dispatcher's listener has issued its LISTEN (a fixed sleep is no proof on a slow machine).
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                   " AND query LIKE 'LISTEN %zhkh_delivery%'") != "0";
+      },
+      30s));
 
   std::ifstream in(dir / "samples/payment.received.xml");
   std::stringstream body;
@@ -72,7 +80,7 @@ TEST(IngressToDispatcher, NotifyAfterCommitWakesTheTargetsWorkers) {
   const auto submitted = std::chrono::steady_clock::now();
   ASSERT_EQ(ingress.submit({e}).accepted, 1u);
 
-  const auto deadline = submitted + 20s;
+  const auto deadline = submitted + 30s;
   while (sink->keys().empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
   }
