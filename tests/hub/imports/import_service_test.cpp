@@ -17,6 +17,7 @@
 #include "hub/imports/import_routes.h"
 #include "hub/imports/spooled_file.h"
 #include "test_database.h"
+#include "wait_for.h"
 
 namespace hub::imports {
 namespace {
@@ -101,14 +102,18 @@ class ImportServiceTest : public ::testing::Test {
 
   int count(const std::string& sql) { return std::stoi(db.scalar(sql)); }
 
-  /// Waits until the import is no longer queued or running.
+  /// Waits (generously: the import runs on the service's own thread) until the import is no
+  /// longer queued or running.
   ImportStatus wait(ImportService& s, const std::string& id) {
-    for (int i = 0; i < 200; ++i) {
-      auto st = s.find(id);
-      if (st && (st->status == "done" || st->status == "quarantined")) return *st;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ADD_FAILURE() << "import " << id << " did not finish";
+    std::optional<ImportStatus> st;
+    if (hub::testing::wait_for(
+            [&] {
+              st = s.find(id);
+              return st && (st->status == "done" || st->status == "quarantined");
+            },
+            std::chrono::seconds(30), std::chrono::milliseconds(50)))
+      return *st;
+    ADD_FAILURE() << "import " << id << " did not finish: " << (st ? st->status : "unknown");
     return {};
   }
 
@@ -202,7 +207,8 @@ TEST_F(ImportServiceTest, AnUnfinishedImportResumesAfterItsLastCommittedLine) {
 }
 
 TEST_F(ImportServiceTest, AStoppedImportIsTakenUpByTheNextStart) {
-  parser->delay = std::chrono::milliseconds(20);
+  // 60 lines of 100 ms: long enough to be still running when the test stops it.
+  parser->delay = std::chrono::milliseconds(100);
   std::string text;
   for (int i = 0; i < 60; ++i) text += "k" + std::to_string(i) + "\n";
   text += "TOTAL 60\n";
@@ -212,11 +218,17 @@ TEST_F(ImportServiceTest, AStoppedImportIsTakenUpByTheNextStart) {
     service.start();
     std::istringstream body(text);
     id = service.submit("test.lines", "long.txt", body).id;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const auto running = service.find(id);
-    ASSERT_TRUE(running);
-    EXPECT_EQ(running->status, "running");
-    EXPECT_GT(running->bytes_read, 0u);
+    // Under way: started, and a first batch committed (a fixed sleep may end before the
+    // service's thread has even begun on a loaded machine).
+    std::optional<ImportStatus> running;
+    ASSERT_TRUE(hub::testing::wait_for(
+        [&] {
+          running = service.find(id);
+          return running && running->status == "running" && running->bytes_read > 0 &&
+                 count("SELECT count(*) FROM hub.message") > 0;
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(20)))
+        << (running ? running->status : "not found");
     EXPECT_EQ(running->bytes_total, text.size());
   }  // stopped in the middle
   EXPECT_EQ(db.scalar("SELECT status FROM hub.file_checkpoint WHERE key = '" + id + "'"),
