@@ -197,11 +197,16 @@ TEST(QueueSemantics, LongPollReturnsAsSoonAsAMessageIsCommitted) {
 
   std::vector<testsupport::Pulled> got;
   std::chrono::steady_clock::duration took{};
+  std::atomic<bool> pulling{false};
   std::thread consumer([&] {
     const auto start = std::chrono::steady_clock::now();
+    pulling = true;
     got = f.pull("billing", 10, 20);
     took = std::chrono::steady_clock::now() - start;
   });
+  // Half a second after the consumer began its pull (not after the thread was created: on a
+  // loaded machine it may start late, and `took` would be shorter than the wait).
+  while (!pulling) std::this_thread::sleep_for(1ms);
   std::this_thread::sleep_for(500ms);
   const auto id = f.submit("payment.received", "bank", "lp-1");
   consumer.join();
