@@ -50,8 +50,9 @@ class ResolveTest : public BillingTest {
   }
   void TearDown() override { dispatcher->stop(); }
 
+  /// Polls `sql` until it gives `want`; generous (30 s): the dispatcher's thread does the work.
   bool wait_for(const std::string& sql, const std::string& want) {
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 600; ++i) {
       if (db.scalar(sql) == want) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

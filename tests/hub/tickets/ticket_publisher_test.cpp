@@ -140,7 +140,7 @@ TEST_F(TicketPublisherTest, BackgroundLoopWakesOnAChange) {
   publisher_->start();
   const auto id = f.store->create(f.phone_ticket("Авария", "BG-1")).id;
   f.store->transition(id, "in_progress", "", "op");
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (published("count(*)") != "1" && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
