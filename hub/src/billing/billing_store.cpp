@@ -490,9 +490,19 @@ ApplyResult BillingStore::apply(const Envelope& message) {
 }
 
 std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& messages) {
+  return apply_batch_on(nullptr, messages);
+}
+
+std::vector<ApplyResult> BillingStore::apply_batch(pqxx::dbtransaction& tx,
+                                                   const std::vector<Envelope>& messages) {
+  return apply_batch_on(&tx, messages);
+}
+
+std::vector<ApplyResult> BillingStore::apply_batch_on(pqxx::dbtransaction* tx,
+                                                      const std::vector<Envelope>& messages) {
   bool batches = false;
   for (const auto& m : messages) batches = batches || m.type == kPaymentBatch;
-  if (!batches) return apply_messages(messages, {});
+  if (!batches) return apply_messages(tx, messages, {});
   // Batches expand into their payments, applied in the same transaction as everything else.
   std::vector<Envelope> items;
   std::vector<xml::Document> docs;
@@ -515,7 +525,7 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
     }
     ranges[i].second = items.size();
   }
-  const auto item_results = apply_messages(items, docs);
+  const auto item_results = apply_messages(tx, items, docs);
   std::vector<ApplyResult> results(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     if (refused[i]) {
@@ -529,7 +539,8 @@ std::vector<ApplyResult> BillingStore::apply_batch(const std::vector<Envelope>& 
   return results;
 }
 
-std::vector<ApplyResult> BillingStore::apply_messages(const std::vector<Envelope>& messages,
+std::vector<ApplyResult> BillingStore::apply_messages(pqxx::dbtransaction* outer,
+                                                      const std::vector<Envelope>& messages,
                                                       const std::vector<xml::Document>& docs) {
   std::vector<ApplyResult> results(messages.size());
   std::vector<Item> items;
@@ -578,8 +589,15 @@ std::vector<ApplyResult> BillingStore::apply_messages(const std::vector<Envelope
     return results;
   }
 
-  auto lease = pool_.lease();
-  pqxx::work tx(lease.conn());
+  // On the caller's transaction when given one (the dispatcher's: see Sink::deliver_batch_in),
+  // otherwise on our own, committed here.
+  std::optional<store::Lease> lease;
+  std::optional<pqxx::work> own;
+  if (!outer) {
+    lease.emplace(pool_.lease());
+    own.emplace(lease->conn());
+  }
+  pqxx::dbtransaction& tx = outer ? *outer : *own;
 
   // Identify the payers of payment.received in one go, after the batch's accounts and payment
   // documents are written so that they count; payment.unidentified stays as sent.
@@ -708,7 +726,7 @@ std::vector<ApplyResult> BillingStore::apply_messages(const std::vector<Envelope
   }
   if (!paid_changed.empty()) record_payment_readings(tx, paid_changed);
 
-  tx.commit();
+  if (own) own->commit();
   count(messages, results, reidentified);
   return results;
 }

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "hub/core/error.h"
+#include "hub/store/savepoint.h"
 
 namespace hub::billing {
 namespace {
@@ -19,46 +20,76 @@ bool is_data_error(const pqxx::sql_error& e) {
   return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
 }
 
-}  // namespace
+using Apply = std::function<std::vector<ApplyResult>(const std::vector<Envelope>&)>;
 
-DeliveryResult BillingStoreSink::deliver(const Envelope& message) {
+// What one failed apply means for its messages. A data error is the messages' fault (rejected
+// when alone, re-applied one by one when in a batch); anything else is the moment's (retry).
+struct Failure {
+  bool data = false;
+  std::string reason;
+};
+
+template <typename F>
+std::optional<Failure> attempt(F&& f) {
   try {
-    return to_delivery(store_->apply(message));
+    f();
+    return std::nullopt;
   } catch (const pqxx::broken_connection& e) {
-    return DeliveryResult::retry(std::string("billing store: database unreachable: ") + e.what());
+    return Failure{false, std::string("billing store: database unreachable: ") + e.what()};
   } catch (const pqxx::sql_error& e) {
     if (is_data_error(e))
-      return DeliveryResult::rejected("billing store: PostgreSQL refused the data (" +
-                                      e.sqlstate() + "): " + e.what());
-    return DeliveryResult::retry("billing store: " + e.sqlstate() + ": " + e.what());
+      return Failure{
+          true, "billing store: PostgreSQL refused the data (" + e.sqlstate() + "): " + e.what()};
+    return Failure{false, "billing store: " + e.sqlstate() + ": " + e.what()};
   } catch (const std::exception& e) {
-    return DeliveryResult::retry(std::string("billing store: ") + e.what());
+    return Failure{false, std::string("billing store: ") + e.what()};
   }
 }
 
-std::vector<DeliveryResult> BillingStoreSink::deliver_batch(const std::vector<Envelope>& messages) {
+// The batch in one apply; when PostgreSQL refuses it for one row's data, each message alone so
+// that only the culprit is refused.
+std::vector<DeliveryResult> apply_with_fallback(const std::vector<Envelope>& messages,
+                                                const Apply& apply) {
   std::vector<DeliveryResult> out;
   out.reserve(messages.size());
-  try {
-    for (const auto& r : store_->apply_batch(messages)) out.push_back(to_delivery(r));
-    return out;
-  } catch (const pqxx::sql_error& e) {
-    if (!is_data_error(e))
-      return std::vector<DeliveryResult>(
-          messages.size(),
-          DeliveryResult::retry("billing store: " + e.sqlstate() + ": " + e.what()));
-  } catch (const pqxx::broken_connection& e) {
-    return std::vector<DeliveryResult>(
-        messages.size(),
-        DeliveryResult::retry(std::string("billing store: database unreachable: ") + e.what()));
-  } catch (const std::exception& e) {
-    return std::vector<DeliveryResult>(
-        messages.size(), DeliveryResult::retry(std::string("billing store: ") + e.what()));
-  }
-  // One row's data spoiled the batch: apply one by one, so only that message is refused.
+  const auto failed = attempt([&] {
+    for (const auto& r : apply(messages)) out.push_back(to_delivery(r));
+  });
+  if (!failed) return out;
   out.clear();
-  for (const auto& m : messages) out.push_back(deliver(m));
+  if (!failed->data || messages.size() == 1) {
+    const auto result = failed->data ? DeliveryResult::rejected(failed->reason)
+                                     : DeliveryResult::retry(failed->reason);
+    return std::vector<DeliveryResult>(messages.size(), result);
+  }
+  for (const auto& m : messages) {
+    std::vector<DeliveryResult> one = apply_with_fallback({m}, apply);
+    out.push_back(std::move(one.front()));
+  }
   return out;
+}
+
+}  // namespace
+
+DeliveryResult BillingStoreSink::deliver(const Envelope& message) {
+  return deliver_batch({message}).front();
+}
+
+std::vector<DeliveryResult> BillingStoreSink::deliver_batch(const std::vector<Envelope>& messages) {
+  return apply_with_fallback(
+      messages, [&](const std::vector<Envelope>& part) { return store_->apply_batch(part); });
+}
+
+std::vector<DeliveryResult> BillingStoreSink::deliver_batch_in(
+    pqxx::dbtransaction& tx, const std::vector<Envelope>& messages) {
+  // Each apply in a savepoint: a refused batch is undone without undoing the dispatcher's claim,
+  // and the messages are then tried one by one on the same transaction.
+  return apply_with_fallback(messages, [&](const std::vector<Envelope>& part) {
+    store::Savepoint savepoint(tx, "billing_apply");
+    auto results = store_->apply_batch(savepoint, part);
+    savepoint.commit();
+    return results;
+  });
 }
 
 }  // namespace hub::billing

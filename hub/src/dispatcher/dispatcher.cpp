@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <random>
 
 #include "hub/core/error.h"
 #include "hub/core/log.h"
 #include "hub/metrics/registry.h"
 #include "hub/store/pg_array.h"
+#include "hub/store/savepoint.h"
 
 namespace hub::dispatcher {
 
@@ -22,6 +25,7 @@ Log& log() {
 
 constexpr const char* kClaimStatement = "hub_dispatch_claim";
 constexpr const char* kCompleteStatement = "hub_dispatch_complete";
+constexpr const char* kClaimLockedStatement = "hub_dispatch_claim_locked";
 
 // One UPDATE claims the batch: the inner SELECT walks delivery_due (target, next_attempt_at, id)
 // in queue order and locks due, unleased rows with SKIP LOCKED, so concurrent workers take
@@ -50,18 +54,40 @@ RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
           coalesce(d.body, m.body)
 )SQL";
 
+// The claim of a sink that delivers inside the transaction (Sink::delivers_in_transaction): the
+// same choice of rows, but they are only locked, held until this transaction ends, so the one
+// write per row is its result. Locked rows are invisible to every other claim (SKIP LOCKED in
+// both statements), and a crash releases them at once instead of after a lease. $3 is the
+// synchronous_commit of the transaction (see DispatcherOptions::synchronous_results).
+constexpr const char* kClaimLockedSql = R"SQL(
+SELECT d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
+       (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
+       coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text,
+       coalesce(d.body, m.body)
+  FROM hub.delivery d JOIN hub.message m ON m.id = d.message_id
+ WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
+                          WHERE target = $1 AND state = 'pending' AND next_attempt_at <= now()
+                            AND (lease_until IS NULL OR lease_until < now())
+                          ORDER BY next_attempt_at, id
+                          LIMIT $2
+                          FOR UPDATE SKIP LOCKED))
+   AND (SELECT set_config('synchronous_commit', $3, true)) IS NOT NULL
+)SQL";
+
 // Every result of a batch in one statement. Delivered rows (the common case) are one
 // primary-key update with no per-row data. Failed rows carry their error and delay in arrays
 // parallel to $2, looked up by position: no join, so no plan that rescans a function per row.
 // Rows that became dead get their dead-letter record in the same statement. The lease_owner check
-// drops results for rows another worker took over after our lease expired. $8 is the
+// drops results for rows another worker took over after our lease expired; rows locked by the
+// claim transaction rather than leased pass NULL (a stale lease of a dead node may remain on them
+// and is cleared). $8 is the
 // synchronous_commit for this statement's transaction (see DispatcherOptions::synchronous_results).
 constexpr const char* kCompleteSql = R"SQL(
 WITH ok AS (
   UPDATE hub.delivery d
      SET attempts = d.attempts + 1, last_attempt_at = now(), state = 'delivered',
          delivered_at = now(), lease_owner = NULL, lease_until = NULL
-   WHERE d.id = ANY ($1::bigint[]) AND d.lease_owner = $6 AND d.state = 'pending'
+   WHERE d.id = ANY ($1::bigint[]) AND ($6::text IS NULL OR d.lease_owner = $6) AND d.state = 'pending'
   RETURNING d.id, d.state
 ), failed AS (
   UPDATE hub.delivery d
@@ -75,7 +101,7 @@ WITH ok AS (
          last_error = ($4::text[])[array_position($2::bigint[], d.id)],
          lease_owner = NULL,
          lease_until = NULL
-   WHERE d.id = ANY ($2::bigint[]) AND d.lease_owner = $6 AND d.state = 'pending'
+   WHERE d.id = ANY ($2::bigint[]) AND ($6::text IS NULL OR d.lease_owner = $6) AND d.state = 'pending'
   RETURNING d.id, d.message_id, d.target, d.attempts, d.state, d.last_error
 ), dead AS (
   INSERT INTO hub.dead_letter (delivery_id, message_id, target, attempts, last_error)
@@ -91,6 +117,7 @@ void prepare(pqxx::connection& conn) {
   // repeating an identical definition is a no-op, so pooled connections are prepared lazily.
   conn.prepare(kClaimStatement, kClaimSql);
   conn.prepare(kCompleteStatement, kCompleteSql);
+  conn.prepare(kClaimLockedStatement, kClaimLockedSql);
 }
 
 std::map<std::string, std::string> parse_headers(const char* json) {
@@ -137,7 +164,16 @@ std::chrono::milliseconds backoff_delay(const TargetConfig& config, int attempt,
 struct Dispatcher::Row {
   long long id = 0;
   int attempts = 0;
-  Envelope envelope;
+  Envelope envelope;  ///< moved into Batch::envelopes once claimed
+};
+
+/// One claimed batch on its way through the sink.
+struct Dispatcher::Batch {
+  std::vector<Row> rows;                ///< in queue order
+  std::vector<Envelope> envelopes;      ///< parallel to rows
+  std::vector<DeliveryResult> results;  ///< parallel to rows
+  double seconds = 0;                   ///< the sink's time
+  std::size_t rejected = 0;
 };
 
 struct Dispatcher::Target {
@@ -359,89 +395,46 @@ void Dispatcher::run_worker(Target& t, int index) {
   }
 }
 
-std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owner, int limit) {
+std::vector<Dispatcher::Row> Dispatcher::read_rows(const pqxx::result& r) {
   std::vector<Row> rows;
+  rows.reserve(r.size());
+  for (const auto& row : r) {
+    Row x;
+    x.id = row[0].as<long long>();
+    x.attempts = row[1].as<int>();
+    Envelope& e = x.envelope;
+    e.id = row[2].c_str();
+    e.type = row[3].c_str();
+    e.schema_version = row[4].as<int>();
+    e.source = row[5].c_str();
+    e.occurred_at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::microseconds(row[6].as<long long>())));
+    e.correlation_id = row[7].c_str();
+    e.causation_id = row[8].c_str();
+    e.idempotency_key = row[9].c_str();
+    e.headers = parse_headers(row[10].c_str());
+    e.body = std::string(row[11].c_str(), row[11].size());
+    rows.push_back(std::move(x));
+  }
+  // RETURNING order is unspecified; the sink sees the batch in queue order.
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
+  return rows;
+}
+
+std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owner, int limit) {
+  if (sink.delivers_in_transaction()) return run_batch_in_transaction(t, sink, limit);
+  Batch b;
   {
     auto lease = pool_.lease();
     prepare(lease.conn());
     pqxx::nontransaction tx(lease.conn());
-    const auto r = tx.exec_prepared(kClaimStatement, owner,
-                                    static_cast<long long>(t.config.lease.count()), t.name, limit);
-    rows.reserve(r.size());
-    for (const auto& row : r) {
-      Row x;
-      x.id = row[0].as<long long>();
-      x.attempts = row[1].as<int>();
-      Envelope& e = x.envelope;
-      e.id = row[2].c_str();
-      e.type = row[3].c_str();
-      e.schema_version = row[4].as<int>();
-      e.source = row[5].c_str();
-      e.occurred_at = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              std::chrono::microseconds(row[6].as<long long>())));
-      e.correlation_id = row[7].c_str();
-      e.causation_id = row[8].c_str();
-      e.idempotency_key = row[9].c_str();
-      e.headers = parse_headers(row[10].c_str());
-      e.body = std::string(row[11].c_str(), row[11].size());
-      rows.push_back(std::move(x));
-    }
+    b.rows = read_rows(tx.exec_prepared(
+        kClaimStatement, owner, static_cast<long long>(t.config.lease.count()), t.name, limit));
   }
-  if (rows.empty()) return 0;
-  // RETURNING order is unspecified; the sink sees the batch in queue order.
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
-  claimed_ += rows.size();
-  ++batches_;
-
-  std::vector<Envelope> batch;
-  batch.reserve(rows.size());
-  for (auto& r : rows) batch.push_back(std::move(r.envelope));
-
-  const auto started = std::chrono::steady_clock::now();
-  std::vector<DeliveryResult> results;
-  try {
-    results = sink.deliver_batch(batch);
-  } catch (const std::exception& e) {
-    results.assign(batch.size(), DeliveryResult::retry(std::string("sink threw: ") + e.what()));
-  } catch (...) {
-    results.assign(batch.size(), DeliveryResult::retry("sink threw a non-standard exception"));
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (results.size() != batch.size()) {
-    log().error("sink_result_count", {{"target", t.name},
-                                      {"expected", std::to_string(batch.size())},
-                                      {"got", std::to_string(results.size())}});
-    results.resize(batch.size(), DeliveryResult::retry("sink returned no result for this message"));
-  }
-
-  std::vector<std::string> ok_ids, failed_ids, kinds, errors, delays;
-  ok_ids.reserve(rows.size());
-  std::size_t n_rejected = 0;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& res = results[i];
-    // Breaker: a retry means the target is unwell; a delivery or a rejection means it answered.
-    if (res.kind == DeliveryResult::Kind::kDelivered) {
-      ok_ids.push_back(std::to_string(rows[i].id));
-      t.breaker.on_success();
-      continue;
-    }
-    failed_ids.push_back(std::to_string(rows[i].id));
-    kinds.push_back(kind_name(res.kind));
-    errors.push_back(res.reason.empty() ? std::string("(no reason given)") : res.reason);
-    const auto delay = res.kind == DeliveryResult::Kind::kRetry
-                           ? backoff_delay(t.config, rows[i].attempts + 1, uniform01())
-                           : std::chrono::milliseconds(0);
-    delays.push_back(std::to_string(delay.count()));
-    if (res.kind == DeliveryResult::Kind::kRetry) {
-      t.breaker.on_failure();
-    } else {
-      t.breaker.on_success();
-      ++n_rejected;
-    }
-  }
-
+  if (b.rows.empty()) return 0;
+  take(b);
+  deliver(t, b, [&](const std::vector<Envelope>& batch) { return sink.deliver_batch(batch); });
   pqxx::result done;
   {
     auto lease = pool_.lease();
@@ -450,12 +443,111 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
     // Losing the last results in a database crash means those rows are delivered again, which
     // at-least-once delivery allows anyway (a node can die at the same point). Nothing is ever
     // lost: the outbox rows themselves were committed durably by Ingress.
-    done = tx.exec_prepared(kCompleteStatement, store::pg_array_literal(ok_ids),
-                            store::pg_array_literal(failed_ids), store::pg_array_literal(kinds),
-                            store::pg_array_literal(errors), store::pg_array_literal(delays), owner,
-                            t.config.max_attempts,
-                            std::string(options_.synchronous_results ? "on" : "off"));
+    done = record(t, tx, b, owner);
   }
+  account(t, sink, b, done, owner);
+  return b.rows.size();
+}
+
+std::size_t Dispatcher::run_batch_in_transaction(Target& t, Sink& sink, int limit) {
+  Batch b;
+  pqxx::result done;
+  {
+    auto lease = pool_.lease();
+    prepare(lease.conn());
+    pqxx::work tx(lease.conn());
+    b.rows = read_rows(tx.exec_prepared(kClaimLockedStatement, t.name, limit, commit_mode()));
+    if (b.rows.empty()) {
+      tx.commit();
+      return 0;
+    }
+    take(b);
+    deliver(t, b, [&](const std::vector<Envelope>& batch) {
+      // The savepoint keeps the claim when the sink fails: its writes go, the rows are recorded
+      // for retry in the same transaction.
+      store::Savepoint sink_tx(tx, "sink");
+      auto results = sink.deliver_batch_in(sink_tx, batch);
+      sink_tx.commit();
+      return results;
+    });
+    done = record(t, tx, b, "");
+    tx.commit();
+  }
+  account(t, sink, b, done, "");
+  return b.rows.size();
+}
+
+void Dispatcher::take(Batch& b) {
+  claimed_ += b.rows.size();
+  ++batches_;
+  b.envelopes.reserve(b.rows.size());
+  for (auto& r : b.rows) b.envelopes.push_back(std::move(r.envelope));
+}
+
+void Dispatcher::deliver(
+    Target& t, Batch& b,
+    const std::function<std::vector<DeliveryResult>(const std::vector<Envelope>&)>& call) {
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    b.results = call(b.envelopes);
+  } catch (const std::exception& e) {
+    b.results.assign(b.envelopes.size(),
+                     DeliveryResult::retry(std::string("sink threw: ") + e.what()));
+  } catch (...) {
+    b.results.assign(b.envelopes.size(),
+                     DeliveryResult::retry("sink threw a non-standard exception"));
+  }
+  b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (b.results.size() != b.envelopes.size()) {
+    log().error("sink_result_count", {{"target", t.name},
+                                      {"expected", std::to_string(b.envelopes.size())},
+                                      {"got", std::to_string(b.results.size())}});
+    b.results.resize(b.envelopes.size(),
+                     DeliveryResult::retry("sink returned no result for this message"));
+  }
+}
+
+pqxx::result Dispatcher::record(Target& t, pqxx::transaction_base& tx, Batch& b,
+                                const std::string& owner) {
+  std::vector<std::string> ok_ids, failed_ids, kinds, errors, delays;
+  ok_ids.reserve(b.rows.size());
+  for (std::size_t i = 0; i < b.rows.size(); ++i) {
+    const auto& res = b.results[i];
+    // Breaker: a retry means the target is unwell; a delivery or a rejection means it answered.
+    if (res.kind == DeliveryResult::Kind::kDelivered) {
+      ok_ids.push_back(std::to_string(b.rows[i].id));
+      t.breaker.on_success();
+      continue;
+    }
+    failed_ids.push_back(std::to_string(b.rows[i].id));
+    kinds.push_back(kind_name(res.kind));
+    errors.push_back(res.reason.empty() ? std::string("(no reason given)") : res.reason);
+    const auto delay = res.kind == DeliveryResult::Kind::kRetry
+                           ? backoff_delay(t.config, b.rows[i].attempts + 1, uniform01())
+                           : std::chrono::milliseconds(0);
+    delays.push_back(std::to_string(delay.count()));
+    if (res.kind == DeliveryResult::Kind::kRetry) {
+      t.breaker.on_failure();
+    } else {
+      t.breaker.on_success();
+      ++b.rejected;
+    }
+  }
+  // An empty owner (rows locked by this transaction rather than leased) is passed as NULL.
+  const std::optional<std::string> lease_owner =
+      owner.empty() ? std::nullopt : std::optional<std::string>(owner);
+  return tx.exec_prepared(kCompleteStatement, store::pg_array_literal(ok_ids),
+                          store::pg_array_literal(failed_ids), store::pg_array_literal(kinds),
+                          store::pg_array_literal(errors), store::pg_array_literal(delays),
+                          lease_owner, t.config.max_attempts, commit_mode());
+}
+
+std::string Dispatcher::commit_mode() const {
+  return options_.synchronous_results ? "on" : "off";
+}
+
+void Dispatcher::account(Target& t, Sink& sink, const Batch& b, const pqxx::result& done,
+                         const std::string& owner) {
   std::size_t n_delivered = 0, n_retry = 0, n_dead = 0;
   std::vector<long long> dead_ids;
   for (const auto& row : done) {
@@ -472,25 +564,25 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
   // The sink hears of its dead letters once they are recorded (a sink with state per delivery
   // closes it). Rows are in queue order, so each dead id is found by binary search.
   for (const long long id : dead_ids) {
-    const auto it = std::lower_bound(rows.begin(), rows.end(), id,
+    const auto it = std::lower_bound(b.rows.begin(), b.rows.end(), id,
                                      [](const Row& r, long long v) { return r.id < v; });
-    if (it == rows.end() || it->id != id) continue;
-    const std::size_t i = static_cast<std::size_t>(it - rows.begin());
+    if (it == b.rows.end() || it->id != id) continue;
+    const std::size_t i = static_cast<std::size_t>(it - b.rows.begin());
     try {
-      sink.abandoned(batch[i], results[i].reason);
+      sink.abandoned(b.envelopes[i], b.results[i].reason);
     } catch (const std::exception& e) {
       log().warn("abandoned_failed",
-                 {{"target", t.name}, {"message", batch[i].id}, {"error", e.what()}});
+                 {{"target", t.name}, {"message", b.envelopes[i].id}, {"error", e.what()}});
     } catch (...) {
-      log().warn("abandoned_failed", {{"target", t.name}, {"message", batch[i].id}});
+      log().warn("abandoned_failed", {{"target", t.name}, {"message", b.envelopes[i].id}});
     }
   }
-  const std::size_t lost = rows.size() - done.size();
+  const std::size_t lost = b.rows.size() - done.size();
   delivered_ += n_delivered;
   retried_ += n_retry;
   dead_ += n_dead;
   auto& m = metrics::Registry::global();
-  m.observe("zhkh_delivery_attempt_seconds", {{"target", t.name}}, seconds);
+  m.observe("zhkh_delivery_attempt_seconds", {{"target", t.name}}, b.seconds);
   if (n_delivered)
     m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "delivered"}}, n_delivered);
   if (n_retry) m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "retry"}}, n_retry);
@@ -498,7 +590,7 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
     m.add("zhkh_deliveries_total", {{"target", t.name}, {"result", "dead"}}, n_dead);
     log().warn("dead_letters", {{"target", t.name},
                                 {"count", std::to_string(n_dead)},
-                                {"rejected", std::to_string(n_rejected)}});
+                                {"rejected", std::to_string(b.rejected)}});
   }
   if (lost) {
     lease_lost_ += lost;
@@ -508,7 +600,6 @@ std::size_t Dispatcher::run_batch(Target& t, Sink& sink, const std::string& owne
                               {"rows", std::to_string(lost)},
                               {"hint", "the sink took longer than the lease; raise `lease`"}});
   }
-  return rows.size();
 }
 
 void Dispatcher::run_listener() {

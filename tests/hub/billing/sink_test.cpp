@@ -72,6 +72,30 @@ TEST_F(SinkTest, DatabaseRefusingOneRowRejectsOnlyThatMessage) {
   EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 1);
 }
 
+TEST_F(SinkTest, OnTheCallersTransactionNothingIsKeptUntilItCommitsAndARefusedRowSparesTheRest) {
+  // What the dispatcher does for a sink that delivers in its transaction: the batch goes on the
+  // dispatcher's transaction, the refused row is undone by its savepoint alone, and the rest
+  // commits with the caller's commit, not before.
+  auto bad_date = replace(sample("account.upsert"), "2019-03-01", "0000-03-01");
+  bad_date = replace(bad_date, "<c:account>100234</c:account>", "<c:account>7</c:account>");
+  auto lease = pool->lease();
+  pqxx::work tx(lease.conn());
+  tx.exec("CREATE TEMP TABLE caller_mark (n int)");
+  tx.exec("INSERT INTO caller_mark VALUES (1)");
+  const auto results =
+      sink.deliver_batch_in(tx, {envelope("account.upsert", sample("account.upsert"), "a"),
+                                 envelope("account.upsert", bad_date, "b")});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].kind, Kind::kDelivered);
+  EXPECT_EQ(results[1].kind, Kind::kRejected);
+  EXPECT_NE(results[1].reason.find("22"), std::string::npos) << results[1].reason;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 0);  // another connection: not yet
+  EXPECT_EQ(tx.exec("SELECT count(*) FROM caller_mark")[0][0].as<int>(), 1);  // tx still usable
+  tx.commit();
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account"), 1);
+  EXPECT_TRUE(sink.delivers_in_transaction());
+}
+
 TEST_F(SinkTest, BatchAppliesEveryTypeInOneTransactionWithResultsInOrder) {
   std::vector<Envelope> batch;
   for (const auto& t : BillingStore::types()) batch.push_back(envelope(t, sample(t), t));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,8 +18,8 @@
 #include "hub/dispatcher/dead_letters.h"
 #include "hub/metrics/registry.h"
 #include "test_database.h"
-#include "wait_for.h"
 #include "test_paths.h"
+#include "wait_for.h"
 
 namespace hub::dispatcher {
 namespace {
@@ -34,15 +35,20 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 /// Journals `n` messages with one delivery each to `target`; returns nothing, ids by key prefix.
 void insert_deliveries(const testing::TestDatabase& db, const std::string& target, int n,
                        const std::string& delivery_body = "") {
-  db.exec("INSERT INTO hub.message (id, type, source, occurred_at, correlation_id,"
-          " idempotency_key, headers, body)"
-          " SELECT gen_random_uuid(), 'payment.received', 'test-src', now(), 'corr-' || g,"
-          " '" + target + "-' || g, '{\"channel\":\"inbox\"}', '<p n=\"' || g || '\"/>'"
-          " FROM generate_series(1, " + std::to_string(n) + ") g;"
-          "INSERT INTO hub.delivery (message_id, route, target, body)"
-          " SELECT id, 'route-1', '" + target + "', " +
-          (delivery_body.empty() ? std::string("NULL") : "'" + delivery_body + "'") +
-          " FROM hub.message WHERE idempotency_key LIKE '" + target + "-%'");
+  db.exec(
+      "INSERT INTO hub.message (id, type, source, occurred_at, correlation_id,"
+      " idempotency_key, headers, body)"
+      " SELECT gen_random_uuid(), 'payment.received', 'test-src', now(), 'corr-' || g,"
+      " '" +
+      target +
+      "-' || g, '{\"channel\":\"inbox\"}', '<p n=\"' || g || '\"/>'"
+      " FROM generate_series(1, " +
+      std::to_string(n) +
+      ") g;"
+      "INSERT INTO hub.delivery (message_id, route, target, body)"
+      " SELECT id, 'route-1', '" +
+      target + "', " + (delivery_body.empty() ? std::string("NULL") : "'" + delivery_body + "'") +
+      " FROM hub.message WHERE idempotency_key LIKE '" + target + "-%'");
 }
 
 long long count(const testing::TestDatabase& db, const std::string& sql) {
@@ -183,8 +189,8 @@ TEST(Dispatcher, DeliversWithEnvelopeFieldsAndBodyOverride) {
   insert_deliveries(h.db, "t-ok", 30);
   insert_deliveries(h.db, "t-ok-override", 1, "<override/>");
   h.sinks->add("t-ok-override", sink);
-  const double before =
-      metrics::Registry::global().value("zhkh_deliveries_total", {{"target", "t-ok"}, {"result", "delivered"}});
+  const double before = metrics::Registry::global().value(
+      "zhkh_deliveries_total", {{"target", "t-ok"}, {"result", "delivered"}});
   Dispatcher d(*h.pool, h.sinks, fast_options("node-a"));
   d.start();
   ASSERT_TRUE(wait_until([&] {
@@ -192,14 +198,15 @@ TEST(Dispatcher, DeliversWithEnvelopeFieldsAndBodyOverride) {
   }));
   d.stop();
   EXPECT_EQ(sink->calls(), 31);
-  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts = 1 AND delivered_at"
-                        " IS NOT NULL AND lease_owner IS NULL AND lease_until IS NULL"),
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.delivery WHERE attempts = 1 AND delivered_at"
+                  " IS NOT NULL AND lease_owner IS NULL AND lease_until IS NULL"),
             31);
   // The last call was the override row (its own target's pool; wait it out on the row itself).
   const auto per = sink->per_message();
   for (const auto& [id, n] : per) EXPECT_EQ(n, 1) << id;
-  const std::string override_id = h.db.scalar(
-      "SELECT message_id::text FROM hub.delivery WHERE target = 't-ok-override'");
+  const std::string override_id =
+      h.db.scalar("SELECT message_id::text FROM hub.delivery WHERE target = 't-ok-override'");
   EXPECT_EQ(per.count(override_id), 1u);
   EXPECT_EQ(metrics::Registry::global().value("zhkh_deliveries_total",
                                               {{"target", "t-ok"}, {"result", "delivered"}}) -
@@ -237,8 +244,9 @@ TEST(Dispatcher, SinkSeesEnvelopeAndRouteBody) {
 
 TEST(Dispatcher, RetryBackoffGrowsExponentiallyUpToTheCap) {
   Harness h;
-  auto sink = std::make_shared<ScriptedSink>(
-      [](const Envelope&, int n) { return DeliveryResult::retry("peer busy #" + std::to_string(n)); });
+  auto sink = std::make_shared<ScriptedSink>([](const Envelope&, int n) {
+    return DeliveryResult::retry("peer busy #" + std::to_string(n));
+  });
   h.sinks->add("t-backoff", sink);
   insert_deliveries(h.db, "t-backoff", 1);
   auto o = fast_options("node-a");
@@ -251,9 +259,11 @@ TEST(Dispatcher, RetryBackoffGrowsExponentiallyUpToTheCap) {
   for (int attempt = 1; attempt <= 4; ++attempt) {
     ASSERT_TRUE(wait_until([&] {
       return count(h.db, "SELECT attempts FROM hub.delivery") == attempt;
-    })) << "attempt " << attempt;
-    EXPECT_EQ(count(h.db, "SELECT round(extract(epoch FROM next_attempt_at - last_attempt_at)"
-                          " * 1000) FROM hub.delivery"),
+    })) << "attempt "
+        << attempt;
+    EXPECT_EQ(count(h.db,
+                    "SELECT round(extract(epoch FROM next_attempt_at - last_attempt_at)"
+                    " * 1000) FROM hub.delivery"),
               expected[attempt - 1])
         << "attempt " << attempt;
     EXPECT_EQ(h.db.scalar("SELECT last_error FROM hub.delivery"),
@@ -278,16 +288,17 @@ TEST(Dispatcher, FullJitterDelaysStayWithinTheCap) {
   o.defaults.full_jitter = true;
   Dispatcher d(*h.pool, h.sinks, o);
   d.start();
-  ASSERT_TRUE(wait_until([&] {
-    return count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts = 1") == 40;
-  }));
+  ASSERT_TRUE(wait_until(
+      [&] { return count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts = 1") == 40; }));
   d.stop();
-  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE next_attempt_at - last_attempt_at"
-                        " BETWEEN interval '0' AND interval '60 seconds'"),
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.delivery WHERE next_attempt_at - last_attempt_at"
+                  " BETWEEN interval '0' AND interval '60 seconds'"),
             40);
   // Spread out, not all the same: at least 30 distinct delays among 40 draws.
-  EXPECT_GE(count(h.db, "SELECT count(DISTINCT next_attempt_at - last_attempt_at) FROM hub.delivery"),
-            30);
+  EXPECT_GE(
+      count(h.db, "SELECT count(DISTINCT next_attempt_at - last_attempt_at) FROM hub.delivery"),
+      30);
 }
 
 TEST(Dispatcher, DeadLetterAfterMaxAttemptsKeepsTheLastError) {
@@ -383,9 +394,10 @@ TEST(DeadLetters, ReplayBringsItBackAndItIsDeliveredOnNotify) {
   EXPECT_EQ(all[0].replayed_by, "alice");
   EXPECT_TRUE(all[0].replayed_at.has_value());
   EXPECT_EQ(dlq.get(open[0].id)->replayed_by, "alice");
-  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.audit WHERE actor = 'alice' AND action ="
-                        " 'dlq.replay' AND object = 'dead_letter:" + std::to_string(open[0].id) +
-                        "' AND details->>'target' = 't-replay'"),
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.audit WHERE actor = 'alice' AND action ="
+                  " 'dlq.replay' AND object = 'dead_letter:" +
+                      std::to_string(open[0].id) + "' AND details->>'target' = 't-replay'"),
             1);
 }
 
@@ -454,9 +466,11 @@ TEST(Dispatcher, TwoDispatchersNeverDeliverTheSameRowTwice) {
   Dispatcher b(*pool2, h.sinks, o2);
   a.start();
   b.start();
-  ASSERT_TRUE(wait_until([&] {
-    return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == n;
-  }, 60s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == n;
+      },
+      60s));
   a.stop();
   b.stop();
   EXPECT_EQ(sink->calls(), n);
@@ -488,8 +502,9 @@ TEST(Dispatcher, KilledNodesLeasesExpireAndAreTakenOverExactlyOnce) {
   std::string batch;
   std::ifstream(marker) >> batch;
   EXPECT_EQ(batch, std::to_string(n));
-  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE lease_owner LIKE 'child-%'"
-                        " AND lease_until > now() AND state = 'pending'"),
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.delivery WHERE lease_owner LIKE 'child-%'"
+                  " AND lease_until > now() AND state = 'pending'"),
             n);
   ASSERT_EQ(::kill(child, SIGKILL), 0);
   int status = 0;
@@ -501,15 +516,17 @@ TEST(Dispatcher, KilledNodesLeasesExpireAndAreTakenOverExactlyOnce) {
   h.sinks->add("t-lease", sink);
   Dispatcher d(*h.pool, h.sinks, fast_options("survivor"));
   d.start();
-  ASSERT_TRUE(wait_until([&] {
-    return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == n;
-  }, 30s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == n;
+      },
+      30s));
   d.stop();
   EXPECT_EQ(sink->calls(), n);
   for (const auto& [id, c] : sink->per_message()) EXPECT_EQ(c, 1) << id;
   // Nothing was taken before the dead node's lease ran out.
   EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE delivered_at < '" + lease_until +
-                        "'::timestamptz"),
+                            "'::timestamptz"),
             0);
   EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts = 1"), n);
   std::filesystem::remove_all(dir);
@@ -526,8 +543,9 @@ TEST(Dispatcher, TargetWithoutSinkStaysPendingAndIsCounted) {
            m.value("zhkh_delivery_queue_depth", {{"target", "t-nowhere"}}) == 3;
   }));
   std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'pending' AND attempts = 0"
-                        " AND lease_owner IS NULL"),
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.delivery WHERE state = 'pending' AND attempts = 0"
+                  " AND lease_owner IS NULL"),
             3);
   // A sink registered later is picked up by the housekeeper.
   auto sink = std::make_shared<ScriptedSink>();
@@ -558,6 +576,190 @@ TEST(Dispatcher, StopFinishesTheInFlightBatchAndLeavesNoLeases) {
   EXPECT_GE(delivered, 5);
   EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'pending'"),
             20 - delivered);
+}
+
+/// A sink whose effect is a row per message in test_effect, written on the dispatcher's
+/// transaction. `script` decides each message's answer before its row is written (a rejected or
+/// retried message writes nothing); `throw_on_call` makes that call (1-based) throw after writing;
+/// `hold` keeps the first batch inside the sink until released.
+class TransactionalSink : public Sink {
+ public:
+  using Script = std::function<DeliveryResult(const Envelope&)>;
+  explicit TransactionalSink(Script script = {}) : script_(std::move(script)) {}
+
+  DeliveryResult deliver(const Envelope&) override {
+    ADD_FAILURE() << "a sink that delivers in the transaction was called outside it";
+    return DeliveryResult::retry("outside the transaction");
+  }
+  bool delivers_in_transaction() const override { return true; }
+  std::vector<DeliveryResult> deliver_batch_in(pqxx::dbtransaction& tx,
+                                               const std::vector<Envelope>& batch) override {
+    const int call = ++calls_;
+    if (call == 1 && hold_) {
+      entered_ = true;
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !hold_; });
+    }
+    std::vector<DeliveryResult> out;
+    std::vector<std::string> written;
+    for (const auto& m : batch) {
+      out.push_back(script_ ? script_(m) : DeliveryResult::delivered());
+      if (out.back().kind == DeliveryResult::Kind::kDelivered) written.push_back(m.id);
+    }
+    for (const auto& id : written)
+      tx.exec_params("INSERT INTO test_effect (message_id, call) VALUES ($1, $2)", id, call);
+    if (call == throw_on_call_) throw std::runtime_error("disk full after writing");
+    return out;
+  }
+  void abandoned(const Envelope& m, const std::string& reason) override {
+    std::lock_guard lock(mu_);
+    abandoned_[m.id] = reason;
+  }
+
+  void throw_on_call(int n) { throw_on_call_ = n; }
+  void hold() { hold_ = true; }
+  void release() {
+    {
+      std::lock_guard lock(mu_);
+      hold_ = false;
+    }
+    cv_.notify_all();
+  }
+  bool entered() const { return entered_; }
+  int calls() const { return calls_; }
+  std::map<std::string, std::string> abandoned_messages() const {
+    std::lock_guard lock(mu_);
+    return abandoned_;
+  }
+
+ private:
+  Script script_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool hold_ = false;
+  std::atomic<bool> entered_{false};
+  std::atomic<int> calls_{0}, throw_on_call_{0};
+  std::map<std::string, std::string> abandoned_;
+};
+
+void create_effect_table(const testing::TestDatabase& db) {
+  db.exec("CREATE TABLE test_effect (message_id uuid NOT NULL, call int NOT NULL)");
+}
+
+TEST(DispatcherInTransaction, EachRowIsDeliveredOnceWithItsEffectAndNeverLeased) {
+  Harness h;
+  create_effect_table(h.db);
+  auto sink = std::make_shared<TransactionalSink>();
+  h.sinks->add("t-tx", sink);
+  const int n = 2000;
+  insert_deliveries(h.db, "t-tx", n);
+  auto o = fast_options("node-a");
+  o.defaults.workers = 2;
+  o.defaults.batch_size = 50;
+  auto o2 = o;
+  o2.node_id = "node-b";
+  auto pool2 = h.db.make_pool(4);
+  Dispatcher a(*h.pool, h.sinks, o);
+  Dispatcher b(*pool2, h.sinks, o2);
+  a.start();
+  b.start();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == n;
+      },
+      60s));
+  a.stop();
+  b.stop();
+  // Four workers on two nodes, and every message has exactly one effect row.
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect"), n);
+  EXPECT_EQ(count(h.db, "SELECT count(DISTINCT message_id) FROM test_effect"), n);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts <> 1"), 0);
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM hub.delivery WHERE lease_owner IS NOT NULL"
+                  " OR lease_until IS NOT NULL"),
+            0);
+  EXPECT_EQ(a.stats().delivered + b.stats().delivered, static_cast<std::uint64_t>(n));
+  EXPECT_EQ(a.stats().lease_lost + b.stats().lease_lost, 0u);
+}
+
+TEST(DispatcherInTransaction, ASinkThatThrowsKeepsNothingOfItsEffectAndIsRetried) {
+  Harness h;
+  create_effect_table(h.db);
+  auto sink = std::make_shared<TransactionalSink>();
+  sink->throw_on_call(1);
+  h.sinks->add("t-tx-throw", sink);
+  insert_deliveries(h.db, "t-tx-throw", 10);
+  auto o = fast_options("node-a");
+  o.defaults.breaker_failures = 100;  // ten retries at once must not open it for 30 s
+  Dispatcher d(*h.pool, h.sinks, o);
+  d.start();
+  ASSERT_TRUE(wait_until([&] {
+    return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'") == 10;
+  }));
+  d.stop();
+  // The first call wrote its ten rows and threw: its savepoint took them back, and the claim
+  // transaction recorded the retry.
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect"), 10);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect WHERE call = 1"), 0);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE attempts = 2"), 10);
+  EXPECT_EQ(h.db.scalar("SELECT DISTINCT last_error FROM hub.delivery"),
+            "sink threw: disk full after writing");
+}
+
+TEST(DispatcherInTransaction, ClaimedRowsAreLockedNotLeasedAndAStopWaitsForTheBatch) {
+  Harness h;
+  create_effect_table(h.db);
+  auto sink = std::make_shared<TransactionalSink>();
+  sink->hold();
+  h.sinks->add("t-tx-lock", sink);
+  insert_deliveries(h.db, "t-tx-lock", 30);
+  auto o = fast_options("node-a");
+  o.defaults.batch_size = 10;
+  Dispatcher d(*h.pool, h.sinks, o);
+  d.start();
+  ASSERT_TRUE(wait_until([&] { return sink->entered(); }));
+  // While the sink holds its batch, nothing is leased and its ten rows are locked: another
+  // claimer skips them and sees only the other twenty.
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE lease_owner IS NOT NULL"), 0);
+  EXPECT_EQ(count(h.db,
+                  "SELECT count(*) FROM (SELECT id FROM hub.delivery"
+                  " FOR UPDATE SKIP LOCKED) free"),
+            20);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect"), 0);
+  std::thread stopper([&] { d.stop(); });
+  std::this_thread::sleep_for(100ms);
+  sink->release();
+  stopper.join();
+  // The held batch finished and committed with its effect; stop claimed nothing more.
+  const auto delivered = count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'delivered'");
+  EXPECT_GE(delivered, 10);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect"), delivered);
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'pending'"),
+            30 - delivered);
+}
+
+TEST(DispatcherInTransaction, ARejectedMessageIsADeadLetterTheSinkHearsOfAndTheRestGoIn) {
+  Harness h;
+  create_effect_table(h.db);
+  auto sink = std::make_shared<TransactionalSink>([](const Envelope& m) {
+    return m.correlation_id == "corr-2" ? DeliveryResult::rejected("no such account")
+                                        : DeliveryResult::delivered();
+  });
+  h.sinks->add("t-tx-reject", sink);
+  insert_deliveries(h.db, "t-tx-reject", 3);
+  Dispatcher d(*h.pool, h.sinks, fast_options("node-a"));
+  d.start();
+  ASSERT_TRUE(wait_until([&] {
+    return count(h.db, "SELECT count(*) FROM hub.delivery WHERE state <> 'pending'") == 3;
+  }));
+  d.stop();
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM hub.delivery WHERE state = 'dead'"), 1);
+  EXPECT_EQ(h.db.scalar("SELECT last_error FROM hub.dead_letter"), "no such account");
+  EXPECT_EQ(count(h.db, "SELECT count(*) FROM test_effect"), 2);
+  const auto abandoned = sink->abandoned_messages();
+  ASSERT_EQ(abandoned.size(), 1u);
+  EXPECT_EQ(abandoned.begin()->first, h.db.scalar("SELECT message_id FROM hub.dead_letter"));
+  EXPECT_EQ(abandoned.begin()->second, "no such account");
 }
 
 TEST(BuiltinSinks, NoopAndLogDeliver) {

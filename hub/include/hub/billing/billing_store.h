@@ -54,6 +54,10 @@ class BillingStore {
   /// for its payments: each is applied as the payment.received it holds (under the key it
   /// carries), and the batch's result is rejected when any of them is, naming the first.
   std::vector<ApplyResult> apply_batch(const std::vector<Envelope>& messages);
+  /// apply_batch() on the caller's open transaction, which it neither commits nor aborts; a
+  /// database error throws and leaves `tx` aborted (run it in a store::Savepoint to keep `tx`).
+  std::vector<ApplyResult> apply_batch(pqxx::dbtransaction& tx,
+                                       const std::vector<Envelope>& messages);
 
   /// The canonical message of the object `id` stored for `type` (its table), or nullopt when
   /// there is none. For payments the type picks the form: payment.received, or
@@ -69,9 +73,13 @@ class BillingStore {
   store::Pool& pool() { return pool_; }
 
  private:
-  /// apply_batch() of messages none of which is a payment.batch; `docs[i]`, when set, is
+  /// apply_batch() on `tx`, or on a transaction of its own when `tx` is null.
+  std::vector<ApplyResult> apply_batch_on(pqxx::dbtransaction* tx,
+                                          const std::vector<Envelope>& messages);
+  /// apply_batch_on() of messages none of which is a payment.batch; `docs[i]`, when set, is
   /// messages[i]'s body already parsed.
-  std::vector<ApplyResult> apply_messages(const std::vector<Envelope>& messages,
+  std::vector<ApplyResult> apply_messages(pqxx::dbtransaction* tx,
+                                          const std::vector<Envelope>& messages,
                                           const std::vector<xml::Document>& docs);
   /// Unidentified payment.received rows whose key names one of the accounts / payment documents
   /// just written are identified again (the hub often learns an account after its first payment);

@@ -8,8 +8,13 @@
 //               serialization): nothing was kept, the dispatcher tries again with backoff.
 // When PostgreSQL refuses a batch for one row's data, the batch is re-applied message by message
 // so the others still get in.
+//
+// Its whole effect is in the hub's database, so it delivers inside the dispatcher's transaction
+// (Sink::delivers_in_transaction): a batch's rows, payments and "delivered" marks commit together.
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "hub/billing/billing_store.h"
 #include "hub/dispatcher/sink.h"
@@ -24,6 +29,9 @@ class BillingStoreSink : public dispatcher::Sink {
 
   DeliveryResult deliver(const Envelope& message) override;
   std::vector<DeliveryResult> deliver_batch(const std::vector<Envelope>& messages) override;
+  bool delivers_in_transaction() const override { return true; }
+  std::vector<DeliveryResult> deliver_batch_in(pqxx::dbtransaction& tx,
+                                               const std::vector<Envelope>& messages) override;
 
  private:
   std::shared_ptr<BillingStore> store_;

@@ -10,6 +10,12 @@
 // error. Delivery is at least once: a node that dies after the sink accepted but before the
 // result was written has its rows delivered again by another node.
 //
+// A sink that delivers inside the transaction (Sink::delivers_in_transaction: the billing store,
+// noop) is served differently: the worker opens a transaction, locks the batch with the same
+// SKIP LOCKED choice but writes no lease, lets the sink write on that transaction (in a
+// savepoint), records the results and commits. Each row is written once, not twice, and the
+// sink's effect commits with its "delivered" or not at all.
+//
 // Workers wake on NOTIFY zhkh_delivery (payload = target, sent by Ingress and DLQ replay after
 // commit) and otherwise poll every `poll_interval`. A per-target circuit breaker stops claims
 // while the target keeps failing. A target with pending rows but no registered sink keeps its
@@ -18,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,15 +44,15 @@ inline constexpr const char* kDeliveryChannel = "zhkh_delivery";
 
 struct TargetConfig {
   int workers = 2;
-  int batch_size = 500;       ///< rows per claim
-  int max_attempts = 10;      ///< the attempt that reaches this and fails makes a dead letter
-  std::chrono::milliseconds backoff_base{1000};    ///< cap of the first retry delay
-  std::chrono::milliseconds backoff_max{600000};   ///< no delay cap grows beyond this
-  bool full_jitter = true;    ///< delay uniform in [0, cap]; false = exactly cap (tests, tuning)
-  std::chrono::milliseconds lease{60000};          ///< must exceed the sink's time for one batch
-  int breaker_failures = 5;   ///< consecutive failures that open the breaker
-  std::chrono::milliseconds breaker_open{30000};   ///< cool-down before a half-open probe
-  std::chrono::milliseconds poll_interval{1000};   ///< fallback when no NOTIFY arrives
+  int batch_size = 500;   ///< rows per claim
+  int max_attempts = 10;  ///< the attempt that reaches this and fails makes a dead letter
+  std::chrono::milliseconds backoff_base{1000};   ///< cap of the first retry delay
+  std::chrono::milliseconds backoff_max{600000};  ///< no delay cap grows beyond this
+  bool full_jitter = true;  ///< delay uniform in [0, cap]; false = exactly cap (tests, tuning)
+  std::chrono::milliseconds lease{60000};         ///< must exceed the sink's time for one batch
+  int breaker_failures = 5;                       ///< consecutive failures that open the breaker
+  std::chrono::milliseconds breaker_open{30000};  ///< cool-down before a half-open probe
+  std::chrono::milliseconds poll_interval{1000};  ///< fallback when no NOTIFY arrives
   /// After a claim that was not full, wait this long before the next one so rows accumulate
   /// into bigger batches (fewer claims under a steady trickle) at the cost of that much latency.
   std::chrono::milliseconds linger{0};
@@ -110,9 +117,27 @@ class Dispatcher {
   struct Target;
   struct Row;
 
+  struct Batch;
+
   void run_worker(Target& target, int index);
   /// Claims at most `limit` rows, delivers them and records the results; returns rows claimed.
   std::size_t run_batch(Target& target, Sink& sink, const std::string& owner, int limit);
+  /// run_batch() for a sink that delivers inside the transaction: claim (locking, no lease),
+  /// delivery and results are one transaction.
+  std::size_t run_batch_in_transaction(Target& target, Sink& sink, int limit);
+  static std::vector<Row> read_rows(const pqxx::result& claimed);
+  void take(Batch& batch);
+  /// Calls the sink through `call`; an exception or a short answer becomes retries.
+  void deliver(
+      Target& target, Batch& batch,
+      const std::function<std::vector<DeliveryResult>(const std::vector<Envelope>&)>& call);
+  /// Writes the batch's results (and its dead letters) on `tx`; returns the rows recorded.
+  pqxx::result record(Target& target, pqxx::transaction_base& tx, Batch& batch,
+                      const std::string& owner);
+  /// Counters, metrics, logs and Sink::abandoned() once the results are recorded.
+  void account(Target& target, Sink& sink, const Batch& batch, const pqxx::result& done,
+               const std::string& owner);
+  std::string commit_mode() const;
   void run_listener();
   void run_housekeeper();
   void refresh_depth();

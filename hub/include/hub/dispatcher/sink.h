@@ -2,6 +2,13 @@
 // A delivery target: an adapter that is a sink, a built-in store, a canonical queue. The
 // dispatcher calls deliver() from the target's worker pool and owns retry, backoff, circuit
 // breaking and dead letters.
+//
+// Most sinks talk to another system, so the dispatcher leases their rows, delivers outside any
+// transaction and records the results afterwards. A sink whose whole effect is in the hub's own
+// database (the billing store) or that has none (noop) says so with delivers_in_transaction():
+// it is handed the batch inside the dispatcher's claim transaction, so claim, effect and result
+// commit together — one write per outbox row instead of two, and a crash anywhere leaves the
+// rows pending with nothing of their effect kept.
 
 #include <map>
 #include <memory>
@@ -11,6 +18,10 @@
 
 #include "hub/core/envelope.h"
 #include "hub/plugin/delivery_result.h"
+
+namespace pqxx {
+class dbtransaction;
+}
 
 namespace hub::dispatcher {
 
@@ -28,6 +39,17 @@ class Sink {
     out.reserve(messages.size());
     for (const auto& m : messages) out.push_back(deliver(m));
     return out;
+  }
+  /// True when deliver_batch_in() is how this sink delivers (see the file comment). Such a sink
+  /// must be quick: its rows stay locked while it runs.
+  virtual bool delivers_in_transaction() const { return false; }
+  /// deliver_batch() writing through `tx`, the dispatcher's open transaction, which the sink
+  /// never commits or aborts (it may set savepoints in it: store::Savepoint). The dispatcher calls
+  /// this inside a savepoint: when it throws, its writes are undone and the batch is recorded for
+  /// retry.
+  virtual std::vector<DeliveryResult> deliver_batch_in(pqxx::dbtransaction& tx,
+                                                       const std::vector<Envelope>& messages) {
+    return deliver_batch(messages);
   }
   /// `message` became a dead letter at this target (see plugin::Adapter::abandoned). Called once
   /// its dead-letter record is written; exceptions are logged and ignored.
