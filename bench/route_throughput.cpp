@@ -6,7 +6,10 @@
 //                          [--steady-producers P]
 //                          [--schemas DIR]   (default: schemas/canonical of the checkout)
 //
-// Phases: (1) N messages in Ingress batches of 100, msgs/s until the last one is delivered;
+// Phases: (0) diagnostics, each half alone: Ingress of N messages with no dispatcher, then the
+// dispatcher draining them (noop delivers inside the claim transaction, like the billing store),
+// then N more drained through the leased path that sinks talking to other systems take;
+// (1) N messages in Ingress batches of 100, msgs/s until the last one is delivered;
 // (2) --single messages in batches of 1; (3) a steady offered load of R msgs/s (batches of 1)
 // for S seconds, p50/p99 of submit -> delivered_at; (4) COPY of N rows of the same size into a
 // plain table on the same server. The last output line is one JSON object.
@@ -223,6 +226,14 @@ int main(int argc, char** argv) {
       rig.dispatcher = std::make_unique<hub::dispatcher::Dispatcher>(*rig.pool, sinks, dopt);
       rig.dispatcher->start();
     };
+    // `noop` delivers inside the claim transaction (Sink::delivers_in_transaction), as the
+    // billing store does. A sink that talks to another system is leased instead: claim, deliver
+    // outside any transaction, record. This one measures that path.
+    struct LeasedNoopSink : hub::dispatcher::NoopSink {
+      bool delivers_in_transaction() const override { return false; }
+    };
+    auto leased_sinks = std::make_shared<hub::dispatcher::SinkRegistry>();
+    leased_sinks->add("noop", std::make_shared<LeasedNoopSink>());
 
     // 0. Diagnostics: each half on its own. Ingress with no dispatcher running, then the
     // dispatcher draining what Ingress left.
@@ -241,12 +252,24 @@ int main(int argc, char** argv) {
     const double dispatch_only = o.messages / seconds_since(t0);
     const double dispatch_hub_us = (cpu_seconds() - hub0) * 1e6 / o.messages;
     const double dispatch_pg_us = (pg_cpu() - pg0) * 1e6 / o.messages;
+    rig.dispatcher.reset();
+    produce(rig, "leased", o.messages, 100, o.producers);
+    t0 = Clock::now();
+    hub0 = cpu_seconds();
+    pg0 = pg_cpu();
+    rig.dispatcher = std::make_unique<hub::dispatcher::Dispatcher>(*rig.pool, leased_sinks, dopt);
+    rig.dispatcher->start();
+    wait_delivered(rig, o.messages);
+    const double leased_only = o.messages / seconds_since(t0);
+    const double leased_hub_us = (cpu_seconds() - hub0) * 1e6 / o.messages;
+    const double leased_pg_us = (pg_cpu() - pg0) * 1e6 / o.messages;
     std::printf(
         "diagnostics: ingress alone %.0f msgs/s (batches of 100; CPU per msg: hub %.1f us,"
         " PostgreSQL %.1f us); dispatcher alone %.0f msgs/s (claims of %d; hub %.1f us,"
-        " PostgreSQL %.1f us)\n",
+        " PostgreSQL %.1f us); leased dispatch alone %.0f msgs/s (hub %.1f us, PostgreSQL"
+        " %.1f us)\n",
         ingress_only, ingress_hub_us, ingress_pg_us, dispatch_only, dopt.defaults.batch_size,
-        dispatch_hub_us, dispatch_pg_us);
+        dispatch_hub_us, dispatch_pg_us, leased_only, leased_hub_us, leased_pg_us);
     rig.dispatcher.reset();
     make_dispatcher();
     {
@@ -400,10 +423,11 @@ int main(int argc, char** argv) {
         "\"achieved_rate\":%.0f,\"producers\":%d,\"body_bytes\":%zu,"
         "\"ingress_only_msgs_per_s\":%.0f,\"dispatch_only_msgs_per_s\":%.0f,"
         "\"hub_cpu_us_per_msg\":%.1f,\"pg_cpu_us_per_msg\":%.1f,\"ingress_pg_cpu_us\":%.1f,"
-        "\"dispatch_pg_cpu_us\":%.1f,\"cpu_bound_msgs_per_s_2_cores\":%.0f}\n",
+        "\"dispatch_pg_cpu_us\":%.1f,\"leased_dispatch_only_msgs_per_s\":%.0f,"
+        "\"leased_dispatch_pg_cpu_us\":%.1f,\"cpu_bound_msgs_per_s_2_cores\":%.0f}\n",
         msgs_per_s_batched, msgs_per_s_single, p50, p99, copy_rows_per_s, ratio, rss, o.messages,
         o.single, o.rate, offered, o.producers, rig.body.size(), ingress_only, dispatch_only,
-        hub_us, pg_us, ingress_pg_us, dispatch_pg_us, cpu_bound);
+        hub_us, pg_us, ingress_pg_us, dispatch_pg_us, leased_only, leased_pg_us, cpu_bound);
     std::fflush(stdout);
     return 0;
   } catch (const std::exception& e) {
