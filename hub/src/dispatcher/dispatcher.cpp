@@ -82,21 +82,23 @@ SELECT d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
 // claim transaction rather than leased pass NULL (a stale lease of a dead node may remain on them
 // and is cleared). $8 is the
 // synchronous_commit for this statement's transaction (see DispatcherOptions::synchronous_results).
+// Times are clock_timestamp(), not now(): on the claim transaction now() is when the claim began,
+// before the sink ran, and delivered_at must not look earlier than the delivery.
 constexpr const char* kCompleteSql = R"SQL(
 WITH ok AS (
   UPDATE hub.delivery d
-     SET attempts = d.attempts + 1, last_attempt_at = now(), state = 'delivered',
-         delivered_at = now(), lease_owner = NULL, lease_until = NULL
+     SET attempts = d.attempts + 1, last_attempt_at = clock_timestamp(), state = 'delivered',
+         delivered_at = clock_timestamp(), lease_owner = NULL, lease_until = NULL
    WHERE d.id = ANY ($1::bigint[]) AND ($6::text IS NULL OR d.lease_owner = $6) AND d.state = 'pending'
   RETURNING d.id, d.state
 ), failed AS (
   UPDATE hub.delivery d
      SET attempts = d.attempts + 1,
-         last_attempt_at = now(),
+         last_attempt_at = clock_timestamp(),
          state = CASE WHEN ($3::text[])[array_position($2::bigint[], d.id)] = 'rejected'
                         OR d.attempts + 1 >= $7
                       THEN 'dead' ELSE 'pending' END,
-         next_attempt_at = now() + ($5::bigint[])[array_position($2::bigint[], d.id)]
+         next_attempt_at = clock_timestamp() + ($5::bigint[])[array_position($2::bigint[], d.id)]
                                    * interval '1 millisecond',
          last_error = ($4::text[])[array_position($2::bigint[], d.id)],
          lease_owner = NULL,
