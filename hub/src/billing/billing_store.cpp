@@ -249,9 +249,10 @@ void fill_identification(Item& item, const Envelope& m, const Identification& id
 struct ExternalTarget {
   const char* kind;
   const char* table;
-  const char* ref;     // the column objectRef names
-  const char* guid;    // set from externalGuid
-  const char* number;  // set from uniqueNumber, or nullptr
+  const char* ref;        // the column objectRef names
+  const char* guid;       // set from externalGuid
+  const char* number;     // set from uniqueNumber, or nullptr
+  bool uuid_ref = false;  // `ref` is a uuid column (objectRef is then a message id)
 };
 constexpr ExternalTarget kExternalTargets[] = {
     {"house", "house", "fias_guid", "gis_house_guid", "gis_unique_number"},
@@ -261,7 +262,18 @@ constexpr ExternalTarget kExternalTargets[] = {
     // GIS gives a payment document's ИПД (PaymentDocumentID) as the CommonResult's UniqueNumber.
     {"payment_document", "payment_document", "document_number", "gis_payment_document_guid", "ipd"},
     {"payment_cancellation", "payment_cancellation", "ref", "gis_cancellation_guid", nullptr},
+    // A payment notice names the payment by its payment.received message's id.
+    {"payment", "payment", "message_id", "gis_notification_guid", nullptr, true},
 };
+
+// The result's objectRef as the target's `ref` column holds it. A ref that is not a uuid where
+// one is expected names nothing (NULL) rather than failing the cast and the whole message.
+std::string object_ref(const ExternalTarget& t) {
+  if (!t.uuid_ref) return "r->>'objectRef'";
+  return "CASE WHEN r->>'objectRef' ~* "
+         "'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'"
+         " THEN (r->>'objectRef')::uuid END";
+}
 
 void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::string>& ids) {
   const auto id_array = store::pg_array_literal(ids);
@@ -288,7 +300,7 @@ void apply_external_results(pqxx::transaction_base& tx, const std::vector<std::s
                                 " FROM billing.external_state s,"
                                 " jsonb_array_elements(s.results) r"
                                 " WHERE s.id = ANY($1::bigint[]) AND r->>'objectKind' = '" +
-                                t.kind + "' AND o." + t.ref + " = r->>'objectRef'");
+                                t.kind + "' AND o." + t.ref + " = " + object_ref(t));
     tx.exec_prepared(name, id_array);
   }
 }
