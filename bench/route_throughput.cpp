@@ -62,6 +62,7 @@ struct Options {
   int producers = 8;          ///< submitting threads for the batched and single phases
   int steady_producers = 48;  ///< threads sharing the steady schedule (commits overlap)
   int workers = 2;            ///< dispatcher workers for the noop target
+  bool leased = false;        ///< --leased 1: phases 1-3 take the leased path too (A/B)
   int claim = 1000;           ///< dispatcher batch size
   int linger_ms = 0;          ///< dispatcher linger after a partial claim
   fs::path source = HUB_SOURCE_DIR;
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
       o.claim = v;
     else if (k == "--linger-ms")
       o.linger_ms = v;
+    else if (k == "--leased")
+      o.leased = v != 0;
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -222,10 +225,6 @@ int main(int argc, char** argv) {
     dopt.defaults.batch_size = o.claim;
     dopt.defaults.linger = std::chrono::milliseconds(o.linger_ms);
     dopt.defaults.poll_interval = 1s;
-    auto make_dispatcher = [&] {
-      rig.dispatcher = std::make_unique<hub::dispatcher::Dispatcher>(*rig.pool, sinks, dopt);
-      rig.dispatcher->start();
-    };
     // `noop` delivers inside the claim transaction (Sink::delivers_in_transaction), as the
     // billing store does. A sink that talks to another system is leased instead: claim, deliver
     // outside any transaction, record. This one measures that path.
@@ -234,6 +233,11 @@ int main(int argc, char** argv) {
     };
     auto leased_sinks = std::make_shared<hub::dispatcher::SinkRegistry>();
     leased_sinks->add("noop", std::make_shared<LeasedNoopSink>());
+    auto make_dispatcher = [&] {
+      rig.dispatcher = std::make_unique<hub::dispatcher::Dispatcher>(
+          *rig.pool, o.leased ? leased_sinks : sinks, dopt);
+      rig.dispatcher->start();
+    };
 
     // 0. Diagnostics: each half on its own. Ingress with no dispatcher running, then the
     // dispatcher draining what Ingress left.

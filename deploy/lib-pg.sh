@@ -27,7 +27,8 @@ PY
 }
 
 # pg_start DATADIR [PORT]: creates the cluster when missing, starts it on 127.0.0.1:PORT,
-# writes the port to DATADIR/../pg.port and prints it.
+# writes the port to DATADIR/../pg.port and prints it. ZHKH_PG_OPTS adds server settings
+# (e.g. "-c shared_preload_libraries=pg_stat_statements" to see where a benchmark's time goes).
 pg_start() {
   local datadir="$1" port="${2:-}" bin
   bin=$(pg_bindir) || return 1
@@ -40,7 +41,7 @@ pg_start() {
   [ -n "$port" ] || port=$(pg_free_port)
   # Durable by default (fsync on); the socket lives in the data dir so clusters never collide.
   pg_as_owner "$bin/pg_ctl" -D "$datadir" -w -t 60 -l "$datadir/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200 -c shared_buffers=256MB" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200 -c shared_buffers=256MB ${ZHKH_PG_OPTS:-}" \
     start >/dev/null || { tail -20 "$datadir/server.log" >&2; return 1; }
   echo "$port"
 }
