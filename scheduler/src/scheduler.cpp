@@ -40,6 +40,15 @@ constexpr const char* kManualSql =
 constexpr const char* kFinishSql =
     "UPDATE hub.schedule_run SET finished_at = clock_timestamp(), status = $2, "
     "error = NULLIF($3, ''), summary = NULLIF($4, '') WHERE id = $1";
+// The finish and the lock's release in one statement on the lock's connection, the update first
+// (the FROM subquery runs before the unlock): a manual run asked for the moment a run is recorded
+// finished finds the lock free, instead of being recorded 'skipped' behind a run that is over. A
+// run that takes the lock in the instant before this commits waits on the row for its reap and
+// then sees it finished.
+constexpr const char* kFinishAndUnlockSql =
+    "WITH f AS (UPDATE hub.schedule_run SET finished_at = clock_timestamp(), status = $2, "
+    "error = NULLIF($3, ''), summary = NULLIF($4, '') WHERE id = $1 RETURNING id) "
+    "SELECT pg_advisory_unlock(hashtext('zhkh-job:' || $5)) FROM (SELECT count(*) FROM f) done";
 constexpr const char* kRunColumns =
     "id, job, (extract(epoch FROM scheduled_for) * 1000000)::bigint, "
     "(extract(epoch FROM started_at) * 1000000)::bigint, "
@@ -376,7 +385,7 @@ void Scheduler::finish_run(pqxx::connection& conn, const std::string& job, std::
   bool recorded = false;
   try {
     pqxx::nontransaction tx(conn);
-    tx.exec_params(kFinishSql, run_id, status, error, summary);
+    tx.exec_params(kFinishAndUnlockSql, run_id, status, error, summary, job);
     tx.commit();
     recorded = true;
   } catch (const std::exception& e) {
@@ -395,10 +404,12 @@ void Scheduler::finish_run(pqxx::connection& conn, const std::string& job, std::
                  {{"job", job}, {"run_id", std::to_string(run_id)}, {"error", e.what()}});
     }
   }
-  try {
-    unlock(conn, job);
-  } catch (const std::exception&) {
-    // A broken connection has released the lock already.
+  if (!recorded) {
+    try {
+      unlock(conn, job);
+    } catch (const std::exception&) {
+      // A broken connection has released the lock already.
+    }
   }
   metrics::Registry::global().add("zhkh_schedule_runs_total", {{"job", job}, {"status", status}});
   metrics::Registry::global().observe("zhkh_schedule_run_seconds", {{"job", job}}, seconds);

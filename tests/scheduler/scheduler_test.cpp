@@ -162,6 +162,23 @@ TEST(Scheduler, ManualTriggerRecordsActorAndSkipsWhileRunning) {
   EXPECT_THROW(s.trigger("a.once", "erin"), Error);
 }
 
+TEST(Scheduler, ARunAskedForTheMomentThePreviousOneIsRecordedFinishedIsNotSkipped) {
+  // The finish is recorded and the job's lock released in one statement, so once a run reads as
+  // finished the job is free: asking again at once starts a run every time.
+  testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  Scheduler s(
+      *pool, [](const std::string&) { return plugin::JobResult::success("done"); },
+      [](const std::string& job) { return job == "a.quick"; }, "node-q");
+  for (int i = 0; i < 20; ++i) {
+    const auto id = s.trigger("a.quick", "loop");
+    ASSERT_TRUE(eventually([&] { return s.run(id)->status != "running"; }));
+    ASSERT_EQ(s.run(id)->status, "ok") << "run " << i << ": " << s.run(id)->error;
+  }
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.schedule_run WHERE status = 'skipped'"), "0");
+  s.stop();
+}
+
 TEST(Scheduler, StaleRunningRowOfADeadProcessIsFailedByTheNextRun) {
   testing::TestDatabase db;
   auto pool = db.make_pool(2);

@@ -32,6 +32,11 @@ inline JobRun run_job(const HubProcess& hub, const TestDatabase& db, const std::
   while (std::chrono::steady_clock::now() < deadline) {
     int code = -1;
     const auto out = hub.cli("schedules run " + job, &code);
+    if (code == 1 && out.find(" skipped: ") != std::string::npos) {
+      // The previous run still holds the job (its end is being recorded): ask again.
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
     const auto at = out.find("started run ");
     if (code != 0 || at == std::string::npos) {
       run.error = "schedules run " + job + " failed (" + std::to_string(code) + "): " + out;

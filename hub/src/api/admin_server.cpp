@@ -534,6 +534,18 @@ Reply run_schedule(State& st, Call& c) {
   Object::Ptr out = obj();
   out->set("job", c.params[0]);
   out->set("run_id", id);
+  // A run asked for while the job is still running (here or on another node) is recorded as
+  // skipped and does nothing: the caller is told so rather than left to think it started.
+  {
+    auto lease = st.pool.lease(kLeaseTimeout);
+    pqxx::read_transaction tx(lease.conn());
+    const auto r = tx.exec_params(
+        "SELECT status, coalesce(error, '') FROM hub.schedule_run WHERE id = $1", id);
+    if (!r.empty()) {
+      out->set("status", r[0][0].as<std::string>());
+      if (r[0][0].as<std::string>() == "skipped") out->set("error", r[0][1].as<std::string>());
+    }
+  }
   return {202, out};
 }
 
@@ -635,7 +647,11 @@ bool match(const Endpoint& e, const std::vector<std::string>& segs, std::vector<
 
 // An added route runs like a built-in endpoint: the server's Call becomes the route's ApiRequest.
 Endpoint as_endpoint(const ApiRoute& route) {
-  return {route.method, route.pattern, route.name, route.role, [&route](State&, Call& c) {
+  return {route.method,
+          route.pattern,
+          route.name,
+          route.role,
+          [&route](State&, Call& c) {
             ApiRequest r;
             r.method = c.req.getMethod();
             r.path = Poco::URI(c.req.getURI()).getPath();

@@ -467,8 +467,15 @@ int schedules_runs(Ctx& c) {
 int schedules_run(Ctx& c) {
   const auto v = c.call("POST", "/api/v1/schedules/" + url_encode(c.opt.positional[0]) + "/run");
   if (c.raw()) return kExitOk;
-  c.out << "started run " << field(v.extract<Object::Ptr>(), "run_id") << " of "
-        << c.opt.positional[0] << " (see: zhkh-hub schedules runs " << c.opt.positional[0] << ")\n";
+  const auto o = v.extract<Object::Ptr>();
+  if (field(o, "status") == "skipped") {
+    // Nothing ran: a scripted caller must be able to tell (exit 1), and a person why.
+    c.out << "run " << field(o, "run_id") << " of " << c.opt.positional[0]
+          << " skipped: " << field(o, "error") << "\n";
+    return kExitFailed;
+  }
+  c.out << "started run " << field(o, "run_id") << " of " << c.opt.positional[0]
+        << " (see: zhkh-hub schedules runs " << c.opt.positional[0] << ")\n";
   return kExitOk;
 }
 
