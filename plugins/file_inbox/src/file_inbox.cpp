@@ -360,13 +360,9 @@ fs::path FileInbox::move_away(const fs::path& file, const fs::path& dir, const s
   for (int n = 0; fs::exists(target) || fs::exists(target.string() + kReportSuffix); ++n) {
     target = dir / (name + "." + sha.substr(0, 12) + (n ? "." + std::to_string(n) : ""));
   }
-  std::error_code ec;
-  fs::rename(file, target, ec);
-  if (ec) {
-    // Another filesystem: copy, then remove the original.
-    fs::copy_file(file, target, fs::copy_options::overwrite_existing);
-    fs::remove(file);
-  }
+  // The report goes first: whoever sees the file in done/ or quarantine/ finds its report beside
+  // it. (A crash in between leaves a report without its file; the file is still in the inbox and
+  // its next pass writes another pair.)
   const auto report_path = target.string() + kReportSuffix;
   const auto tmp = report_path + ".tmp";
   {
@@ -374,6 +370,16 @@ fs::path FileInbox::move_away(const fs::path& file, const fs::path& dir, const s
     out << report_json << "\n";
   }
   fs::rename(tmp, report_path);
+  std::error_code ec;
+  fs::rename(file, target, ec);
+  if (ec) {
+    // Another filesystem: copy beside the target, then rename it in, so the target never holds
+    // half a file; then remove the original.
+    const auto partial = target.string() + ".partial";
+    fs::copy_file(file, partial, fs::copy_options::overwrite_existing);
+    fs::rename(partial, target);
+    fs::remove(file);
+  }
   return target;
 }
 
