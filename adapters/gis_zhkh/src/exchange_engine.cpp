@@ -223,7 +223,8 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
     rec.error_text = why;
     rec.next_poll_at = now + cadence(rec.sends);
     ++rec.sends;
-    ctx_.exchanges().update(rec);
+    // Unsynced (see "Durability" in exchange_engine.h): lost, the send is tried again anyway.
+    ctx_.exchanges().update_unsynced(rec);
     ctx_.metrics().add("requests_total", {{"operation", rec.operation}, {"outcome", "transient"}});
     return SendOutcome{Kind::kTransient, code, (code.empty() ? "" : code + ": ") + why, rec};
   };
@@ -276,7 +277,8 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
   rec.error_code.clear();
   rec.error_text.clear();
   rec.next_poll_at = now + cadence(0);
-  ctx_.exchanges().update(rec);
+  // Unsynced: lost, the record is sent again under the same MessageGUID once its lease ends.
+  ctx_.exchanges().update_unsynced(rec);
   ctx_.metrics().add("requests_total", {{"operation", rec.operation}, {"outcome", "sent"}});
   return {Kind::kSent, "", "", rec};
 }
@@ -317,7 +319,7 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
   const auto op = fmt.package->operation(meta.service, "getState");
   if (!op) {
     rec.next_poll_at = now + cadence(rec.polls);
-    ctx_.exchanges().update(rec);
+    ctx_.exchanges().update_unsynced(rec);
     return;
   }
   plugin::ExchangeRecord poll_rec = rec;
@@ -331,9 +333,10 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
       "getState", "in", rec.request_id,
       reply.kind == SoapReply::Kind::kOk ? "state" : "fault " + reply.fault_code,
       reply.body.empty() ? reply.error : reply.body);
+  // A poll's own bookkeeping is unsynced: lost, the record is polled again.
   auto again = [&] {
     rec.next_poll_at = now + cadence(rec.polls);
-    ctx_.exchanges().update(rec);
+    ctx_.exchanges().update_unsynced(rec);
     ++report.retried;
   };
   if (reply.kind == SoapReply::Kind::kTransport) return again();
@@ -372,7 +375,7 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
   if (state != "3") {
     ++rec.polls;
     rec.next_poll_at = now + cadence(rec.polls);
-    ctx_.exchanges().update(rec);
+    ctx_.exchanges().update_unsynced(rec);
     return;
   }
   // Already emitted before a crash: only the record was not marked yet.
@@ -380,7 +383,7 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
       cp && cp->status == "done") {
     rec.state = rec.error_code.empty() ? "done" : "failed";
     rec.result = cp->report;
-    ctx_.exchanges().update(rec);
+    ctx_.exchanges().update_unsynced(rec);
     ++report.done;
     return;
   }
@@ -405,7 +408,7 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
       rec.error_code = code;
       rec.error_text = text;
       rec.next_poll_at = now;
-      ctx_.exchanges().update(rec);
+      ctx_.exchanges().update_unsynced(rec);  // lost: GIS gives the same error again
       ++report.retried;
       return;
     }
@@ -475,7 +478,9 @@ void ExchangeEngine::finish(plugin::ExchangeRecord& rec, const StateReport& stat
   }
   rec.state = final_state;
   rec.result = refused ? cp.report : summary;
-  ctx_.exchanges().update(rec);
+  // Unsynced: the checkpoint Ingress committed durably above is what says the exchange is over;
+  // if this is lost, the next poll finds it done and marks the record again.
+  ctx_.exchanges().update_unsynced(rec);
   ctx_.metrics().add("exchanges_total", {{"operation", rec.operation}, {"state", final_state}});
 }
 

@@ -14,6 +14,14 @@
 // (the idempotency keys would drop a re-emission anyway). Every request is validated against the
 // format package in force before it is signed and sent, every response after it is received, and
 // both go to the exchange log.
+//
+// Durability: the record's creation, the claim of due records, a dead-lettered record's closing
+// and the Ingress checkpoint commit durably; everything else (exchange log lines, the record's
+// "sent" after the Ack, poll bookkeeping, "done"/"failed" after the checkpoint) is written with
+// update_unsynced(): a database crash that loses such a write puts the record back in a state
+// from which the engine redoes the step with the same effect (same MessageGUID, same checkpoint),
+// and the next durable commit flushes them all. This spares a request about seven of its ten
+// fsyncs.
 
 #include <chrono>
 #include <map>

@@ -128,17 +128,19 @@ std::vector<plugin::ExchangeRecord> PgExchangeStore::claim_due(
     const std::vector<std::string>& states, std::size_t limit,
     std::chrono::milliseconds lease_for) {
   auto lease = pool_.lease();
-  pqxx::work tx(lease.conn());
-  const auto r = tx.exec_params(
+  // One statement, its own (durable) transaction, prepared: every poller runs it every pass.
+  lease.conn().prepare(
+      "hub_gis_exchange_claim",
       std::string("UPDATE hub.gis_exchange SET lease_until = now() + $4 * interval '1 ms'"
                   " WHERE id IN (SELECT id FROM hub.gis_exchange"
                   "   WHERE adapter = $1 AND state = ANY($2::text[]) AND next_poll_at <= now()"
                   "     AND (lease_until IS NULL OR lease_until < now())"
                   "   ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
-          kColumns,
-      adapter_, store::pg_array_literal(states), static_cast<long long>(limit),
-      static_cast<long long>(lease_for.count()));
-  tx.commit();
+          kColumns);
+  pqxx::nontransaction tx(lease.conn());
+  const auto r =
+      tx.exec_prepared("hub_gis_exchange_claim", adapter_, store::pg_array_literal(states),
+                       static_cast<long long>(limit), static_cast<long long>(lease_for.count()));
   std::vector<plugin::ExchangeRecord> out;
   for (const auto& row : r) out.push_back(read_row(row));
   std::sort(out.begin(), out.end(),
@@ -146,28 +148,51 @@ std::vector<plugin::ExchangeRecord> PgExchangeStore::claim_due(
   return out;
 }
 
-void PgExchangeStore::update(const plugin::ExchangeRecord& rec) {
+namespace {
+
+// request and context are tens of KB each and rarely change after the send; a poll's update that
+// wrote them again made PostgreSQL compress and TOAST them again every time. Kept when equal, the
+// row keeps the stored (compressed) value as it is.
+constexpr const char* kUpdateSet =
+    "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
+    " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9,"
+    " request = CASE WHEN request IS NOT DISTINCT FROM $10 THEN request ELSE $10 END,"
+    " context = CASE WHEN context IS NOT DISTINCT FROM $11 THEN context ELSE $11 END,"
+    " objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
+    " lease_until = NULL, updated_at = now()";
+
+}  // namespace
+
+void PgExchangeStore::write(const plugin::ExchangeRecord& rec, bool synced) {
   auto lease = pool_.lease();
-  pqxx::work tx(lease.conn());
-  const auto r = tx.exec_params(
-      // request and context are tens of KB each and rarely change after the send; a poll's
-      // update that wrote them again made PostgreSQL compress and TOAST them again every time.
-      // Kept when equal, the row keeps the stored (compressed) value as it is.
-      "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
-      " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9,"
-      " request = CASE WHEN request IS NOT DISTINCT FROM $10 THEN request ELSE $10 END,"
-      " context = CASE WHEN context IS NOT DISTINCT FROM $11 THEN context ELSE $11 END,"
-      " objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
-      " lease_until = NULL, updated_at = now() WHERE adapter = $1 AND id = $2",
-      adapter_, rec.id, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
-      to_ms(rec.next_poll_at), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
-      store::pg_array_literal(rec.objects), opt(rec.result), opt(rec.error_code),
-      opt(rec.error_text));
+  // One statement in its own implicit transaction: one round trip instead of BEGIN, UPDATE and
+  // COMMIT; prepared, as every poller writes its records this way several times per request.
+  // The unsynced form turns synchronous_commit off for that transaction only (set_config's
+  // is_local), from a CTE joined to the row it updates.
+  const char* name = synced ? "hub_gis_exchange_update" : "hub_gis_exchange_update_unsynced";
+  lease.conn().prepare(
+      name, synced ? std::string(kUpdateSet) + " WHERE adapter = $1 AND id = $2"
+                   : std::string("WITH unsynced AS (SELECT set_config('synchronous_commit',"
+                                 " 'off', true)) ") +
+                         kUpdateSet + " FROM unsynced WHERE adapter = $1 AND id = $2");
+  pqxx::nontransaction tx(lease.conn());
+  const auto r =
+      tx.exec_prepared(name, adapter_, rec.id, rec.operation, rec.state, opt(rec.request_id),
+                       opt(rec.ack_guid), to_ms(rec.next_poll_at), rec.polls, rec.sends,
+                       opt(rec.request), opt(rec.context), store::pg_array_literal(rec.objects),
+                       opt(rec.result), opt(rec.error_code), opt(rec.error_text));
   if (r.affected_rows() != 1) {
     throw std::runtime_error("exchange " + std::to_string(rec.id) + " of adapter '" + adapter_ +
                              "' does not exist");
   }
-  tx.commit();
+}
+
+void PgExchangeStore::update(const plugin::ExchangeRecord& rec) {
+  write(rec, true);
+}
+
+void PgExchangeStore::update_unsynced(const plugin::ExchangeRecord& rec) {
+  write(rec, false);
 }
 
 std::vector<std::string> PgExchangeStore::in_flight(const std::vector<std::string>& refs) {

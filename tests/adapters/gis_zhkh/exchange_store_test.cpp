@@ -130,3 +130,39 @@ TEST(GisExchangeStore, InFlightNamesTheObjectsOfOpenExchangesOnly) {
   EXPECT_EQ(store.in_flight({"account:3"}), V{"account:3"});
   EXPECT_EQ(store.find(a.id)->objects, V{"account:7"});  // the record keeps what it carried
 }
+
+TEST(GisExchangeStore, UnsyncedUpdateWritesAndReleasesLikeUpdateAndLeavesCommitsDurable) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(1);  // one connection: the checks below see the one it used
+  PgExchangeStore store(*pool, "gis");
+  ExchangeRecord r;
+  r.key = "k";
+  r.operation = "importAccountData";
+  r.state = "queued";
+  r.request = "<request/>";
+  r.objects = {"account:1"};
+  r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  store.create(r);
+  auto claimed = store.claim_due({"queued"}, 10, std::chrono::seconds(60));
+  ASSERT_EQ(claimed.size(), 1u);
+  auto u = claimed[0];
+  u.state = "done";
+  u.ack_guid = "aaaaaaaa-0a09-4807-8605-040302010000";
+  u.result = "100 placed";
+  store.update_unsynced(u);
+  const auto back = store.find(u.id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->state, "done");
+  EXPECT_EQ(back->ack_guid, u.ack_guid);
+  EXPECT_EQ(back->result, "100 placed");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange WHERE lease_until IS NULL"), "1");
+  EXPECT_TRUE(store.in_flight({"account:1"}).empty());
+  // synchronous_commit off was that transaction's only: the connection commits durably after.
+  {
+    auto lease = pool->lease();
+    pqxx::nontransaction tx(lease.conn());
+    EXPECT_EQ(std::string(tx.exec("SHOW synchronous_commit")[0][0].c_str()), "on");
+  }
+  u.id = 999999;
+  EXPECT_THROW(store.update_unsynced(u), std::runtime_error);
+}

@@ -24,11 +24,15 @@ class PgExchangeStore : public plugin::ExchangeStore {
                                                 std::chrono::milliseconds lease) override;
   /// Throws std::runtime_error when no record of this instance has the id.
   void update(const plugin::ExchangeRecord& record) override;
+  /// The same statement, committed with synchronous_commit off.
+  void update_unsynced(const plugin::ExchangeRecord& record) override;
   std::vector<std::string> in_flight(const std::vector<std::string>& refs) override;
   std::vector<plugin::ExchangeCount> counts() override;
   std::vector<plugin::ExchangeRecord> list(const std::string& state, std::size_t limit) override;
 
  private:
+  void write(const plugin::ExchangeRecord& record, bool synced);
+
   store::Pool& pool_;
   std::string adapter_;
 };

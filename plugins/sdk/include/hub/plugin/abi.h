@@ -13,7 +13,8 @@ namespace hub::plugin {
 
 /// Bumped whenever any SDK type changes layout or a virtual function is added or reordered.
 // 2: Context::signers, xml, exchanges, billing_export, debts; ParseSink::progress.
-inline constexpr std::uint32_t kAbiVersion = 3;
+// 4: ExchangeStore::update_unsynced.
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 /// What a plugin says about itself, readable without running any of its code.
 struct PluginInfo {

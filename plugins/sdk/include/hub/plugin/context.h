@@ -83,7 +83,10 @@ class StoreAccess {
   virtual ~StoreAccess() = default;
   virtual std::optional<Checkpoint> find_checkpoint(const std::string& source,
                                                     const std::string& key) = 0;
-  /// Raw request/response to an external system, for the exchange log.
+  /// Raw request/response to an external system, for the exchange log. A diagnostic record, not
+  /// a state change: it commits without waiting for the disk, so a crash of the database can
+  /// lose the entries since the last durable commit (the adapter's next durable write of the
+  /// step they belong to makes them durable; a step lost with them is redone and logged again).
   virtual void log_exchange(const std::string& operation, const std::string& direction,
                             const std::string& correlation_id, const std::string& status,
                             const std::string& payload) = 0;

@@ -56,6 +56,13 @@ class ExchangeStore {
                                                 std::chrono::milliseconds lease) = 0;
   /// Writes every mutable field of the record with this id and releases its lease.
   virtual void update(const ExchangeRecord& record) = 0;
+  /// As update(), but its commit does not wait for the disk (synchronous_commit off): a crash of
+  /// the database (not of the hub) can lose it, together with whatever else committed since the
+  /// last durable commit. Only for a step that the caller redoes from the record's previous
+  /// durable state with the same effect: a poll, an acknowledged send (sent again under the same
+  /// MessageGUID, which the system deduplicates), a result whose effects were committed durably
+  /// elsewhere (an Ingress checkpoint). Any later durable commit makes it durable too.
+  virtual void update_unsynced(const ExchangeRecord& record) { update(record); }
   /// Those of `refs` that an exchange not yet done or failed carries.
   virtual std::vector<std::string> in_flight(const std::vector<std::string>& refs) = 0;
   /// Counts by operation, state and error code.
