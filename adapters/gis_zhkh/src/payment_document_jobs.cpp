@@ -13,14 +13,14 @@ namespace hub::adapters::gis_zhkh {
 
 namespace {
 
-// account number → AccountGUID for `numbers`, from the store.
+// account number → AccountGUID for those of `numbers` the store has ("" for one not placed yet).
 std::map<std::string, std::string> account_guids(plugin::BillingExport& store,
                                                  const std::set<std::string>& numbers) {
   std::map<std::string, std::string> out;
   if (numbers.empty()) return out;
   for (const auto& o :
        store.find("account.upsert", std::vector<std::string>(numbers.begin(), numbers.end()))) {
-    if (!o.external_id.empty()) out[o.ref] = o.external_id;
+    out[o.ref] = o.external_id;
   }
   return out;
 }
@@ -60,7 +60,9 @@ std::vector<std::pair<std::string, PaymentDocumentInput>> PaymentDocumentJobs::w
   const auto guids = account_guids(ctx_.billing_export(), numbers);
   for (std::size_t i = 0; i < out.size(); ++i) {
     auto it = guids.find(accounts[i]);
-    if (it != guids.end()) out[i].second.account_guid = it->second;
+    if (it == guids.end()) continue;  // no such account: the builder refuses the document
+    out[i].second.account_guid = it->second;
+    out[i].second.account_unplaced = it->second.empty();
   }
   return out;
 }
@@ -81,6 +83,12 @@ plugin::JobResult PaymentDocumentJobs::place() {
                          kImportPaymentDocumentLimit, tally,
                          [&](std::vector<plugin::ExportedObject>& fresh) {
                            for (auto& [period, in] : with_accounts(fresh)) {
+                             // Its account goes first (import_accounts); until GIS has placed
+                             // it the document waits, which is no error of the document's.
+                             if (in.account_unplaced) {
+                               tally.waiting(1);
+                               continue;
+                             }
                              auto& chunk = by_period[period];
                              chunk.push_back(std::move(in));
                              if (chunk.size() >= kImportPaymentDocumentLimit) flush(chunk);

@@ -16,10 +16,12 @@ void PlacementTally::submitted(const BuiltRequest& request, const SendOutcome& o
 }
 
 plugin::JobResult PlacementTally::result(const std::string& what) const {
-  std::string msg = std::to_string(objects_) + " " + what + " in " + std::to_string(requests_) +
-                    " requests" +
-                    (skipped_ ? ", " + std::to_string(skipped_) + " already in flight" : "") +
-                    (transient_ ? ", " + std::to_string(transient_) + " to resend" : "");
+  std::string msg =
+      std::to_string(objects_) + " " + what + " in " + std::to_string(requests_) + " requests" +
+      (skipped_ ? ", " + std::to_string(skipped_) + " already in flight" : "") +
+      (waiting_ ? ", " + std::to_string(waiting_) + " waiting for an object GIS must place first"
+                : "") +
+      (transient_ ? ", " + std::to_string(transient_) + " to resend" : "");
   if (failures_.empty()) return plugin::JobResult::success(msg);
   return plugin::JobResult::failure(msg + "; " + std::to_string(failures_.size()) +
                                     " refused, first: " + failures_.front());

@@ -25,13 +25,17 @@ class PlacementTally {
   /// A request handed to the engine with its outcome.
   void submitted(const BuiltRequest& request, const SendOutcome& outcome);
   void skipped(std::size_t n) { skipped_ += n; }
+  /// Objects held back until another object GIS must place first has its GIS id (a document's
+  /// account, a meter's premise): reported, not refused.
+  void waiting(std::size_t n) { waiting_ += n; }
 
-  /// "<n> <what> in <m> requests[, k already in flight][, j to resend]"; a failure naming the
+  /// "<n> <what> in <m> requests[, k already in flight][, w waiting for an object GIS must place
+  /// first][, j to resend]"; a failure naming the
   /// first refusal when there was any.
   plugin::JobResult result(const std::string& what) const;
 
  private:
-  std::size_t requests_ = 0, objects_ = 0, skipped_ = 0, transient_ = 0;
+  std::size_t requests_ = 0, objects_ = 0, skipped_ = 0, waiting_ = 0, transient_ = 0;
   std::vector<std::string> failures_;
 };
 

@@ -67,6 +67,8 @@ struct PaymentDocumentInput {
   std::string ref;           ///< documentNumber
   std::string body;          ///< payment_document.issued
   std::string account_guid;  ///< the store's AccountGUID of c:account, "" when it has none
+  /// c:account is in the store but not placed in GIS yet: the document waits for it.
+  bool account_unplaced = false;
 };
 
 /// Maps documents of ONE period (that of the first mappable one; others are refused) into one
