@@ -43,6 +43,11 @@ int main(int argc, char** argv) {
   // Worker threads each parse and validate ~40 KB documents; without a cap every thread keeps
   // its own malloc arena and the emulator's RSS grows by their peaks, not by its state.
   mallopt(M_ARENA_MAX, 2);
+  // No fastbins: every request parses, validates and frees a tree of thousands of small nodes,
+  // and the next large allocation made glibc consolidate them all (malloc_consolidate was a tenth
+  // of the emulator's CPU under bench_gis_export). Freed small blocks go to the thread cache and
+  // the ordinary bins instead.
+  mallopt(M_MXFAST, 0);
   emu::EmulatorOptions o;
   o.schemas = std::filesystem::path(HUB_SHARED_DIR) / "schemas" / "gis_zhkh" / "16.3.0.0";
   for (int i = 1; i < argc; ++i) {
