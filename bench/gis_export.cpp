@@ -284,6 +284,7 @@ int main(int argc, char** argv) {
           tx.exec("SELECT count(*) FROM hub.gis_exchange WHERE state = 'failed'")[0][0].as<long>();
     }
     if (http("GET", emu_port, "/control/stats", "", &answer) == 200) {
+      std::cerr << "emulator stats: " << answer << "\n";
       const auto at = answer.find("\"soap_faults\":");
       if (at != std::string::npos) soap_faults = std::atol(answer.c_str() + at + 14);
     }
