@@ -63,6 +63,7 @@ struct Options {
   int steady_producers = 48;  ///< threads sharing the steady schedule (commits overlap)
   int workers = 2;            ///< dispatcher workers for the noop target
   bool leased = false;        ///< --leased 1: phases 1-3 take the leased path too (A/B)
+  bool settle = true;         ///< --settle 0: no VACUUM/CHECKPOINT before phase 3 (A/B)
   int claim = 1000;           ///< dispatcher batch size
   int linger_ms = 0;          ///< dispatcher linger after a partial claim
   fs::path source = HUB_SOURCE_DIR;
@@ -176,6 +177,8 @@ int main(int argc, char** argv) {
       o.linger_ms = v;
     else if (k == "--leased")
       o.leased = v != 0;
+    else if (k == "--settle")
+      o.settle = v != 0;
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -325,7 +328,7 @@ int main(int argc, char** argv) {
     // the server work of their own (autovacuum of some 200,000 rows, the checkpoint their WAL
     // volume brought on); this phase measures latency under a steady load, not that clean-up, so
     // it starts on a settled cluster.
-    {
+    if (o.settle) {
       auto lease = rig.pool->lease();
       pqxx::nontransaction tx(lease.conn());
       tx.exec("VACUUM ANALYZE hub.delivery");
@@ -425,7 +428,7 @@ int main(int argc, char** argv) {
     rig.dispatcher.reset();
     rig.ingress.reset();
     rig.pool.reset();
-    {
+    if (!std::getenv("ZHKH_BENCH_KEEP_DB")) {  // kept: to look at the journal afterwards
       pqxx::connection c(admin);
       pqxx::nontransaction tx(c);
       tx.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");

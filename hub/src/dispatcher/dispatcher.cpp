@@ -184,8 +184,9 @@ struct Dispatcher::Target {
   std::string name;
   TargetConfig config;
   CircuitBreaker breaker;
-  std::mutex mu;  // wake_seq
-  std::condition_variable cv;
+  std::mutex mu;                     // wake_seq
+  std::condition_variable cv;        // work arrived (one idle worker is enough) or stop
+  std::condition_variable quiet_cv;  // waits that only a stop ends (breaker open, linger)
   std::uint64_t wake_seq = 0;
   std::vector<std::thread> workers;
   std::atomic<int> published_breaker{-1};
@@ -254,6 +255,7 @@ void Dispatcher::stop() {
     std::lock_guard lock(t->mu);
     ++t->wake_seq;
     t->cv.notify_all();
+    t->quiet_cv.notify_all();
   }
   {
     std::lock_guard lock(housekeeper_mu_);
@@ -301,7 +303,11 @@ void Dispatcher::wake(const std::string& target) {
   if (it == targets_.end()) return;
   std::lock_guard tl(it->second->mu);
   ++it->second->wake_seq;
-  it->second->cv.notify_all();
+  // One idle worker takes what arrived; waking them all sent the others to claim nothing (an
+  // empty claim transaction per worker per commit under a trickle of single messages). A busy
+  // worker sees wake_seq moved when it finishes and claims again at once; a full batch makes its
+  // worker claim again too, so a backlog is never left to one wake-up.
+  it->second->cv.notify_one();
 }
 
 BreakerState Dispatcher::breaker_state(const std::string& target) const {
@@ -369,7 +375,7 @@ void Dispatcher::run_worker(Target& t, int index) {
       }
       // A NOTIFY must not end this wait early: while open, no claims.
       std::unique_lock lock(t.mu);
-      t.cv.wait_for(lock, wait, [&] { return stopping_.load(); });
+      t.quiet_cv.wait_for(lock, wait, [&] { return stopping_.load(); });
       continue;
     }
     const int limit =
@@ -391,7 +397,7 @@ void Dispatcher::run_worker(Target& t, int index) {
       wait_for_work(t, seen, t.config.poll_interval);
       if (t.config.linger.count() > 0 && !stopping_) {
         std::unique_lock lock(t.mu);
-        t.cv.wait_for(lock, t.config.linger, [&] { return stopping_.load(); });
+        t.quiet_cv.wait_for(lock, t.config.linger, [&] { return stopping_.load(); });
       }
     }
   }

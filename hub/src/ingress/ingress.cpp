@@ -36,6 +36,45 @@ const char* to_string(Step s) {
 
 namespace {
 
+// The statements of every submit are prepared once per pooled connection: parsing and planning
+// them again for each call cost PostgreSQL more than the insert itself when messages come one at
+// a time (a steady trickle of single messages is the latency case).
+constexpr const char* kJournalStatement = "hub_ingress_journal";
+constexpr const char* kJournalSql =
+    "WITH m AS ("
+    "  INSERT INTO hub.message (id, type, schema_version, source, occurred_at, correlation_id,"
+    "   causation_id, idempotency_key, headers, body, route_version)"
+    "  SELECT id, type, ver, src, occ, corr, caus, key, hdr::jsonb, body, $11"
+    "  FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[],"
+    "              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
+    "    AS t(id, type, ver, src, occ, corr, caus, key, hdr, body)"
+    "  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),"
+    " d AS ("
+    "  INSERT INTO hub.delivery (message_id, route, target, body)"
+    "  SELECT o.message_id, o.route, o.target, o.body"
+    "  FROM unnest($12::uuid[], $13::text[], $14::text[], $15::text[])"
+    "    AS o(message_id, route, target, body)"
+    "  JOIN m ON m.id = o.message_id)"
+    " SELECT id::text FROM m";
+constexpr const char* kCheckpointStatement = "hub_ingress_checkpoint";
+constexpr const char* kCheckpointSql =
+    "INSERT INTO hub.file_checkpoint (source, key, file_name, position, status, report)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (source, key) DO UPDATE SET file_name = EXCLUDED.file_name,"
+    "   position = EXCLUDED.position, status = EXCLUDED.status,"
+    "   report = coalesce(EXCLUDED.report, hub.file_checkpoint.report), updated_at = now()";
+constexpr const char* kNotifyStatement = "hub_ingress_notify";
+constexpr const char* kNotifySql =
+    "SELECT pg_notify('zhkh_delivery', t) FROM unnest($1::text[]) AS t";
+
+void prepare(pqxx::connection& conn) {
+  // libpqxx registers a definition with the server on its first use and treats an identical
+  // repeat as a no-op, so every pooled connection is prepared lazily.
+  conn.prepare(kJournalStatement, kJournalSql);
+  conn.prepare(kCheckpointStatement, kCheckpointSql);
+  conn.prepare(kNotifyStatement, kNotifySql);
+}
+
 Log& log() {
   static Log l("ingress");
   return l;
@@ -125,6 +164,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   plugin::EmitResult result;
   std::set<std::string> notify_targets;
   auto lease = pool_.lease();
+  prepare(lease.conn());
   pqxx::work tx(lease.conn());
 
   if (!prepared.empty()) {
@@ -176,26 +216,11 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
     // One statement journals the batch and writes its outbox. ON CONFLICT DO NOTHING drops keys
     // already journalled and repeats inside the batch; the RETURNING set is exactly what is new,
     // and only the deliveries of new messages are written (the join on it).
-    auto inserted = tx.exec_params(
-        "WITH m AS ("
-        "  INSERT INTO hub.message (id, type, schema_version, source, occurred_at, correlation_id,"
-        "   causation_id, idempotency_key, headers, body, route_version)"
-        "  SELECT id, type, ver, src, occ, corr, caus, key, hdr::jsonb, body, $11"
-        "  FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::timestamptz[],"
-        "              $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])"
-        "    AS t(id, type, ver, src, occ, corr, caus, key, hdr, body)"
-        "  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),"
-        " d AS ("
-        "  INSERT INTO hub.delivery (message_id, route, target, body)"
-        "  SELECT o.message_id, o.route, o.target, o.body"
-        "  FROM unnest($12::uuid[], $13::text[], $14::text[], $15::text[])"
-        "    AS o(message_id, route, target, body)"
-        "  JOIN m ON m.id = o.message_id)"
-        " SELECT id::text FROM m",
-        ids.finish(), types.finish(), versions.finish(), sources.finish(), occurred.finish(),
-        correlations.finish(), causations.finish(), keys.finish(), headers.finish(),
-        bodies.finish(), router->version(), d_message.finish(), d_route.finish(), d_target.finish(),
-        d_body.finish());
+    auto inserted = tx.exec_prepared(
+        kJournalStatement, ids.finish(), types.finish(), versions.finish(), sources.finish(),
+        occurred.finish(), correlations.finish(), causations.finish(), keys.finish(),
+        headers.finish(), bodies.finish(), router->version(), d_message.finish(), d_route.finish(),
+        d_target.finish(), d_body.finish());
     std::set<std::string> fresh;
     for (const auto& row : inserted) fresh.insert(row[0].c_str());
     step(Step::kMessagesInserted);
@@ -214,13 +239,9 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   }
 
   if (checkpoint) {
-    tx.exec_params(
-        "INSERT INTO hub.file_checkpoint (source, key, file_name, position, status, report)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (source, key) DO UPDATE SET file_name = EXCLUDED.file_name,"
-        "   position = EXCLUDED.position, status = EXCLUDED.status,"
-        "   report = coalesce(EXCLUDED.report, hub.file_checkpoint.report), updated_at = now()",
-        checkpoint->source, checkpoint->key, checkpoint->file_name, checkpoint->position,
+    tx.exec_prepared(
+        kCheckpointStatement, checkpoint->source, checkpoint->key, checkpoint->file_name,
+        checkpoint->position,
         checkpoint->status.empty() ? std::string("in_progress") : checkpoint->status,
         checkpoint->report.empty() ? std::optional<std::string>() : checkpoint->report);
     step(Step::kCheckpointWritten);
@@ -234,9 +255,8 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   if (!notify_targets.empty()) {
     try {
       pqxx::nontransaction ntx(lease.conn());
-      ntx.exec_params("SELECT pg_notify('zhkh_delivery', t) FROM unnest($1::text[]) AS t",
-                      store::pg_array_literal(
-                          std::vector<std::string>(notify_targets.begin(), notify_targets.end())));
+      ntx.exec_prepared(kNotifyStatement, store::pg_array_literal(std::vector<std::string>(
+                                              notify_targets.begin(), notify_targets.end())));
     } catch (const std::exception& e) {
       log().warn("notify_failed", {{"error", e.what()}});
     }

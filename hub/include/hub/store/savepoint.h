@@ -16,9 +16,11 @@ class Savepoint : public pqxx::subtransaction {
   /// Sets SAVEPOINT `name` on `parent`. commit() releases it; destruction without commit() (an
   /// exception) rolls back to it, leaving `parent` usable.
   Savepoint(pqxx::dbtransaction& parent, const std::string& name)
-      // namedclass is a virtual base: the most derived class names it.
-      : pqxx::internal::namedclass("subtransaction", parent.conn().adorn_name(name)),
-        pqxx::subtransaction(parent, name) {
+      // namedclass is a virtual base: the most derived class names it. The name is used as
+      // given, not made unique (libpqxx would number it per connection: every savepoint a new
+      // statement text, and a new pg_stat_statements entry); PostgreSQL resolves a repeated
+      // savepoint name to the innermost one, which is the one meant.
+      : pqxx::internal::namedclass("subtransaction", name), pqxx::subtransaction(parent, name) {
     Begin();
   }
 };
