@@ -1,7 +1,5 @@
 #include "hub/dispatcher/dispatcher.h"
 
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -11,6 +9,7 @@
 #include "hub/core/error.h"
 #include "hub/core/log.h"
 #include "hub/metrics/registry.h"
+#include "hub/store/journal_row.h"
 #include "hub/store/pg_array.h"
 #include "hub/store/savepoint.h"
 
@@ -35,7 +34,8 @@ constexpr const char* kClaimLockedStatement = "hub_dispatch_claim_locked";
 // synchronous_commit off for its own implicit transaction: one fsync less per batch, and still a
 // single round trip (set_config(..., true) is local to that transaction). `= ANY(ARRAY(
 // ...))` makes the chosen ids an init-plan, so the update is a primary-key lookup per row rather
-// than a join the planner might turn into a scan of the whole table.
+// than a join the planner might turn into a scan of the whole table. The RETURNING list from its
+// third column on is the journal's envelope (hub/store/journal_row.h).
 constexpr const char* kClaimSql = R"SQL(
 UPDATE hub.delivery d
    SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond'
@@ -120,19 +120,6 @@ void prepare(pqxx::connection& conn) {
   conn.prepare(kClaimStatement, kClaimSql);
   conn.prepare(kCompleteStatement, kCompleteSql);
   conn.prepare(kClaimLockedStatement, kClaimLockedSql);
-}
-
-std::map<std::string, std::string> parse_headers(const char* json) {
-  std::map<std::string, std::string> out;
-  if (!json || std::string_view(json) == "{}") return out;
-  try {
-    Poco::JSON::Parser parser;
-    auto obj = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [k, v] : *obj) out[k] = v.isString() ? v.extract<std::string>() : v.toString();
-  } catch (const std::exception&) {
-    // The journal only holds objects Ingress wrote; a surprise here must not stop delivery.
-  }
-  return out;
 }
 
 double uniform01() {
@@ -410,19 +397,7 @@ std::vector<Dispatcher::Row> Dispatcher::read_rows(const pqxx::result& r) {
     Row x;
     x.id = row[0].as<long long>();
     x.attempts = row[1].as<int>();
-    Envelope& e = x.envelope;
-    e.id = row[2].c_str();
-    e.type = row[3].c_str();
-    e.schema_version = row[4].as<int>();
-    e.source = row[5].c_str();
-    e.occurred_at = std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::microseconds(row[6].as<long long>())));
-    e.correlation_id = row[7].c_str();
-    e.causation_id = row[8].c_str();
-    e.idempotency_key = row[9].c_str();
-    e.headers = parse_headers(row[10].c_str());
-    e.body = std::string(row[11].c_str(), row[11].size());
+    store::read_journal_envelope(row, 2, x.envelope);
     rows.push_back(std::move(x));
   }
   // RETURNING order is unspecified; the sink sees the batch in queue order.

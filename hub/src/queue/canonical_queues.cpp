@@ -1,7 +1,5 @@
 #include "hub/queue/canonical_queues.h"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -22,6 +20,7 @@
 #include "hub/core/log.h"
 #include "hub/dispatcher/dispatcher.h"
 #include "hub/metrics/registry.h"
+#include "hub/store/journal_row.h"
 #include "hub/store/pg_array.h"
 
 namespace hub::queue {
@@ -138,18 +137,6 @@ std::string random_token() {
   for (std::size_t i = 0; i < sizeof raw; ++i) {
     out[2 * i] = kHex[raw[i] >> 4];
     out[2 * i + 1] = kHex[raw[i] & 15];
-  }
-  return out;
-}
-
-std::map<std::string, std::string> parse_headers(const char* json) {
-  std::map<std::string, std::string> out;
-  if (!json || std::string_view(json) == "{}") return out;
-  try {
-    auto obj = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [k, v] : *obj) out[k] = v.isString() ? v.extract<std::string>() : v.toString();
-  } catch (const std::exception&) {
-    // The journal only holds objects Ingress wrote; a surprise must not stop the queue.
   }
   return out;
 }
@@ -472,19 +459,7 @@ std::vector<QueuedMessage> CanonicalQueues::Impl::claim(
       q.receipt = std::to_string(id) + "." + token;
       q.delivery_count = row[1].as<int>();
       if (q.delivery_count > 1) ++redelivered;
-      Envelope& e = q.message;
-      e.id = row[2].c_str();
-      e.type = type;
-      e.schema_version = row[4].as<int>();
-      e.source = source;
-      e.occurred_at = std::chrono::system_clock::time_point(
-          std::chrono::duration_cast<std::chrono::system_clock::duration>(
-              std::chrono::microseconds(row[6].as<long long>())));
-      e.correlation_id = row[7].c_str();
-      e.causation_id = row[8].c_str();
-      e.idempotency_key = row[9].c_str();
-      e.headers = parse_headers(row[10].c_str());
-      e.body.assign(row[11].c_str(), row[11].size());
+      store::read_journal_envelope(row, 2, q.message);
       ids.push_back(id);
       out.push_back(std::move(q));
     }
