@@ -26,26 +26,31 @@ constexpr const char* kClaimStatement = "hub_dispatch_claim";
 constexpr const char* kCompleteStatement = "hub_dispatch_complete";
 constexpr const char* kClaimLockedStatement = "hub_dispatch_claim_locked";
 
-// One UPDATE claims the batch: the inner SELECT walks delivery_due (target, next_attempt_at, id)
-// in queue order and locks due, unleased rows with SKIP LOCKED, so concurrent workers take
-// disjoint sets; the join returns everything the sink needs, so there is no second round trip.
-// An expired lease counts as free: that is how a dead node's rows are taken over. A lease need
-// not survive a database crash (lost, the row is simply claimable again), so the statement turns
-// synchronous_commit off for its own implicit transaction: one fsync less per batch, and still a
-// single round trip (set_config(..., true) is local to that transaction). `= ANY(ARRAY(
-// ...))` makes the chosen ids an init-plan, so the update is a primary-key lookup per row rather
-// than a join the planner might turn into a scan of the whole table. The RETURNING list from its
-// third column on is the journal's envelope (hub/store/journal_row.h).
-constexpr const char* kClaimSql = R"SQL(
+// Both claims choose their rows with this: due, unleased (an expired lease counts as free: that
+// is how a dead node's rows are taken over), in queue order, locked with SKIP LOCKED so that
+// concurrent workers take disjoint sets. `target` and `limit` are the parameter numbers.
+std::string due_rows(const char* target, const char* limit) {
+  return std::string("ARRAY(SELECT id FROM hub.delivery WHERE target = ") + target +
+         " AND state = 'pending' AND next_attempt_at <= now()"
+         " AND (lease_until IS NULL OR lease_until < now())"
+         " ORDER BY next_attempt_at, id LIMIT " +
+         limit + " FOR UPDATE SKIP LOCKED)";
+}
+
+// One UPDATE claims the batch: the inner SELECT (due_rows) walks delivery_due (target,
+// next_attempt_at, id); the join returns everything the sink needs, so there is no second round
+// trip. A lease need not survive a database crash (lost, the row is simply claimable again), so
+// the statement turns synchronous_commit off for its own implicit transaction: one fsync less per
+// batch, and still a single round trip (set_config(..., true) is local to that transaction).
+// `= ANY(ARRAY(...))` makes the chosen ids an init-plan, so the update is a primary-key lookup
+// per row rather than a join the planner might turn into a scan of the whole table. The
+// RETURNING list from its third column on is the journal's envelope (hub/store/journal_row.h).
+const std::string kClaimSql = R"SQL(
 UPDATE hub.delivery d
    SET lease_owner = $1, lease_until = clock_timestamp() + $2 * interval '1 millisecond'
   FROM hub.message m
- WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
-                          WHERE target = $3 AND state = 'pending' AND next_attempt_at <= now()
-                            AND (lease_until IS NULL OR lease_until < now())
-                          ORDER BY next_attempt_at, id
-                          LIMIT $4
-                          FOR UPDATE SKIP LOCKED))
+ WHERE d.id = ANY ()SQL" + due_rows("$3", "$4") +
+                              R"SQL()
    AND m.id = d.message_id
    AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
 RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
@@ -59,18 +64,14 @@ RETURNING d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
 // write per row is its result. Locked rows are invisible to every other claim (SKIP LOCKED in
 // both statements), and a crash releases them at once instead of after a lease. $3 is the
 // synchronous_commit of the transaction (see DispatcherOptions::synchronous_results).
-constexpr const char* kClaimLockedSql = R"SQL(
+const std::string kClaimLockedSql = R"SQL(
 SELECT d.id, d.attempts, m.id::text, m.type, m.schema_version, m.source,
        (extract(epoch FROM m.occurred_at) * 1000000)::bigint, m.correlation_id,
        coalesce(m.causation_id, ''), m.idempotency_key, m.headers::text,
        coalesce(d.body, m.body)
   FROM hub.delivery d JOIN hub.message m ON m.id = d.message_id
- WHERE d.id = ANY (ARRAY(SELECT id FROM hub.delivery
-                          WHERE target = $1 AND state = 'pending' AND next_attempt_at <= now()
-                            AND (lease_until IS NULL OR lease_until < now())
-                          ORDER BY next_attempt_at, id
-                          LIMIT $2
-                          FOR UPDATE SKIP LOCKED))
+ WHERE d.id = ANY ()SQL" + due_rows("$1", "$2") +
+                                    R"SQL()
    AND (SELECT set_config('synchronous_commit', $3, true)) IS NOT NULL
 )SQL";
 
