@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -75,15 +76,31 @@ void write(const fs::path& p, const std::string& content) {
   std::ofstream(p, std::ios::binary) << content;
 }
 
-/// Ingress, or an outage when `down` is set.
+/// Ingress, or an outage when `down` is set or once `calls_before_outage` calls went through.
+/// Records each call's checkpoint position, and whether two calls ever overlapped.
 class SwitchableEmitter : public plugin::Emitter {
  public:
   plugin::Emitter* inner = nullptr;
   std::atomic<bool> down{false};
+  std::atomic<int> calls_before_outage{-1};
+  std::atomic<int> running{0};
+  std::atomic<bool> overlapped{false};
+  std::mutex mu;
+  std::vector<std::int64_t> positions;
   plugin::EmitResult emit(std::vector<plugin::Envelope> batch,
                           const std::optional<plugin::Checkpoint>& checkpoint) override {
-    if (down) throw std::runtime_error("database is down");
-    return inner->emit(std::move(batch), checkpoint);
+    if (running.fetch_add(1) > 0) overlapped = true;
+    struct Leave {
+      std::atomic<int>& n;
+      ~Leave() { --n; }
+    } leave{running};
+    // Slow enough that a parser not waiting for the batch in flight would overlap it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (down || calls_before_outage-- == 0) throw std::runtime_error("database is down");
+    auto result = inner->emit(std::move(batch), checkpoint);
+    std::lock_guard lock(mu);
+    positions.push_back(checkpoint ? checkpoint->position : -1);
+    return result;
   }
 };
 
@@ -382,6 +399,68 @@ TEST_F(FileInboxTest, AnOutageLeavesTheFileForTheNextScan) {
   EXPECT_EQ(scan().message, "done 1, quarantined 0, duplicates 0, messages 1");
   EXPECT_TRUE(host_->instances()[0].health.ok);
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 1);
+}
+
+// Batches are handed to Ingress while the parser reads on, but one at a time and in file order:
+// a committed position never has an uncommitted batch before it.
+TEST_F(FileInboxTest, BatchesCommitOneAtATimeInFileOrderWhileTheParserReadsOn) {
+  host("message_type: ''\nbatch_size: 1\n");
+  std::string batch = "<e:batch xmlns:e=\"urn:zhkh-hub:envelope:1\">";
+  for (int i = 1; i <= 6; ++i) batch += envelope("", "ticket " + std::to_string(i));
+  write(inbox_ / "six.xml", batch + "</e:batch>");
+  auto r = scan();
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.message, "done 1, quarantined 0, duplicates 0, messages 6");
+  EXPECT_FALSE(emitter_.overlapped);
+  // Six in_progress batches, then the final checkpoint with nothing left to send.
+  EXPECT_EQ(emitter_.positions, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 6}));
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 6);
+  EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"), "done|6");
+}
+
+// An outage while a batch is in flight fails the scan and leaves the file; the checkpoint stays
+// at the last batch that committed, and the next scan sends each message once.
+TEST_F(FileInboxTest, AnOutageUnderABatchInFlightResumesAfterTheLastCommittedOne) {
+  host("message_type: ''\nbatch_size: 1\n");
+  std::string batch = "<e:batch xmlns:e=\"urn:zhkh-hub:envelope:1\">";
+  for (int i = 1; i <= 5; ++i) batch += envelope("", "ticket " + std::to_string(i));
+  write(inbox_ / "five.xml", batch + "</e:batch>");
+  emitter_.calls_before_outage = 2;
+  auto r = scan();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.message, "job threw: database is down");
+  EXPECT_TRUE(fs::exists(inbox_ / "five.xml"));
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 2);
+  EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"),
+            "in_progress|2");
+
+  emitter_.calls_before_outage = -1;
+  r = scan();
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.message, "done 1, quarantined 0, duplicates 0, messages 3");
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 5);
+  EXPECT_EQ(count("SELECT count(DISTINCT idempotency_key) FROM hub.message"), 5);
+  EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"), "done|5");
+  EXPECT_FALSE(emitter_.overlapped);
+}
+
+// Ingress refusing a batch in flight quarantines the file, as a refusal of a synchronous batch did.
+TEST_F(FileInboxTest, ABatchInFlightRefusedByIngressQuarantinesTheFile) {
+  host("message_type: ''\nbatch_size: 1\n");
+  const std::string batch =
+      "<e:batch xmlns:e=\"urn:zhkh-hub:envelope:1\">" + envelope("", "first") +
+      "<e:envelope type=\"ticket.created\"><e:body><c:ticketCreated "
+      "xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:nonsense/></c:ticketCreated></e:body></e:envelope>" +
+      envelope("", "third") + envelope("", "fourth") + "</e:batch>";
+  write(inbox_ / "bad.xml", batch);
+  auto r = scan();
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(r.message, "done 0, quarantined 1, duplicates 0, messages 0");
+  EXPECT_TRUE(fs::exists(inbox_ / "quarantine/bad.xml"));
+  EXPECT_EQ(db_.scalar("SELECT status FROM hub.file_checkpoint"), "quarantined");
+  const auto report = slurp(inbox_ / "quarantine/bad.xml.report.json");
+  EXPECT_NE(report.find("nonsense"), std::string::npos) << report;
+  EXPECT_FALSE(emitter_.overlapped);
 }
 
 TEST_F(FileInboxTest, AParserThatThrowsQuarantinesTheFileAMissingOneLeavesIt) {
