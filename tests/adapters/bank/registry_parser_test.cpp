@@ -389,15 +389,18 @@ TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentBatchPerBatchOfLines) {
   EXPECT_NE(b1.idempotency_key.find(":lines:1-2"), std::string::npos) << b1.idempotency_key;
   EXPECT_NE(sink.envelopes[1].idempotency_key.find(":lines:3-3"), std::string::npos);
   EXPECT_EQ(b1.headers.at("payments"), "2");
-  // Each payment of the line parser is in a batch, under its key, with its body as it was.
+  // Each payment of the line parser is in a batch, under its key, with its body as it was but
+  // for the namespace declaration the batch root already makes.
+  const std::string own_root = "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">";
   std::size_t payments = 0;
   for (const auto& p : lines.envelopes) {
     if (p.type != "payment.received") continue;
     ++payments;
     const auto& b = sink.envelopes[payments <= 2 ? 0 : 1];
-    EXPECT_NE(
-        b.body.find("<c:payment key=\"" + p.idempotency_key + "\">" + p.body + "</c:payment>"),
-        std::string::npos)
+    ASSERT_EQ(p.body.rfind(own_root, 0), 0u) << p.body;
+    const auto inner = "<c:paymentReceived>" + p.body.substr(own_root.size());
+    EXPECT_NE(b.body.find("<c:payment key=\"" + p.idempotency_key + "\">" + inner + "</c:payment>"),
+              std::string::npos)
         << p.idempotency_key;
   }
   EXPECT_EQ(payments, 3u);

@@ -1,5 +1,7 @@
 #include "registry/payment_batcher.h"
 
+#include <string_view>
+
 #include "hub/plugin/text_escape.h"
 #include "registry/payment_builder.h"
 
@@ -17,7 +19,16 @@ void PaymentBatcher::add(std::vector<plugin::Envelope>& built, std::int64_t line
     payments_xml_ += "<c:payment key=\"";
     plugin::append_xml_escaped(payments_xml_, e.idempotency_key, true);
     payments_xml_ += "\">";
-    payments_xml_ += e.body;  // <c:paymentReceived xmlns:c=...>: a redundant, valid declaration
+    // The payment's own declaration of the canonical namespace is the batch root's: dropped, it
+    // is 37 bytes and one namespace scope per payment less for every parser of the batch.
+    constexpr std::string_view kOwnRoot =
+        "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">";
+    if (std::string_view(e.body).substr(0, kOwnRoot.size()) == kOwnRoot) {
+      payments_xml_ += "<c:paymentReceived>";
+      payments_xml_.append(e.body, kOwnRoot.size(), std::string::npos);
+    } else {
+      payments_xml_ += e.body;
+    }
     payments_xml_ += "</c:payment>";
   }
   built.clear();
