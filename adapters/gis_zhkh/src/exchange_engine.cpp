@@ -236,16 +236,23 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
     return fail("VERSION", "format " + fmt.version + " does not accept base:version " +
                                meta.version + " of " + meta.element);
   }
-  const auto doc = envelope(rec, rec.request, *op);
-  const auto issues = fmt.package->validate_soap(doc);
+  std::string wire = envelope(rec, rec.request, *op);
+  // Parsed once: validated, then signed in place (each used to parse the text again).
+  XmlDoc parsed;
+  try {
+    parsed = parse_xml(wire, "request");
+  } catch (const std::exception& e) {
+    return fail("XSD", std::string("request does not validate: ") + e.what());
+  }
+  const auto issues = fmt.package->validate_soap(parsed.get());
   if (!issues.empty())
     return fail("XSD", "request does not validate: " + plugin::summarize(issues));
-  std::string wire;
   try {
-    wire = signer_ ? signer_->sign(doc) : doc;
+    if (signer_) wire = signer_->sign_document(parsed.get());
   } catch (const std::exception& e) {
     return fail("SIGN", std::string("signing failed: ") + e.what());
   }
+  parsed.reset();
   ctx_.store().log_exchange(rec.operation, "out", rec.request_id, "request", wire);
   const auto reply = soap_->call(op->endpoint_path, op->soap_action, wire, settings_.send_timeout);
   const std::string status = reply.kind == SoapReply::Kind::kOk      ? "ack"
@@ -260,7 +267,7 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
       return later(reply.fault_code, reply.fault_text);
     return fail(reply.fault_code.empty() ? "FAULT" : reply.fault_code, reply.fault_text);
   }
-  const auto resp_issues = fmt.package->validate_soap(reply.body);
+  const auto resp_issues = fmt.package->validate_soap(reply.doc.get());
   if (!resp_issues.empty())
     return later("XSD", "acknowledgement does not validate: " + plugin::summarize(resp_issues));
   xmlNodePtr ack = child(reply.payload, "Ack");
@@ -352,7 +359,7 @@ void ExchangeEngine::poll(plugin::ExchangeRecord& rec, PollReport& report) {
                               reply.fault_text);
     return;
   }
-  const auto issues = fmt.package->validate_soap(reply.body);
+  const auto issues = fmt.package->validate_soap(reply.doc.get());
   if (!issues.empty()) {
     ctx_.log().warn("response_invalid",
                     {{"operation", rec.operation}, {"issues", plugin::summarize(issues)}});

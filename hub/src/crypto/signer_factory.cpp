@@ -3,6 +3,7 @@
 #include "hub/crypto/signing_key.h"
 #include "hub/crypto/xml_signer.h"
 #include "hub/crypto/xml_verifier.h"
+#include "internal.h"
 
 namespace hub::crypto {
 
@@ -12,6 +13,10 @@ class SdkSigner : public plugin::Signer {
  public:
   explicit SdkSigner(std::unique_ptr<XmlSigner> signer) : signer_(std::move(signer)) {}
   std::string sign(std::string_view xml) override { return signer_->sign(xml, "request"); }
+  std::string sign_document(xmlDoc* doc) override {
+    signer_->sign_document(doc, "request");
+    return detail::serialize(doc, "request");
+  }
   std::string profile() const override { return profile_name(signer_->profile()); }
 
  private:

@@ -50,7 +50,13 @@ class Handle : public plugin::SchemaPackageHandle {
     } catch (const XmlError& e) {
       return {{0, "/", e.what()}};
     }
-    xmlNodePtr env = doc.root();
+    return validate_soap(doc.get());
+  }
+
+  std::vector<plugin::XmlIssue> validate_soap(const xmlDoc* parsed) const override {
+    // libxml2's validator takes non-const nodes but only reads them (no default attributes are
+    // added without XML_SCHEMA_VAL_VC_I_CREATE).
+    xmlNodePtr env = parsed ? xmlDocGetRootElement(const_cast<xmlDoc*>(parsed)) : nullptr;
     if (!is(env, kSoap11Ns, "Envelope")) {
       return {{env ? env->line : 0, "/", "root is not a SOAP 1.1 Envelope"}};
     }

@@ -76,6 +76,11 @@ TEST(GisRequests, OverTheLimitOrTamperedRequestsDoNotValidate) {
   const auto req = gis::build_import_accounts(in, "uo", refused);
   const auto issues = package()->validate_soap(wrap(req));
   ASSERT_FALSE(issues.empty());
+  // The same answer for the envelope parsed by the caller (the exchange engine parses it once to
+  // validate and sign it).
+  const auto parsed = gis::parse_xml(wrap(req), "request");
+  EXPECT_EQ(hub::plugin::summarize(package()->validate_soap(parsed.get())),
+            hub::plugin::summarize(issues));
   // base:version is checked although libxml2 ignores `fixed`.
   auto one = gis::build_import_accounts({in[0]}, "uo", refused);
   auto body = one.body;

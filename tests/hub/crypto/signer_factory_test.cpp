@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto_test_support.h"
+#include "hub/xml/document.h"
 
 namespace hub::crypto {
 namespace {
@@ -39,6 +40,24 @@ TEST(HubSignerFactory, OpensEachKeyOnceAndSignsAndVerifies) {
   } catch (const std::runtime_error& e) {  // what an adapter catches: no hub types needed
     EXPECT_NE(std::string(e.what()).find("/nonexistent.pem"), std::string::npos);
   }
+}
+
+// What the GIS adapter does with the document it has parsed (and validated): signed in place,
+// serialized as sign() serializes the text.
+TEST(HubSignerFactory, SignsADocumentTheAdapterHasParsed) {
+  HubSignerFactory factory;
+  plugin::SignerOptions o;
+  o.key_file = test_keys().gost_key.string();
+  o.cert_file = test_keys().gost_cert.string();
+  const auto signer = factory.open(o);
+  auto doc = xml::parse_xml(org_registry_envelope(), "envelope");
+  const auto signed_xml = signer->sign_document(doc.get());
+  EXPECT_EQ(signed_xml.rfind("<?xml", 0), 0u);
+  EXPECT_NE(signed_xml.find("SignatureValue"), std::string::npos);
+  EXPECT_EQ(independent_gost_check(signed_xml, test_keys().gost_pub), "");
+  EXPECT_TRUE(factory.verify(signed_xml).ok) << factory.verify(signed_xml).error;
+  // The signature went into the caller's tree: signing it again is refused like signing twice.
+  EXPECT_THROW(signer->sign_document(doc.get()), std::runtime_error);
 }
 
 }  // namespace

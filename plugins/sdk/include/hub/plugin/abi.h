@@ -14,7 +14,8 @@ namespace hub::plugin {
 /// Bumped whenever any SDK type changes layout or a virtual function is added or reordered.
 // 2: Context::signers, xml, exchanges, billing_export, debts; ParseSink::progress.
 // 4: ExchangeStore::update_unsynced.
-inline constexpr std::uint32_t kAbiVersion = 4;
+// 5: SchemaPackageHandle::validate_soap(const _xmlDoc*), Signer::sign_document.
+inline constexpr std::uint32_t kAbiVersion = 5;
 
 /// What a plugin says about itself, readable without running any of its code.
 struct PluginInfo {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+struct _xmlDoc;  // libxml2's xmlDoc
+
 namespace hub::plugin {
 
 /// Which key, and which signature profile.
@@ -27,6 +29,10 @@ class Signer {
   /// envelope): the canonical form includes the namespaces in scope. Throws std::runtime_error
   /// with the reason (malformed XML, no such element, already signed, crypto failure).
   virtual std::string sign(std::string_view xml) = 0;
+  /// sign() on a document the caller has parsed already (e.g. to validate it first): inserts the
+  /// signature into `doc` in place and returns the document serialized as sign() would. Same
+  /// errors as sign().
+  virtual std::string sign_document(_xmlDoc* doc) = 0;
   virtual std::string profile() const = 0;  ///< "gost2012" or "rsa"
 };
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+struct _xmlDoc;  // libxml2's xmlDoc, for callers that have parsed a document already
+
 namespace hub::plugin {
 
 /// One validation problem: where (line, XPath from the document root) and what.
@@ -49,6 +51,10 @@ class SchemaPackageHandle {
   virtual std::vector<XmlIssue> validate(std::string_view xml) const = 0;
   /// A SOAP 1.1 envelope: every element child of soap:Header and soap:Body is validated as above.
   virtual std::vector<XmlIssue> validate_soap(std::string_view envelope) const = 0;
+  /// validate_soap() of an envelope the caller has parsed already (e.g. to sign it, or to read
+  /// the answer), so it is not parsed a second time just to be validated. The document is only
+  /// read.
+  virtual std::vector<XmlIssue> validate_soap(const _xmlDoc* envelope) const = 0;
   /// The base:version values {ns}local accepts (fixed value or the listed versions); empty when
   /// the element has no version rule.
   virtual std::vector<std::string> accepted_versions(const std::string& ns,
