@@ -25,16 +25,18 @@ class IngressTest : public ::testing::Test {
 };
 
 TEST_F(IngressTest, JournalsAndFansOutOneDeliveryPerTarget) {
-  auto result = rig.ingress->submit({make_message("payment.received", "p-1"),
-                                     make_message("meter.reading", "r-1")});
+  auto result = rig.ingress->submit(
+      {make_message("payment.received", "p-1"), make_message("meter.reading", "r-1")});
   EXPECT_EQ(result.accepted, 2u);
   EXPECT_EQ(result.duplicates, 0u);
   ASSERT_EQ(result.ids.size(), 2u);
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 2);
   EXPECT_EQ(count("SELECT count(*) FROM hub.delivery WHERE message_id = '" + result.ids[0] +
-                  "' AND target IN ('billing','archive')"), 2);
+                  "' AND target IN ('billing','archive')"),
+            2);
   EXPECT_EQ(count("SELECT count(*) FROM hub.delivery WHERE message_id = '" + result.ids[1] +
-                  "' AND target = 'billing'"), 1);
+                  "' AND target = 'billing'"),
+            1);
   EXPECT_EQ(db.scalar("SELECT route_version FROM hub.message LIMIT 1"), "1");
   EXPECT_EQ(db.scalar("SELECT correlation_id = id::text FROM hub.message LIMIT 1"), "t");
 }
@@ -56,7 +58,8 @@ TEST_F(IngressTest, SameIdempotencyKeyIsJournalledOnce) {
 
 TEST_F(IngressTest, InvalidBodyRejectsTheWholeBatchNamingWhere) {
   auto bad = make_message("payment.received", "bad");
-  bad.body = "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:nonsense/></c:paymentReceived>";
+  bad.body =
+      "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:nonsense/></c:paymentReceived>";
   try {
     rig.ingress->submit({make_message("payment.received", "good"), bad},
                         plugin::Checkpoint{"test", "k", "f", 2, "done", ""});
@@ -69,6 +72,39 @@ TEST_F(IngressTest, InvalidBodyRejectsTheWholeBatchNamingWhere) {
   }
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM hub.file_checkpoint"), 0);
+}
+
+// Big batches are checked two envelopes at a time on two threads: every envelope is still
+// validated, and the refusal names the first bad envelope by position, whichever thread found it.
+TEST_F(IngressTest, BigBatchesAreValidatedInFullAndTheFirstBadEnvelopeIsNamed) {
+  // 100 KB of comment in each body: five of them are over the size where the check goes parallel.
+  auto big = [](const std::string& key, bool valid) {
+    auto e = make_message("payment.received", key);
+    const auto at = e.body.find('>') + 1;
+    e.body.insert(at,
+                  "<!--" + std::string(100 << 10, 'x') + "-->" + (valid ? "" : "<c:nonsense/>"));
+    return e;
+  };
+  auto batch = [&](int bad_from) {
+    std::vector<plugin::Envelope> out;
+    for (int i = 1; i <= 5; ++i) out.push_back(big("big-" + std::to_string(i), i < bad_from));
+    return out;
+  };
+  for (const int first_bad : {2, 3, 5}) {
+    try {
+      rig.ingress->submit(batch(first_bad));
+      FAIL() << "expected RejectedInput for message #" << first_bad;
+    } catch (const plugin::RejectedInput& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("message #" + std::to_string(first_bad) + " "), std::string::npos)
+          << what;
+      EXPECT_NE(what.find("nonsense"), std::string::npos) << what;
+    }
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 0);
+  const auto ok = rig.ingress->submit(batch(6));
+  EXPECT_EQ(ok.accepted, 5u);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 5);
 }
 
 TEST_F(IngressTest, RefusesUnknownTypesMissingKeysAndMalformedXml) {
@@ -86,8 +122,9 @@ TEST_F(IngressTest, RefusesUnknownTypesMissingKeysAndMalformedXml) {
     EXPECT_NE(std::string(e.what()).find(":2"), std::string::npos) << e.what();  // the line
   }
   auto xxe = make_message("payment.received", "xxe");
-  xxe.body = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
-             "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">&e;</c:paymentReceived>";
+  xxe.body =
+      "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+      "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">&e;</c:paymentReceived>";
   EXPECT_THROW(rig.ingress->submit({xxe}), plugin::RejectedInput);
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 0);
 }
@@ -134,7 +171,9 @@ TEST_F(IngressTest, KilledAtAnyStepKeepsAllOrNothing) {
     }
     const bool kept = std::string(step) == "committed" || std::string(step) == "none";
     // The server may still be rolling back the dead session's transaction: wait for it.
-    for (int i = 0; i < 100 && count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()") > 0; ++i) {
+    for (int i = 0; i < 100 && count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                     "current_database() AND pid <> pg_backend_pid()") > 0;
+         ++i) {
       usleep(20000);
     }
     EXPECT_EQ(count("SELECT count(*) FROM hub.message"), kept ? 3 : 0) << step;
