@@ -43,6 +43,31 @@ const Field* find_field(const std::vector<Field>& fields, const std::string& nam
   return nullptr;
 }
 
+/// Where the Reader puts what it reads: the record itself at the top (scalars straight into its
+/// columns), a JSON object inside a repeated group. Before, the top level was a JSON object too,
+/// converted to the record afterwards: two maps and a Var per value for every payment.
+struct RecordOut {
+  Record& record;
+  std::map<std::string, Array::Ptr> arrays;
+  bool has(const std::string& key) const { return record.count(key) || arrays.count(key); }
+  void set(const std::string& key, std::string value) { record[key] = std::move(value); }
+  Array::Ptr array(const std::string& key) {
+    auto& a = arrays[key];
+    if (!a) a = new Array;
+    return a;
+  }
+};
+
+struct ObjectOut {
+  Object& object;
+  bool has(const std::string& key) const { return object.has(key); }
+  void set(const std::string& key, std::string value) { object.set(key, std::move(value)); }
+  Array::Ptr array(const std::string& key) {
+    if (!object.has(key)) object.set(key, Array::Ptr(new Array));
+    return object.getArray(key);
+  }
+};
+
 struct Reader {
   std::vector<MappingIssue>& issues;
 
@@ -57,7 +82,8 @@ struct Reader {
     return v;
   }
 
-  void content(xmlNodePtr node, const std::vector<Field>& fields, Object& out) {
+  template <typename Out>
+  void content(xmlNodePtr node, const std::vector<Field>& fields, Out& out) {
     for (xmlAttrPtr a = node->properties; a; a = a->next) {
       const std::string name = reinterpret_cast<const char*>(a->name);
       const Field* f = find_field(fields, "@" + name);
@@ -83,8 +109,7 @@ struct Reader {
       }
       const std::string key = key_of(*f);
       if (f->repeated) {
-        if (!out.has(key)) out.set(key, Array::Ptr(new Array));
-        auto arr = out.getArray(key);
+        auto arr = out.array(key);
         if (f->children.empty()) {
           if (c->properties)
             issue(c, "/@" + std::string(reinterpret_cast<const char*>(c->properties->name)),
@@ -92,7 +117,8 @@ struct Reader {
           if (auto n = value(*f, c, "", content_of(c))) arr->add(*n);
         } else {
           Object::Ptr item(new Object);
-          content(c, f->children, *item);
+          ObjectOut nested{*item};
+          content(c, f->children, nested);
           arr->add(item);
         }
       } else if (!f->children.empty()) {
@@ -324,15 +350,9 @@ std::vector<MappingIssue> read_record(const xml::Document& doc, const std::vecto
     issues.push_back({"/", "empty document"});
     return issues;
   }
-  Object obj;
-  Reader{issues}.content(root, fields, obj);
-  for (const auto& [k, v] : obj) {
-    if (v.type() == typeid(Array::Ptr)) {
-      out[k] = stringify(v);
-    } else {
-      out[k] = v.isString() ? v.extract<std::string>() : v.toString();
-    }
-  }
+  RecordOut top{out, {}};
+  Reader{issues}.content(root, fields, top);
+  for (const auto& [k, a] : top.arrays) out[k] = stringify(Poco::Dynamic::Var(a));
   return issues;
 }
 
