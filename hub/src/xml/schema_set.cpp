@@ -472,12 +472,14 @@ class Package final : public SchemaPackage {
  public:
   Package(fs::path dir, std::string version, std::vector<GisService> services,
           std::shared_ptr<const SchemaSet> set,
-          std::map<std::pair<std::string, std::string>, VersionRule> rules)
+          std::map<std::pair<std::string, std::string>, VersionRule> rules,
+          std::map<std::string, fs::path> entry_by_ns)
       : dir_(std::move(dir)),
         version_(std::move(version)),
         services_(std::move(services)),
         set_(std::move(set)),
-        rules_(std::move(rules)) {}
+        rules_(std::move(rules)),
+        entry_by_ns_(std::move(entry_by_ns)) {}
 
   const std::string& version() const override { return version_; }
   const fs::path& dir() const override { return dir_; }
@@ -504,7 +506,8 @@ class Package final : public SchemaPackage {
   }
 
   std::vector<ValidationIssue> validate_element(xmlNodePtr element) const override {
-    auto issues = set_->validate_element(element);
+    if (auto issue = undeclared(element)) return {*issue};
+    auto issues = narrow_set(element).validate_element(element);
     if (element && element->type == XML_ELEMENT_NODE) {
       if (auto v = check_version(element)) issues.push_back(std::move(*v));
     }
@@ -544,12 +547,66 @@ class Package final : public SchemaPackage {
   }
 
  private:
+  // The whole package's set answers for what is declared (and names the package in the message).
+  std::optional<ValidationIssue> undeclared(xmlNodePtr e) const {
+    if (!e || e->type != XML_ELEMENT_NODE) return std::nullopt;
+    const std::string ns = e->ns && e->ns->href ? reinterpret_cast<const char*>(e->ns->href) : "";
+    if (set_->declares(ns, local_of(e))) return std::nullopt;
+    return set_->validate_element(e).front();
+  }
+
+  // The set compiled from only the file that declares the element's namespace (and what it
+  // imports), compiled on first use. libxml2 starts every validation by allocating a record for
+  // each identity constraint (xs:key, xs:unique, xs:keyref) of every schema in the set and scans
+  // that list at the end of every element: for the whole package's ~300, mostly in tariff, bills
+  // and capital-repair, that scan was a fifth of the GIS emulator's CPU and a tenth of the hub's
+  // on an importAccountData. The package has no wildcards, substitution groups or includes, so
+  // an element's declaration, types and constraints are the same in its own file's set. A file
+  // that does not compile alone (it would not be a valid package) is validated by the whole set.
+  const SchemaSet& narrow_set(xmlNodePtr e) const {
+    if (!e || e->type != XML_ELEMENT_NODE || !e->ns || !e->ns->href) return *set_;
+    const auto entry = entry_by_ns_.find(reinterpret_cast<const char*>(e->ns->href));
+    if (entry == entry_by_ns_.end()) return *set_;
+    std::lock_guard lock(narrow_mu_);
+    auto [it, fresh] = narrow_.try_emplace(entry->first);
+    if (fresh) {
+      try {
+        it->second = SchemaSet::compile(dir_, {entry->second});
+      } catch (const std::exception&) {
+        it->second = nullptr;
+      }
+    }
+    return it->second ? *it->second : *set_;
+  }
+
   fs::path dir_;
   std::string version_;
   std::vector<GisService> services_;
   std::shared_ptr<const SchemaSet> set_;
   std::map<std::pair<std::string, std::string>, VersionRule> rules_;
+  std::map<std::string, fs::path> entry_by_ns_;  // target namespace -> the one file declaring it
+  mutable std::mutex narrow_mu_;
+  mutable std::map<std::string, std::shared_ptr<const SchemaSet>> narrow_;  // never erased
 };
+
+// targetNamespace of each loaded file (from its xs:schema start tag), for files whose namespace
+// no other file shares.
+std::map<std::string, fs::path> entries_by_namespace(const std::vector<fs::path>& files) {
+  static const std::regex kTarget(R"re(<xs:schema\b[^>]*\btargetNamespace="([^"]*)")re");
+  std::map<std::string, fs::path> out;
+  std::set<std::string> shared;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::string head(16384, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    std::smatch m;
+    if (!std::regex_search(head, m, kTarget)) continue;
+    if (!out.emplace(m[1].str(), f).second) shared.insert(m[1].str());
+  }
+  for (const auto& ns : shared) out.erase(ns);
+  return out;
+}
 
 }  // namespace
 
@@ -639,8 +696,9 @@ std::shared_ptr<const SchemaPackage> SchemaPackage::load(const fs::path& dir_in,
       if (version.empty() || numeric(v) > numeric(version)) version = v;
   }
   if (version.empty()) version = dir.filename().string();
+  auto entries_by_ns = entries_by_namespace(set->files());
   return std::make_shared<Package>(dir, std::move(version), std::move(services), std::move(set),
-                                   std::move(rules));
+                                   std::move(rules), std::move(entries_by_ns));
 }
 
 }  // namespace hub::xml

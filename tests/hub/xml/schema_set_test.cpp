@@ -190,6 +190,43 @@ TEST(SchemaPackage, ValidatesTheBodyOfASoapEnvelopeInPlace) {
   EXPECT_EQ(issues[0].line, 4);
 }
 
+// The package validates each element with the set of the one file declaring its namespace (libxml2
+// scans every identity constraint of the set at each element's end): the answers are the whole
+// package set's, identity constraints (xs:key) included.
+TEST(SchemaPackage, ValidatesWithTheDeclaringFilesSetAndAnswersAsTheWholeSet) {
+  auto p = package();
+  std::string duplicate = import_accounts(2);
+  const std::string second = "00000000-0000-4000-8000-000000000001";
+  duplicate.replace(duplicate.find(second), second.size(), "00000000-0000-4000-8000-000000000000");
+  const std::string header =
+      "<base:RequestHeader xmlns:base=\"" + kBase +
+      "\"><base:Date>2026-12-01T10:00:00.000+03:00</base:Date><base:MessageGUID>not-a-guid"
+      "</base:MessageGUID><base:orgPPAGUID>6f8c1a2e-3b4d-4e5f-8a7b-9c0d1e2f3a4b</base:orgPPAGUID>"
+      "</base:RequestHeader>";
+  for (const auto& [xml, valid] :
+       std::vector<std::pair<std::string, bool>>{{import_accounts(10), true},
+                                                 {import_accounts(101), false},
+                                                 {duplicate, false},
+                                                 {export_accounts("not-a-guid"), false},
+                                                 {header, false}}) {
+    Document doc = parse_xml(xml, "doc.xml");
+    const auto narrow = p->validate(doc);
+    const auto whole = p->schemas().validate(doc);
+    EXPECT_EQ(narrow.empty(), valid) << xml.substr(0, 200);
+    ASSERT_EQ(narrow.size(), whole.size()) << xml.substr(0, 200);
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+      EXPECT_EQ(narrow[i].message, whole[i].message);
+      EXPECT_EQ(narrow[i].xpath, whole[i].xpath);
+      EXPECT_EQ(narrow[i].line, whole[i].line);
+    }
+  }
+  Document dup = parse_xml(duplicate, "dup.xml");
+  const auto issues = p->validate(dup);
+  ASSERT_FALSE(issues.empty());
+  EXPECT_NE(issues[0].message.find("importAccount_TransportGUIDKey"), std::string::npos)
+      << issues[0].message;
+}
+
 TEST(SchemaPackage, SharedByThreads) {
   auto p = package();
   std::atomic<int> valid{0}, invalid{0};
