@@ -343,9 +343,13 @@ std::optional<std::string> normalise(FieldKind kind, const std::string& raw) {
 
 std::vector<MappingIssue> read_record(const xml::Document& doc, const std::vector<Field>& fields,
                                       Record& out) {
+  return read_record(doc.root(), fields, out);
+}
+
+std::vector<MappingIssue> read_record(xmlNodePtr root, const std::vector<Field>& fields,
+                                      Record& out) {
   std::vector<MappingIssue> issues;
   out.clear();
-  xmlNodePtr root = doc.root();
   if (!root) {
     issues.push_back({"/", "empty document"});
     return issues;

@@ -56,6 +56,23 @@ TEST_F(BillingTest, APaymentBatchWithARefusedPaymentAppliesTheOthersAndNamesIt) 
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 1);
 }
 
+// A payment is read where it stands in the batch, so a bad value is named by its place there.
+TEST_F(BillingTest, ABadValueInABatchIsNamedByItsPlaceInTheBatch) {
+  auto body = sample("payment.batch");
+  const std::string paid = "<c:paidAt>2026-11-20</c:paidAt>";
+  const auto second = body.find(paid, body.find(paid) + 1);
+  ASSERT_NE(second, std::string::npos);
+  body.replace(second, paid.size(), "<c:paidAt>2026-02-30</c:paidAt>");
+  const auto r = store.apply(batch_envelope(body));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("payment 2 (key 'bank:sber:2026-11-20:8626:2026112012345679:98000'): "
+                         "/c:paymentBatch/c:payment[2]/c:paymentReceived/c:paidAt"),
+            std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("2026-02-30"), std::string::npos) << r.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 1);
+}
+
 TEST_F(BillingTest, APaymentBatchThatIsNotOneIsRefusedWhole) {
   const auto r =
       store.apply(batch_envelope("<c:paymentBatch xmlns:c=\"urn:zhkh-hub:canonical:1\">"));

@@ -72,15 +72,22 @@ class BillingStore {
   AccountIdentifier& identifier() { return identifier_; }
   store::Pool& pool() { return pool_; }
 
+  /// A message's body already parsed: `root` is the element to read, inside `doc`. A payment of a
+  /// payment.batch is read where it stands in the batch's tree, not copied out of it.
+  struct ParsedBody {
+    xml::Document doc;
+    xmlNodePtr root = nullptr;
+  };
+
  private:
   /// apply_batch() on `tx`, or on a transaction of its own when `tx` is null.
   std::vector<ApplyResult> apply_batch_on(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages);
-  /// apply_batch_on() of messages none of which is a payment.batch; `docs[i]`, when set, is
-  /// messages[i]'s body already parsed.
+  /// apply_batch_on() of messages none of which is a payment.batch; `bodies[i]`, when its root is
+  /// set, is messages[i]'s body already parsed.
   std::vector<ApplyResult> apply_messages(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages,
-                                          const std::vector<xml::Document>& docs);
+                                          const std::vector<ParsedBody>& bodies);
   /// Unidentified payment.received rows whose key names one of the accounts / payment documents
   /// just written are identified again (the hub often learns an account after its first payment);
   /// returns the ids of those now identified.

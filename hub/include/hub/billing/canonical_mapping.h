@@ -51,6 +51,9 @@ struct MappingIssue {
 /// only meaningful when there are none.
 std::vector<MappingIssue> read_record(const xml::Document& doc, const std::vector<Field>& fields,
                                       Record& out);
+/// The same for an element anywhere in a tree; the issues' XPaths are from the tree's root.
+std::vector<MappingIssue> read_record(xmlNodePtr root, const std::vector<Field>& fields,
+                                      Record& out);
 
 /// Writes a canonical body `<c:root xmlns:c=...>` from `record` in schema order.
 std::string write_body(const std::string& root, const std::vector<Field>& fields,
