@@ -203,7 +203,8 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   sinks->add("billing_store", std::make_shared<hub::billing::BillingStoreSink>(billing));
   hub::dispatcher::DispatcherOptions dopt;
   dopt.node_id = "bench-registry";
-  dopt.defaults.batch_size = 20;  // batches: 20 x 500 payments per transaction
+  // Batches: 20 x 500 payments per transaction; single payments: deploy/local.yaml's 100.
+  dopt.defaults.batch_size = parser_name.find(".batched") != std::string::npos ? 20 : 100;
   const double apply_cpu0 = cpu_seconds();
   t0 = Clock::now();
   hub::dispatcher::Dispatcher dispatcher(pool, sinks, dopt);
