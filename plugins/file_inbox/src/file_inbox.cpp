@@ -96,11 +96,18 @@ class InboxSink : public plugin::ParseSink {
   /// Hands the pending batch to Ingress on its own thread, once the previous one has committed.
   void flush_behind() {
     settle();
+    auto batch = take_pending();
+    auto cp = checkpoint("in_progress", "");
+    try {
+      in_flight_ = std::async(std::launch::async,
+                              [this, batch = std::move(batch), cp = std::move(cp)]() mutable {
+                                return emitter_.emit(std::move(batch), cp);
+                              });
+    } catch (...) {
+      emitter_failed_ = true;  // no thread for the batch: the hub's trouble, not the file's
+      throw;
+    }
     in_flight_position_ = position_;
-    in_flight_ = std::async(std::launch::async, [this, batch = take_pending(),
-                                                 cp = checkpoint("in_progress", "")]() mutable {
-      return emitter_.emit(std::move(batch), cp);
-    });
   }
   /// Waits for the batch in flight and counts it, or rethrows what it threw.
   void settle() {
