@@ -37,6 +37,53 @@ XmlDoc parse_xml(std::string_view bytes, const std::string& name, std::size_t ma
   return owned;
 }
 
+namespace {
+constexpr std::string_view kSeparator = "<zhkh-hub-batch-separator/>";
+
+bool blank(xmlNodePtr n) {
+  if (n->type != XML_TEXT_NODE) return false;
+  for (const xmlChar* p = n->content; p && *p; ++p)
+    if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') return false;
+  return true;
+}
+}  // namespace
+
+XmlBatch::XmlBatch(const std::vector<std::string_view>& bodies, const std::string& name) {
+  std::size_t size = 16;
+  for (const auto b : bodies) size += b.size() + kSeparator.size();
+  std::string text;
+  text.reserve(size);
+  text += "<batch>";
+  for (const auto b : bodies) {
+    text += kSeparator;
+    text += b;
+  }
+  text += "</batch>";
+  try {
+    doc_ = parse_xml(text, name);
+  } catch (const std::exception&) {
+    return;  // some body is malformed: each is parsed alone, for its own error
+  }
+  std::vector<xmlNodePtr> roots;
+  roots.reserve(bodies.size());
+  bool after_separator = false;
+  for (xmlNodePtr n = xmlDocGetRootElement(doc_.get())->children; n; n = n->next) {
+    if (blank(n)) continue;
+    if (n->type != XML_ELEMENT_NODE) return;
+    if (!n->ns &&
+        kSeparator.compare(1, kSeparator.size() - 3, reinterpret_cast<const char*>(n->name)) == 0) {
+      if (after_separator) return;  // a body without an element
+      after_separator = true;
+      continue;
+    }
+    if (!after_separator) return;  // a body of two elements
+    roots.push_back(n);
+    after_separator = false;
+  }
+  if (after_separator || roots.size() != bodies.size()) return;
+  roots_ = std::move(roots);
+}
+
 xmlNodePtr child(xmlNodePtr node, const char* local) {
   if (!node) return nullptr;
   for (xmlNodePtr c = node->children; c; c = c->next) {

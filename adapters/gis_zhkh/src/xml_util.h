@@ -20,6 +20,21 @@ using XmlDoc = std::shared_ptr<xmlDoc>;
 XmlDoc parse_xml(std::string_view bytes, const std::string& name,
                  std::size_t max_bytes = 256u << 20);
 
+/// Many small documents (a page of canonical bodies) parsed as one, each after a separator
+/// element, which saves most of what a parse costs per document (a parser, a tree, a dictionary
+/// each). root(i) is body i's root element, or nullptr when body i must be parsed alone:
+/// whenever the batch does not parse, or any body is not exactly one element (plus whitespace)
+/// between its separators, every root is nullptr, so a body is never read differently than alone.
+class XmlBatch {
+ public:
+  XmlBatch(const std::vector<std::string_view>& bodies, const std::string& name);
+  xmlNodePtr root(std::size_t i) const { return i < roots_.size() ? roots_[i] : nullptr; }
+
+ private:
+  XmlDoc doc_;
+  std::vector<xmlNodePtr> roots_;
+};
+
 /// The first element child of `node` with local name `local` (any namespace), or nullptr.
 xmlNodePtr child(xmlNodePtr node, const char* local);
 /// Every element child with that local name.

@@ -111,6 +111,40 @@ TEST(GisRequests, UnmappableAccountsAreRefusedNamingTheXPathAndTheRestStillGoes)
   EXPECT_TRUE(package()->validate_soap(wrap(req)).empty());
 }
 
+// A page of bodies is parsed as one document; a body that is not one well-formed element alone
+// (malformed, two roots, an element split over two bodies, a comment only) makes the page's bodies
+// go one by one, so each is refused or mapped exactly as alone.
+TEST(GisRequests, BodiesParsedTogetherReadAsAlone) {
+  const std::vector<std::string> texts = {account_body("1"), "  " + account_body("2") + "\n"};
+  const gis::XmlBatch batch({texts[0], texts[1]}, "page");
+  ASSERT_NE(batch.root(0), nullptr);
+  ASSERT_NE(batch.root(1), nullptr);
+  EXPECT_EQ(gis::child_text(batch.root(1), "account"), "2");
+  EXPECT_EQ(batch.root(2), nullptr);
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {account_body("1"), "<not-xml"},
+           {account_body("1") + account_body("2"), account_body("3")},
+           {"<c:accountUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\">",
+            "</c:accountUpsert>" + account_body("4")},
+           {account_body("1"), "<!-- nothing -->"},
+           {account_body("1"), "<zhkh-hub-batch-separator/>" + account_body("2")}}) {
+    const gis::XmlBatch b({bad[0], bad[1]}, "page");
+    EXPECT_EQ(b.root(0), nullptr) << bad[0] << " | " << bad[1];
+    EXPECT_EQ(b.root(1), nullptr) << bad[0] << " | " << bad[1];
+    std::vector<gis::Refused> refused;
+    const auto req = gis::build_import_accounts({{"a", bad[0]}, {"b", bad[1]}}, "uo", refused);
+    EXPECT_EQ(req.objects.size() + refused.size(), 2u);
+  }
+  std::vector<gis::Refused> refused;
+  const auto split =
+      gis::build_import_accounts({{"a", "<c:accountUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\">"},
+                                  {"b", "</c:accountUpsert>" + account_body("4")}},
+                                 "uo", refused);
+  EXPECT_TRUE(split.objects.empty());
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].reason.find("account a"), std::string::npos) << refused[0].reason;
+}
+
 TEST(GisRequests, ExportAccountsByGuidValidatesAndGetStateIsUnsignedBaseRequest) {
   std::vector<gis::AccountInput> in;
   for (int i = 0; i < 1000; ++i) {

@@ -152,12 +152,21 @@ BuiltRequest build_import_accounts(const std::vector<AccountInput>& accounts,
                    {}};
   req.body.reserve(accounts.size() * 900 + 400);
   req.body = request_open("importAccountRequest");
-  for (const auto& in : accounts) {
+  std::vector<std::string_view> bodies;
+  bodies.reserve(accounts.size());
+  for (const auto& in : accounts) bodies.push_back(in.body);
+  const XmlBatch batch(bodies, "accounts");
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    const auto& in = accounts[i];
     std::string one;
     const auto transport = new_guid();
     try {
-      auto doc = parse_xml(in.body, "account " + in.ref);
-      xmlNodePtr root = xmlDocGetRootElement(doc.get());
+      XmlDoc alone;
+      xmlNodePtr root = batch.root(i);
+      if (!root) {
+        alone = parse_xml(in.body, "account " + in.ref);
+        root = xmlDocGetRootElement(alone.get());
+      }
       if (local_name(root) != "accountUpsert") {
         throw std::invalid_argument("/" + local_name(root) + ": not an account.upsert body");
       }
