@@ -248,7 +248,7 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
   if (!issues.empty())
     return fail("XSD", "request does not validate: " + plugin::summarize(issues));
   try {
-    if (signer_) wire = signer_->sign_document(parsed.get());
+    if (signer_) wire = signer_->sign_document(parsed.get(), wire);
   } catch (const std::exception& e) {
     return fail("SIGN", std::string("signing failed: ") + e.what());
   }

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,14 @@ std::string signing_time_now();
 
 /// The document as UTF-8 with an XML declaration, unchanged otherwise.
 std::string serialize(xmlDocPtr doc, const std::string& name);
+
+/// serialize() of a document just signed, from `parsed_from`, the text it was parsed from: the
+/// text of its one ds:Signature (the first child of the signed element) goes in right after that
+/// element's start tag, which is found by its Id attribute, and an XML declaration in front.
+/// Serializing a 100-account request again cost more than its parse. nullopt when the place is
+/// not certain (the Id written otherwise, its value found twice in the text, an empty-element
+/// tag): the caller serializes the tree instead.
+std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view parsed_from);
 
 std::unique_ptr<XmlSigner> make_gost_signer(std::shared_ptr<const SigningKey> key);
 std::unique_ptr<XmlSigner> make_rsa_signer(std::shared_ptr<const SigningKey> key);

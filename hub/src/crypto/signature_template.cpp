@@ -1,4 +1,5 @@
 #include <libxml/parser.h>
+#include <libxml/xmlsave.h>
 
 #include <chrono>
 #include <cstring>
@@ -185,6 +186,67 @@ std::string serialize(xmlDocPtr doc, const std::string& name) {
   if (!mem) throw CryptoError(name + ": cannot serialize the signed document");
   std::string out(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
   xmlFree(mem);
+  return out;
+}
+
+std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view text) {
+  // The document's one ds:Signature, the first element child of the signed element.
+  const auto sigs = descendants(xmlDocGetRootElement(doc), uri::kDsigNs, "Signature");
+  if (sigs.size() != 1 || !sigs[0]->parent || sigs[0]->parent->type != XML_ELEMENT_NODE)
+    return std::nullopt;
+  xmlNodePtr sig = sigs[0], container = sig->parent;
+  if (xmlFirstElementChild(container) != sig) return std::nullopt;
+  const std::string id = attribute(container, "Id");
+  if (id.empty() || text.find("<?xml") == 0) return std::nullopt;
+  // The value occurs once in the whole text, as the container's Id="…".
+  const auto at = text.find(id);
+  if (at == std::string_view::npos || text.find(id, at + 1) != std::string_view::npos || at < 4 ||
+      (text.substr(at - 4, 4) != "Id=\"" && text.substr(at - 4, 4) != "Id='"))
+    return std::nullopt;
+  const char quote = text[at - 1];
+  if (at + id.size() >= text.size() || text[at + id.size()] != quote) return std::nullopt;
+  // Its start tag: back to '<' and the container's name; on to '>' outside quoted values.
+  const auto open = text.rfind('<', at);
+  const std::string qname =
+      (container->ns && container->ns->prefix
+           ? std::string(reinterpret_cast<const char*>(container->ns->prefix)) + ":"
+           : std::string()) +
+      reinterpret_cast<const char*>(container->name);
+  if (open == std::string_view::npos || text.substr(open + 1, qname.size()) != qname ||
+      text.substr(open, at - open).find('>') != std::string_view::npos)
+    return std::nullopt;
+  std::size_t end = at + id.size() + 1;
+  for (char in = 0; end < text.size(); ++end) {
+    const char c = text[end];
+    if (in) {
+      if (c == in) in = 0;
+    } else if (c == '"' || c == '\'') {
+      in = c;
+    } else if (c == '>') {
+      break;
+    }
+  }
+  if (end >= text.size() || text[end - 1] == '/') return std::nullopt;
+
+  xmlBufferPtr buf = xmlBufferCreate();
+  if (!buf) return std::nullopt;
+  xmlSaveCtxtPtr save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL);
+  if (!save) {
+    xmlBufferFree(buf);
+    return std::nullopt;
+  }
+  xmlSaveTree(save, sig);
+  xmlSaveClose(save);
+  const std::string_view sig_text(reinterpret_cast<const char*>(xmlBufferContent(buf)),
+                                  static_cast<std::size_t>(xmlBufferLength(buf)));
+  static constexpr std::string_view kDecl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  std::string out;
+  out.reserve(kDecl.size() + text.size() + sig_text.size());
+  out += kDecl;
+  out += text.substr(0, end + 1);
+  out += sig_text;
+  out += text.substr(end + 1);
+  xmlBufferFree(buf);
   return out;
 }
 

@@ -13,8 +13,11 @@ class SdkSigner : public plugin::Signer {
  public:
   explicit SdkSigner(std::unique_ptr<XmlSigner> signer) : signer_(std::move(signer)) {}
   std::string sign(std::string_view xml) override { return signer_->sign(xml, "request"); }
-  std::string sign_document(xmlDoc* doc) override {
+  std::string sign_document(xmlDoc* doc, std::string_view parsed_from) override {
     signer_->sign_document(doc, "request");
+    if (!parsed_from.empty()) {
+      if (auto spliced = detail::splice_signature(doc, parsed_from)) return std::move(*spliced);
+    }
     return detail::serialize(doc, "request");
   }
   std::string profile() const override { return profile_name(signer_->profile()); }

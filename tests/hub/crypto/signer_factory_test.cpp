@@ -58,6 +58,28 @@ TEST(HubSignerFactory, SignsADocumentTheAdapterHasParsed) {
   EXPECT_TRUE(factory.verify(signed_xml).ok) << factory.verify(signed_xml).error;
   // The signature went into the caller's tree: signing it again is refused like signing twice.
   EXPECT_THROW(signer->sign_document(doc.get()), std::runtime_error);
+
+  // With the text it was parsed from, the signature's text goes into that text; where the place
+  // is not certain (the Id's value twice in the text) the tree is serialized: both verify.
+  std::string text = org_registry_envelope();  // as the adapter builds it: no XML declaration
+  text.erase(0, text.find("?>") + 3);
+  const std::string twice = text + "<!-- signed-data-container -->";
+  for (const auto& t : {text, twice}) {
+    auto parsed = xml::parse_xml(t, "envelope");
+    const auto out = signer->sign_document(parsed.get(), t);
+    EXPECT_EQ(out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);
+    EXPECT_EQ(independent_gost_check(out, test_keys().gost_pub), "");
+    EXPECT_TRUE(factory.verify(out).ok) << factory.verify(out).error;
+  }
+  auto parsed = xml::parse_xml(text, "envelope");
+  const auto spliced = signer->sign_document(parsed.get(), text);
+  // Everything around the signature is the text as given.
+  const auto sig_at = spliced.find("<ds:Signature");
+  ASSERT_NE(sig_at, std::string::npos);
+  const auto decl_end = spliced.find("?>\n") + 3;
+  EXPECT_EQ(spliced.substr(decl_end, sig_at - decl_end), text.substr(0, sig_at - decl_end));
+  const auto sig_end = spliced.find("</ds:Signature>") + 15;
+  EXPECT_EQ(spliced.substr(sig_end), text.substr(sig_at - decl_end));
 }
 
 }  // namespace

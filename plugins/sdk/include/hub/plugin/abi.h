@@ -15,7 +15,8 @@ namespace hub::plugin {
 // 2: Context::signers, xml, exchanges, billing_export, debts; ParseSink::progress.
 // 4: ExchangeStore::update_unsynced.
 // 5: SchemaPackageHandle::validate_soap(const _xmlDoc*), Signer::sign_document.
-inline constexpr std::uint32_t kAbiVersion = 5;
+// 6: Signer::sign_document(doc, parsed_from).
+inline constexpr std::uint32_t kAbiVersion = 6;
 
 /// What a plugin says about itself, readable without running any of its code.
 struct PluginInfo {

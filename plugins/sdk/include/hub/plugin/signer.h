@@ -30,9 +30,11 @@ class Signer {
   /// with the reason (malformed XML, no such element, already signed, crypto failure).
   virtual std::string sign(std::string_view xml) = 0;
   /// sign() on a document the caller has parsed already (e.g. to validate it first): inserts the
-  /// signature into `doc` in place and returns the document serialized as sign() would. Same
-  /// errors as sign().
-  virtual std::string sign_document(_xmlDoc* doc) = 0;
+  /// signature into `doc` in place and returns the signed document's text. `parsed_from`, when
+  /// given, must be the text `doc` was parsed from: the signature's text is then inserted into it
+  /// (after the signed element's start tag) instead of the whole tree being serialized again.
+  /// Same errors as sign().
+  virtual std::string sign_document(_xmlDoc* doc, std::string_view parsed_from = {}) = 0;
   virtual std::string profile() const = 0;  ///< "gost2012" or "rsa"
 };
 
