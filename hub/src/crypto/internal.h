@@ -4,6 +4,7 @@
 
 #include <libxml/tree.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,15 @@ namespace hub::crypto::detail {
 
 /// Elements under (and including) `root` whose attribute Id (or ID) equals `id`.
 std::vector<xmlNodePtr> elements_with_id(xmlNodePtr root, std::string_view id);
+/// What the verifier looks up, from one walk over the tree (each look-up walked it again): the
+/// ds:Signature elements and the elements with an Id (or ID) attribute, in document order.
+struct DocumentIndex {
+  std::vector<xmlNodePtr> signatures;
+  std::multimap<std::string, xmlNodePtr> by_id;
+  std::vector<xmlNodePtr> with_id(const std::string& id) const;
+};
+DocumentIndex index_document(xmlNodePtr root);
+
 /// Element children / descendants in namespace `ns` named `local`.
 xmlNodePtr first_child(xmlNodePtr parent, const char* ns, const char* local);
 std::vector<xmlNodePtr> children(xmlNodePtr parent, const char* ns, const char* local);

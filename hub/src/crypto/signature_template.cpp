@@ -51,6 +51,36 @@ std::vector<xmlNodePtr> elements_with_id(xmlNodePtr root, std::string_view id) {
   return out;
 }
 
+DocumentIndex index_document(xmlNodePtr root) {
+  DocumentIndex index;
+  for (xmlNodePtr n = root; n;) {
+    if (n->type == XML_ELEMENT_NODE) {
+      if (is(n, uri::kDsigNs, "Signature")) index.signatures.push_back(n);
+      if (n->properties) {
+        std::string id = own_id(n);
+        if (!id.empty() || xmlHasNsProp(n, BAD_CAST "Id", nullptr) ||
+            xmlHasNsProp(n, BAD_CAST "ID", nullptr))
+          index.by_id.emplace(std::move(id), n);
+      }
+    }
+    if (n->type == XML_ELEMENT_NODE && n->children) {
+      n = n->children;
+      continue;
+    }
+    while (n && n != root && !n->next) n = n->parent;
+    if (!n || n == root) break;
+    n = n->next;
+  }
+  return index;
+}
+
+std::vector<xmlNodePtr> DocumentIndex::with_id(const std::string& id) const {
+  std::vector<xmlNodePtr> out;
+  const auto [from, to] = by_id.equal_range(id);
+  for (auto it = from; it != to; ++it) out.push_back(it->second);
+  return out;
+}
+
 xmlNodePtr first_child(xmlNodePtr parent, const char* ns, const char* local) {
   for (xmlNodePtr c = parent ? parent->children : nullptr; c; c = c->next) {
     if (is(c, ns, local)) return c;

@@ -47,7 +47,7 @@ struct X509Free {
   void operator()(X509* c) const { X509_free(c); }
 };
 
-void verify_one(xmlNodePtr sig, VerificationResult& result) {
+void verify_one(xmlNodePtr sig, const detail::DocumentIndex& index, VerificationResult& result) {
   xmlNodePtr signed_info = first_child(sig, uri::kDsigNs, "SignedInfo");
   if (!signed_info) throw Failure{"no ds:SignedInfo"};
 
@@ -102,7 +102,7 @@ void verify_one(xmlNodePtr sig, VerificationResult& result) {
     if (ref_uri.empty()) {
       target = root;
     } else if (ref_uri[0] == '#') {
-      const auto found = detail::elements_with_id(root, ref_uri.substr(1));
+      const auto found = index.with_id(ref_uri.substr(1));
       if (found.empty()) throw Failure{label + ": no element with Id '" + ref_uri.substr(1) + "'"};
       if (found.size() > 1) {
         throw Failure{label + ": " + std::to_string(found.size()) + " elements with Id '" +
@@ -219,15 +219,15 @@ VerificationResult verify_xml_signature(xmlDocPtr doc, const std::string& name) 
   VerificationResult result;
   try {
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : nullptr;
-    const auto sigs =
-        root ? detail::descendants(root, uri::kDsigNs, "Signature") : std::vector<xmlNodePtr>{};
+    const auto index = root ? detail::index_document(root) : detail::DocumentIndex{};
+    const auto& sigs = index.signatures;
     if (sigs.empty()) {
       result.error = name + ": no ds:Signature";
       return result;
     }
     for (std::size_t i = 0; i < sigs.size(); ++i) {
       try {
-        verify_one(sigs[i], result);
+        verify_one(sigs[i], index, result);
         ++result.signatures;
       } catch (const Failure& f) {
         const auto id = attribute(sigs[i], "Id");
