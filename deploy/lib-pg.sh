@@ -40,8 +40,12 @@ pg_start() {
   fi
   [ -n "$port" ] || port=$(pg_free_port)
   # Durable by default (fsync on); the socket lives in the data dir so clusters never collide.
+  # max_wal_size 4GB: the hub writes in bulk (a million-line registry, imported and applied, is
+  # ~1.5 GB of WAL). At the default 1GB a checkpoint came every few hundred thousand payments, and
+  # after each one every page's first change is written whole again: the billing store applied
+  # 1M batched payments at 19k/s, and at 33k/s with this. WAL on disk stays within the setting.
   pg_as_owner "$bin/pg_ctl" -D "$datadir" -w -t 60 -l "$datadir/server.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200 -c shared_buffers=256MB ${ZHKH_PG_OPTS:-}" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=4GB ${ZHKH_PG_OPTS:-}" \
     start >/dev/null || { tail -20 "$datadir/server.log" >&2; return 1; }
   echo "$port"
 }
