@@ -64,12 +64,14 @@ std::string signing_time_now();
 std::string serialize(xmlDocPtr doc, const std::string& name);
 
 /// serialize() of a document just signed, from `parsed_from`, the text it was parsed from: the
-/// text of its one ds:Signature (the first child of the signed element) goes in right after that
-/// element's start tag, which is found by its Id attribute, and an XML declaration in front.
+/// text of the ds:Signature that is the first element child of the element Id=`element_id` goes
+/// in right after that element's start tag, found in the text by its Id, with an XML declaration
+/// in front.
 /// Serializing a 100-account request again cost more than its parse. nullopt when the place is
 /// not certain (the Id written otherwise, its value found twice in the text, an empty-element
 /// tag): the caller serializes the tree instead.
-std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view parsed_from);
+std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view parsed_from,
+                                            const std::string& element_id = kSignedDataContainerId);
 
 std::unique_ptr<XmlSigner> make_gost_signer(std::shared_ptr<const SigningKey> key);
 std::unique_ptr<XmlSigner> make_rsa_signer(std::shared_ptr<const SigningKey> key);

@@ -219,15 +219,26 @@ std::string serialize(xmlDocPtr doc, const std::string& name) {
   return out;
 }
 
-std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view text) {
-  // The document's one ds:Signature, the first element child of the signed element.
-  const auto sigs = descendants(xmlDocGetRootElement(doc), uri::kDsigNs, "Signature");
-  if (sigs.size() != 1 || !sigs[0]->parent || sigs[0]->parent->type != XML_ELEMENT_NODE)
-    return std::nullopt;
-  xmlNodePtr sig = sigs[0], container = sig->parent;
-  if (xmlFirstElementChild(container) != sig) return std::nullopt;
+std::optional<std::string> splice_signature(xmlDocPtr doc, std::string_view text,
+                                            const std::string& element_id) {
+  // The signed element (the signer made sure there is one) is near the top of an envelope: the
+  // walk stops there instead of visiting the whole document. Its first element child is the new
+  // ds:Signature.
+  xmlNodePtr container = nullptr;
+  for (xmlNodePtr n = xmlDocGetRootElement(doc); n && !container;) {
+    if (n->type == XML_ELEMENT_NODE && n->properties && own_id(n) == element_id) container = n;
+    if (n->type == XML_ELEMENT_NODE && n->children) {
+      n = n->children;
+      continue;
+    }
+    while (n && !n->next) n = n->parent;
+    if (n) n = n->next;
+  }
+  if (!container) return std::nullopt;
+  xmlNodePtr sig = xmlFirstElementChild(container);
+  if (!sig || !is(sig, uri::kDsigNs, "Signature")) return std::nullopt;
   const std::string id = attribute(container, "Id");
-  if (id.empty() || text.find("<?xml") == 0) return std::nullopt;
+  if (id != element_id || text.find("<?xml") == 0) return std::nullopt;
   // The value occurs once in the whole text, as the container's Id="…".
   const auto at = text.find(id);
   if (at == std::string_view::npos || text.find(id, at + 1) != std::string_view::npos || at < 4 ||
