@@ -313,7 +313,8 @@ plugin::JobResult GisZhkhAdapter::run_job(const std::string& job) {
   }
   if (job == "appeals") {
     const auto now = ctx_.clock().now();
-    const auto from = format_date(now - history_window_), to = format_date(now);
+    // Days as GIS counts them: an appeal filed at 00:30 Moscow time is filed "tomorrow" in UTC.
+    const auto from = moscow_date(now - history_window_), to = moscow_date(now);
     engine_->submit("appeals:" + new_guid(), build_export_appeals(from, to), false, false);
     return plugin::JobResult::success("appeals from " + from + " to " + to + " requested");
   }
@@ -423,8 +424,8 @@ plugin::DeliveryResult GisZhkhAdapter::deliver_meter(const plugin::Envelope& mes
   }
   const std::vector<MeterInput> in = {{ref, message.body}};
   std::vector<Refused> refused, waiting;
-  const auto req = build_import_meters(in, lookup_places(ctx_.billing_export(), in),
-                                       nsi_resources_, refused, &waiting);
+  const auto req = build_import_meters(in, lookup_places(ctx_.billing_export(), in), nsi_resources_,
+                                       refused, &waiting);
   // A meter whose account or premise is not placed yet goes once it is (the dispatcher retries;
   // after max_attempts it is a dead letter with this reason).
   if (!waiting.empty()) return plugin::DeliveryResult::retry(waiting.front().reason);
@@ -486,7 +487,7 @@ plugin::JobResult GisZhkhAdapter::sync_accounts() {
 
 plugin::JobResult GisZhkhAdapter::readings_from_gis() {
   auto& store = ctx_.billing_export();
-  const auto since = format_date(ctx_.clock().now() - history_window_);
+  const auto since = moscow_date(ctx_.clock().now() - history_window_);
   std::int64_t after = 0;
   std::size_t requests = 0, meters = 0;
   std::vector<std::string> failures;

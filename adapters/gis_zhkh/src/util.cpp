@@ -40,6 +40,10 @@ std::string format_date(std::chrono::system_clock::time_point t) {
   return format_time(t).substr(0, 10);
 }
 
+std::string moscow_date(std::chrono::system_clock::time_point t) {
+  return format_date(t + std::chrono::hours(3));
+}
+
 std::chrono::system_clock::time_point parse_date(const std::string& text) {
   int y = 0, m = 0, d = 0;
   if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 ||

@@ -13,6 +13,9 @@ std::string new_guid();
 std::string format_time(std::chrono::system_clock::time_point t);
 /// xs:date (UTC) of `t`: 2026-12-01.
 std::string format_date(std::chrono::system_clock::time_point t);
+/// xs:date of `t` in Moscow time (UTC+3 all year), the calendar GIS ZhKH files things under: the
+/// date filters of export requests are days of that calendar. From 21:00 UTC it is the next day.
+std::string moscow_date(std::chrono::system_clock::time_point t);
 /// Parses YYYY-MM-DD as midnight UTC; throws std::invalid_argument naming the text.
 std::chrono::system_clock::time_point parse_date(const std::string& text);
 /// Lower-case copy.

@@ -417,3 +417,16 @@ TEST(GisRequests, PaymentNoticesFromTheCanonicalSampleValidate) {
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_NE(refused[0].reason.find("recipient_inn"), std::string::npos);
 }
+
+// GIS files things under Moscow days: from 21:00 UTC the export filters name the next day, or an
+// appeal filed after midnight in Moscow would fall outside "up to today".
+TEST(GisDates, ExportFiltersAreMoscowDays) {
+  const auto evening_utc =
+      gis::parse_date("2026-12-01") + std::chrono::hours(20) + std::chrono::minutes(59);
+  EXPECT_EQ(gis::format_date(evening_utc), "2026-12-01");
+  EXPECT_EQ(gis::moscow_date(evening_utc), "2026-12-01");
+  const auto late_utc = evening_utc + std::chrono::minutes(2);  // 21:01 UTC = 00:01 in Moscow
+  EXPECT_EQ(gis::format_date(late_utc), "2026-12-01");
+  EXPECT_EQ(gis::moscow_date(late_utc), "2026-12-02");
+  EXPECT_EQ(gis::moscow_date(gis::parse_date("2026-12-31") + std::chrono::hours(22)), "2027-01-01");
+}
