@@ -19,6 +19,7 @@
 #include "hub/store/migrations.h"
 #include "hub/store/pool.h"
 #include "pg_cluster.h"
+#include "process_usage.h"
 
 namespace {
 
@@ -50,10 +51,6 @@ hub::Envelope env(const std::string& type, std::string body, std::string key) {
   e.idempotency_key = std::move(key);
   e.body = std::move(body);
   return e;
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
 }  // namespace

@@ -67,6 +67,7 @@
 #include "hub/store/pool.h"
 #include "hub/xml/schema_registry.h"
 #include "pg_cluster.h"
+#include "process_usage.h"
 
 namespace {
 
@@ -101,10 +102,6 @@ std::string read_file(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
 /// Reads a pull response in one streaming pass (Poco's JSON parser with its own handler):

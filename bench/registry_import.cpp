@@ -44,6 +44,7 @@
 #include "hub/xml/schema_registry.h"
 #include "hub/xml/xslt.h"
 #include "pg_cluster.h"
+#include "process_usage.h"
 #include "registry/registry_parser.h"
 #include "registry/registry_writer.h"
 
@@ -57,26 +58,6 @@ constexpr const char* kRoutes = R"(routes:
     match: {type: [payment.received, payment.batch, meter.reading]}
     to: [billing_store]
 )";
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-/// User + system CPU time of this process so far, all threads.
-double cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/// CPU time of the calling thread so far.
-double thread_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_THREAD, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 /// Peak resident set of this process in MB (VmHWM).
 double peak_rss_mb() {

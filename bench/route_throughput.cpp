@@ -47,6 +47,7 @@
 #include "hub/xml/schema_registry.h"
 #include "hub/xml/xslt.h"
 #include "pg_cluster.h"
+#include "process_usage.h"
 
 namespace {
 
@@ -128,17 +129,6 @@ void wait_delivered(Rig& rig, std::uint64_t target_total) {
     if (Clock::now() > deadline) throw std::runtime_error("deliveries did not finish in 10 min");
     std::this_thread::sleep_for(1ms);
   }
-}
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-double cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double peak_rss_mb() {

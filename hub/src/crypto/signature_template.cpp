@@ -33,13 +33,12 @@ std::string own_id(xmlNodePtr n) {
   return {};
 }
 
-}  // namespace
-
-std::vector<xmlNodePtr> elements_with_id(xmlNodePtr root, std::string_view id) {
-  std::vector<xmlNodePtr> out;
-  // Iterative walk: documents of thousands of objects must not recurse deeply.
+/// Calls `visit` for `root` and every element under it, in document order. Iterative: documents
+/// of thousands of objects must not recurse deeply.
+template <typename Visit>
+void for_each_element(xmlNodePtr root, Visit&& visit) {
   for (xmlNodePtr n = root; n;) {
-    if (n->type == XML_ELEMENT_NODE && n->properties && own_id(n) == id) out.push_back(n);
+    if (n->type == XML_ELEMENT_NODE) visit(n);
     if (n->type == XML_ELEMENT_NODE && n->children) {
       n = n->children;
       continue;
@@ -48,29 +47,29 @@ std::vector<xmlNodePtr> elements_with_id(xmlNodePtr root, std::string_view id) {
     if (!n || n == root) break;
     n = n->next;
   }
+}
+
+}  // namespace
+
+std::vector<xmlNodePtr> elements_with_id(xmlNodePtr root, std::string_view id) {
+  std::vector<xmlNodePtr> out;
+  for_each_element(root, [&](xmlNodePtr n) {
+    if (n->properties && own_id(n) == id) out.push_back(n);
+  });
   return out;
 }
 
 DocumentIndex index_document(xmlNodePtr root) {
   DocumentIndex index;
-  for (xmlNodePtr n = root; n;) {
-    if (n->type == XML_ELEMENT_NODE) {
-      if (is(n, uri::kDsigNs, "Signature")) index.signatures.push_back(n);
-      if (n->properties) {
-        std::string id = own_id(n);
-        if (!id.empty() || xmlHasNsProp(n, BAD_CAST "Id", nullptr) ||
-            xmlHasNsProp(n, BAD_CAST "ID", nullptr))
-          index.by_id.emplace(std::move(id), n);
-      }
+  for_each_element(root, [&](xmlNodePtr n) {
+    if (is(n, uri::kDsigNs, "Signature")) index.signatures.push_back(n);
+    if (n->properties) {
+      std::string id = own_id(n);
+      if (!id.empty() || xmlHasNsProp(n, BAD_CAST "Id", nullptr) ||
+          xmlHasNsProp(n, BAD_CAST "ID", nullptr))
+        index.by_id.emplace(std::move(id), n);
     }
-    if (n->type == XML_ELEMENT_NODE && n->children) {
-      n = n->children;
-      continue;
-    }
-    while (n && n != root && !n->next) n = n->parent;
-    if (!n || n == root) break;
-    n = n->next;
-  }
+  });
   return index;
 }
 
