@@ -146,56 +146,49 @@ class ExclusiveWriter {
     out_ += reinterpret_cast<const char*>(n->name);
   }
 
-  void text(const xmlChar* s) {
-    for (const xmlChar* p = s; p && *p; ++p) {
-      switch (*p) {
-        case '&':
-          out_ += "&amp;";
-          break;
-        case '<':
-          out_ += "&lt;";
-          break;
-        case '>':
-          out_ += "&gt;";
-          break;
-        case '\r':
-          out_ += "&#xD;";
-          break;
-        default:
-          out_ += static_cast<char>(*p);
-      }
-    }
-  }
+  void text(const xmlChar* s) { escaped(s, false); }
 
   bool attribute_value(xmlAttrPtr a) {
     for (xmlNodePtr t = a->children; t; t = t->next) {
       if (t->type != XML_TEXT_NODE) return false;
-      for (const xmlChar* p = t->content; p && *p; ++p) {
-        switch (*p) {
-          case '&':
-            out_ += "&amp;";
-            break;
-          case '<':
-            out_ += "&lt;";
-            break;
-          case '"':
-            out_ += "&quot;";
-            break;
-          case '\t':
-            out_ += "&#x9;";
-            break;
-          case '\n':
-            out_ += "&#xA;";
-            break;
-          case '\r':
-            out_ += "&#xD;";
-            break;
-          default:
-            out_ += static_cast<char>(*p);
-        }
-      }
+      escaped(t->content, true);
     }
     return true;
+  }
+
+  // Canonical XML's escapes: in text & < > and CR; in attribute values & < " TAB LF CR (not >).
+  void escaped(const xmlChar* s, bool attribute) {
+    for (const xmlChar* p = s; p && *p; ++p) {
+      const char* as = nullptr;
+      switch (*p) {
+        case '&':
+          as = "&amp;";
+          break;
+        case '<':
+          as = "&lt;";
+          break;
+        case '>':
+          if (!attribute) as = "&gt;";
+          break;
+        case '"':
+          if (attribute) as = "&quot;";
+          break;
+        case '\t':
+          if (attribute) as = "&#x9;";
+          break;
+        case '\n':
+          if (attribute) as = "&#xA;";
+          break;
+        case '\r':
+          as = "&#xD;";
+          break;
+      }
+      if (as) {
+        out_ += as;
+      } else {
+        out_ += static_cast<char>(*p);
+      }
+    }
   }
 
   bool element(xmlNodePtr e) {
