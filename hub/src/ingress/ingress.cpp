@@ -1,8 +1,12 @@
 #include "hub/ingress/ingress.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -102,50 +106,163 @@ void complete_envelope(std::size_t index, Envelope& e, std::chrono::system_clock
   if (e.correlation_id.empty()) e.correlation_id = e.id;
 }
 
-/// An envelope's body parsed and validated, or why it was refused.
-struct CheckedBody {
-  xml::Document doc;
+/// Batches with less body than this, in all, are checked on the calling thread alone: a thread
+/// costs more than it saves on the few KB of an API call.
+constexpr std::size_t kParallelCheckBytes = 256u << 10;
+/// A big batch is journalled in statements of about this many bytes of body, each as soon as
+/// every envelope before its end is checked: PostgreSQL stores one part while the next is still
+/// being validated, instead of the two taking turns.
+constexpr std::size_t kJournalChunkBytes = 2u << 20;
+
+/// What checking one envelope decided: where it goes, or why it was refused.
+struct CheckOutcome {
+  router::RoutingDecision decision;
   std::string error;
 };
 
-/// Bodies below this, in all, are checked on the calling thread: a thread costs more than it
-/// saves on the few KB of an API call.
-constexpr std::size_t kParallelCheckBytes = 256u << 10;
-/// Envelopes are checked in windows of about this many bytes of body, so that a window's parsed
-/// trees are all that is held at once, and a thread is started per window, not per envelope.
-constexpr std::size_t kCheckWindowBytes = 2u << 20;
+/// Parses, validates and routes the envelopes of a batch. Any number of threads call check_one()
+/// until it returns false; each call takes the next envelope by position, so no thread waits for
+/// another, and a parsed tree lives only while its envelope is checked. No envelope after a
+/// refused one is started, and every one before it is finished by the thread that took it, so the
+/// first refusal by position is always found. What is not a refusal of the input (no memory, a
+/// failing library) is kept and rethrown by rethrow_failure().
+class BatchCheck {
+ public:
+  BatchCheck(std::vector<Envelope>& batch, const xml::SchemaRegistry& schemas,
+             const router::Router& router, const Ingress::FanOut& fan_out)
+      : batch_(batch),
+        schemas_(schemas),
+        router_(router),
+        fan_out_(fan_out),
+        outcomes_(batch.size()),
+        stop_at_(batch.size()),
+        done_(batch.size(), 0) {}
 
-/// Parses and validates the bodies of batch[first, last), split between this thread and one more
-/// when `parallel`. Both are pure CPU work, and independent per envelope.
-std::vector<CheckedBody> parse_and_validate(const std::vector<Envelope>& batch, std::size_t first,
-                                            std::size_t last, bool parallel,
-                                            const xml::SchemaRegistry& schemas) {
-  std::vector<CheckedBody> out(last - first);
-  auto check = [&](std::size_t from, std::size_t step) {
-    for (std::size_t k = from; k < out.size(); k += step) {
-      const auto& e = batch[first + k];
+  bool check_one() {
+    const std::size_t i = next_.fetch_add(1);
+    if (i >= batch_.size() || i > stop_at_.load() || abandoned_.load()) return false;
+    const Envelope& e = batch_[i];
+    CheckOutcome& out = outcomes_[i];
+    try {
+      const auto doc = xml::parse_xml(e.body, e.id);
+      schemas_.validate_or_throw(e.type, doc);
       try {
-        out[k].doc = xml::parse_xml(e.body, e.id);
-        schemas.validate_or_throw(e.type, out[k].doc);
-      } catch (const XmlError& err) {
-        out[k].error = err.what();
+        out.decision = router_.route(e, doc);
+        if (fan_out_) fan_out_(e, out.decision);
+      } catch (const std::exception& err) {
+        out.error = std::string("routing failed: ") + err.what();
+      }
+    } catch (const XmlError& err) {
+      out.error = err.what();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!failure_) failure_ = std::current_exception();
+      abandoned_ = true;
+      return false;  // not done: the prefix stops before it, and the submit fails
+    }
+    if (!out.error.empty()) {
+      for (auto at = stop_at_.load(); i < at && !stop_at_.compare_exchange_weak(at, i);) {
       }
     }
-  };
-  if (!parallel || out.size() < 2) {
-    check(0, 1);
-    return out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_[i] = 1;
+    while (prefix_ < done_.size() && done_[prefix_] && outcomes_[prefix_].error.empty()) {
+      ++prefix_;
+    }
+    return true;
   }
-  auto odd = std::async(std::launch::async, check, 1, 2);
-  check(0, 2);
-  odd.get();
-  return out;
-}
+  /// The longest run of envelopes from the start that are checked and were not refused.
+  std::size_t checked_prefix() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return prefix_;
+  }
+  /// Makes every check_one() from now on return false (the submit is failing anyway).
+  void abandon() { abandoned_ = true; }
+  void rethrow_failure() {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+  /// The first refused envelope, or batch.size() when none was.
+  std::size_t first_refused() const {
+    for (std::size_t i = 0; i < outcomes_.size(); ++i) {
+      if (!outcomes_[i].error.empty()) return i;
+    }
+    return outcomes_.size();
+  }
+  CheckOutcome& outcome(std::size_t i) { return outcomes_[i]; }
 
-struct Prepared {
-  Envelope envelope;
-  router::RoutingDecision decision;
+ private:
+  std::vector<Envelope>& batch_;
+  const xml::SchemaRegistry& schemas_;
+  const router::Router& router_;
+  const Ingress::FanOut& fan_out_;
+  std::vector<CheckOutcome> outcomes_;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<std::size_t> stop_at_;
+  std::atomic<bool> abandoned_{false};
+  std::mutex mutex_;  // guards done_, prefix_ and failure_
+  std::vector<char> done_;
+  std::size_t prefix_ = 0;
+  std::exception_ptr failure_;
 };
+
+/// Writes journal rows and their outbox rows for batch[from, to) in the open transaction; adds
+/// the ids of the messages that were new to `fresh`. The arrays are built straight from the
+/// envelopes: the bodies are the bulk of the bytes and are copied once, into the literal.
+void write_journal(pqxx::work& tx, const std::vector<Envelope>& batch, BatchCheck& check,
+                   std::size_t from, std::size_t to, int route_version,
+                   std::set<std::string>& fresh) {
+  std::size_t body_bytes = 0, key_bytes = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    body_bytes += batch[i].body.size();
+    key_bytes += batch[i].idempotency_key.size();
+  }
+  const std::size_t n = to - from;
+  store::PgArrayBuilder ids(n * 38), types(n * 24), versions(n * 4), sources(n * 16),
+      occurred(n * 32), correlations(n * 38), causations(n * 8), keys(key_bytes + n * 3),
+      headers(n * 8), bodies(body_bytes + n * 3);
+  store::PgArrayBuilder d_message(n * 38), d_route(n * 16), d_target(n * 16), d_body(n * 8);
+  for (std::size_t i = from; i < to; ++i) {
+    const Envelope& e = batch[i];
+    ids.add(e.id);
+    types.add(e.type);
+    versions.add(std::to_string(e.schema_version));
+    sources.add(e.source);
+    occurred.add(xml::format_timestamp(e.occurred_at));
+    correlations.add(e.correlation_id);
+    if (e.causation_id.empty()) {
+      causations.add_null();
+    } else {
+      causations.add(e.causation_id);
+    }
+    keys.add(e.idempotency_key);
+    headers.add(json_object(e.headers));
+    bodies.add(e.body);
+    // One delivery per (route, target) of a message, however often a configuration names the
+    // pair: hub.delivery keeps no unique constraint for it (see migration 0014). A message has
+    // a handful of deliveries, so the earlier ones are simply looked through.
+    const auto& all = check.outcome(i).decision.deliveries;
+    for (auto d_it = all.begin(); d_it != all.end(); ++d_it) {
+      const auto& d = *d_it;
+      if (std::any_of(all.begin(), d_it,
+                      [&](const auto& o) { return o.route == d.route && o.target == d.target; })) {
+        continue;
+      }
+      d_message.add(e.id);
+      d_route.add(d.route);
+      d_target.add(d.target);
+      d_body.add_or_null(d.body);
+    }
+  }
+  // One statement journals the part and writes its outbox. ON CONFLICT DO NOTHING drops keys
+  // already journalled (by an earlier part too) and repeats inside the batch; the RETURNING set
+  // is exactly what is new, and only the deliveries of new messages are written (the join on it).
+  const auto inserted = tx.exec_prepared(
+      kJournalStatement, ids.finish(), types.finish(), versions.finish(), sources.finish(),
+      occurred.finish(), correlations.finish(), causations.finish(), keys.finish(),
+      headers.finish(), bodies.finish(), route_version, d_message.finish(), d_route.finish(),
+      d_target.finish(), d_body.finish());
+  for (const auto& row : inserted) fresh.insert(row[0].c_str());
+}
 
 }  // namespace
 
@@ -167,143 +284,115 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   auto router = router_.get();
   if (!router) throw Error("ingress: no routing configuration is loaded");
 
-  // Validation and routing are pure CPU work: done before the transaction opens so that the
-  // transaction only writes.
-  std::vector<Prepared> prepared;
-  prepared.reserve(batch.size());
-  try {
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
       complete_envelope(i, batch[i], now);
       if (!schemas_->knows(batch[i].type)) {
         throw plugin::RejectedInput(describe(i, batch[i]) + ": unknown message type");
       }
+    } catch (const plugin::RejectedInput& err) {
+      metrics.add("zhkh_messages_rejected_total");
+      log().warn("batch_rejected",
+                 {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
+      throw;
     }
-    // A batch of big bodies (a registry's payment.batch messages are 300 KB each, a line
-    // parser's 500 payments 350 KB) is checked in windows of about 2 MB, each split between
-    // this thread and one more: that is what lets a file import validate on the second core while
-    // its parser reads on. Windows, not the whole batch, so that no more than a window's parsed
-    // trees are held at once.
-    std::vector<CheckedBody> bodies;
-    std::size_t window_first = 0, window_last = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (i == window_last) {
-        window_first = i;
-        std::size_t bytes = 0;
-        while (window_last < batch.size() &&
-               (window_last == i || bytes + batch[window_last].body.size() <= kCheckWindowBytes)) {
-          bytes += batch[window_last++].body.size();
+  }
+
+  // Checking (parsing, validating, routing) is pure CPU work. A small batch is checked first
+  // and written after, so that its transaction only writes. A big one (a registry's
+  // payment.batch messages are 300 KB each) is checked on this thread and one more, and its
+  // journal is written in parts as the checked prefix grows, so that a file import keeps both
+  // cores and PostgreSQL busy at once. A refusal found after a part was written rolls the
+  // transaction back: nothing of the batch is kept either way.
+  std::size_t body_bytes = 0;
+  for (const auto& e : batch) body_bytes += e.body.size();
+  const bool parallel = batch.size() >= 2 && body_bytes >= kParallelCheckBytes;
+  BatchCheck check(batch, *schemas_, *router, fan_out_);
+
+  std::optional<store::Lease> lease;
+  std::optional<pqxx::work> tx;
+  std::set<std::string> fresh;
+  std::size_t written = 0;
+  auto write_up_to = [&](std::size_t to) {
+    if (to <= written) return;
+    if (!tx) {
+      lease.emplace(pool_.lease());
+      prepare(lease->conn());
+      tx.emplace(lease->conn());
+    }
+    write_journal(*tx, batch, check, written, to, router->version(), fresh);
+    written = to;
+  };
+  {
+    std::future<void> helper;
+    // Whatever leaves this block, the helper thread stops taking envelopes and is waited for
+    // (the future's destructor) before `check` goes away.
+    struct Abandon {
+      BatchCheck& check;
+      ~Abandon() { check.abandon(); }
+    } abandon_on_exit{check};
+    if (parallel) {
+      helper = std::async(std::launch::async, [&check] {
+        while (check.check_one()) {
         }
-        bodies = parse_and_validate(batch, window_first, window_last, bytes >= kParallelCheckBytes,
-                                    *schemas_);
-      }
-      Envelope& e = batch[i];
-      const auto& checked = bodies[i - window_first];
-      if (!checked.error.empty())
-        throw plugin::RejectedInput(describe(i, e) + ": " + checked.error);
-      const xml::Document& body = checked.doc;
-      router::RoutingDecision decision;
-      try {
-        decision = router->route(e, body);
-        if (fan_out_) fan_out_(e, decision);
-      } catch (const std::exception& err) {
-        throw plugin::RejectedInput(describe(i, e) + ": routing failed: " + err.what());
-      }
-      prepared.push_back({std::move(e), std::move(decision)});
+      });
     }
-  } catch (const plugin::RejectedInput& err) {
+    std::size_t counted = 0, part_bytes = 0;  // body bytes of batch[written, counted)
+    while (check.check_one()) {
+      if (!parallel) continue;
+      // Write the checked prefix once it holds a part's worth of body.
+      const std::size_t prefix = check.checked_prefix();
+      for (; counted < prefix; ++counted) part_bytes += batch[counted].body.size();
+      if (part_bytes >= kJournalChunkBytes) {
+        write_up_to(prefix);
+        part_bytes = 0;
+      }
+    }
+    if (helper.valid()) helper.get();
+  }
+  check.rethrow_failure();
+  if (const auto bad = check.first_refused(); bad < batch.size()) {
+    const auto err =
+        plugin::RejectedInput(describe(bad, batch[bad]) + ": " + check.outcome(bad).error);
     metrics.add("zhkh_messages_rejected_total");
     log().warn("batch_rejected", {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
-    throw;
+    throw err;
   }
   step(Step::kValidated);
   step(Step::kRouted);
 
+  write_up_to(batch.size());
+  if (!tx) {  // an empty batch: only the checkpoint
+    lease.emplace(pool_.lease());
+    prepare(lease->conn());
+    tx.emplace(lease->conn());
+  }
   plugin::EmitResult result;
   std::set<std::string> notify_targets;
-  auto lease = pool_.lease();
-  prepare(lease.conn());
-  pqxx::work tx(lease.conn());
-
-  if (!prepared.empty()) {
-    // The arrays are built straight from the envelopes: the bodies are the bulk of the bytes and
-    // are copied once, into the literal.
-    std::size_t body_bytes = 0, key_bytes = 0;
-    for (const auto& p : prepared) {
-      body_bytes += p.envelope.body.size();
-      key_bytes += p.envelope.idempotency_key.size();
-    }
-    const std::size_t n = prepared.size();
-    store::PgArrayBuilder ids(n * 38), types(n * 24), versions(n * 4), sources(n * 16),
-        occurred(n * 32), correlations(n * 38), causations(n * 8), keys(key_bytes + n * 3),
-        headers(n * 8), bodies(body_bytes + n * 3);
-    store::PgArrayBuilder d_message(n * 38), d_route(n * 16), d_target(n * 16), d_body(n * 8);
-    for (const auto& p : prepared) {
-      const Envelope& e = p.envelope;
-      ids.add(e.id);
-      types.add(e.type);
-      versions.add(std::to_string(e.schema_version));
-      sources.add(e.source);
-      occurred.add(xml::format_timestamp(e.occurred_at));
-      correlations.add(e.correlation_id);
-      if (e.causation_id.empty()) {
-        causations.add_null();
-      } else {
-        causations.add(e.causation_id);
-      }
-      keys.add(e.idempotency_key);
-      headers.add(json_object(e.headers));
-      bodies.add(e.body);
-      // One delivery per (route, target) of a message, however often a configuration names the
-      // pair: hub.delivery keeps no unique constraint for it (see migration 0014). A message has
-      // a handful of deliveries, so the earlier ones are simply looked through.
-      const auto& all = p.decision.deliveries;
-      for (auto d_it = all.begin(); d_it != all.end(); ++d_it) {
-        const auto& d = *d_it;
-        if (std::any_of(all.begin(), d_it, [&](const auto& o) {
-              return o.route == d.route && o.target == d.target;
-            })) {
-          continue;
-        }
-        d_message.add(e.id);
-        d_route.add(d.route);
-        d_target.add(d.target);
-        d_body.add_or_null(d.body);
-      }
-    }
-    // One statement journals the batch and writes its outbox. ON CONFLICT DO NOTHING drops keys
-    // already journalled and repeats inside the batch; the RETURNING set is exactly what is new,
-    // and only the deliveries of new messages are written (the join on it).
-    auto inserted = tx.exec_prepared(
-        kJournalStatement, ids.finish(), types.finish(), versions.finish(), sources.finish(),
-        occurred.finish(), correlations.finish(), causations.finish(), keys.finish(),
-        headers.finish(), bodies.finish(), router->version(), d_message.finish(), d_route.finish(),
-        d_target.finish(), d_body.finish());
-    std::set<std::string> fresh;
-    for (const auto& row : inserted) fresh.insert(row[0].c_str());
+  if (!batch.empty()) {
     step(Step::kMessagesInserted);
-
-    for (const auto& p : prepared) {
-      if (!fresh.count(p.envelope.id)) continue;
-      result.ids.push_back(p.envelope.id);
-      metrics.add("zhkh_messages_in_total",
-                  {{"type", p.envelope.type}, {"source", p.envelope.source}});
-      for (const auto& d : p.decision.deliveries) notify_targets.insert(d.target);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Envelope& e = batch[i];
+      if (!fresh.count(e.id)) continue;
+      result.ids.push_back(e.id);
+      metrics.add("zhkh_messages_in_total", {{"type", e.type}, {"source", e.source}});
+      for (const auto& d : check.outcome(i).decision.deliveries) notify_targets.insert(d.target);
     }
     result.accepted = fresh.size();
-    result.duplicates = prepared.size() - fresh.size();
+    result.duplicates = batch.size() - fresh.size();
     if (result.duplicates) metrics.add("zhkh_messages_duplicate_total", {}, result.duplicates);
     step(Step::kDeliveriesInserted);
   }
 
   if (checkpoint) {
-    tx.exec_prepared(
+    tx->exec_prepared(
         kCheckpointStatement, checkpoint->source, checkpoint->key, checkpoint->file_name,
         checkpoint->position,
         checkpoint->status.empty() ? std::string("in_progress") : checkpoint->status,
         checkpoint->report.empty() ? std::optional<std::string>() : checkpoint->report);
     step(Step::kCheckpointWritten);
   }
-  tx.commit();
+  tx->commit();
   step(Step::kCommitted);
   // Wakes dispatchers of these targets. Sent after the commit, in a statement of its own: a NOTIFY
   // inside the transaction holds PostgreSQL's global notify lock across the commit's WAL flush,
@@ -311,7 +400,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   // clients). Lost by a crash right here, it costs one poll interval, never a message.
   if (!notify_targets.empty()) {
     try {
-      pqxx::nontransaction ntx(lease.conn());
+      pqxx::nontransaction ntx(lease->conn());
       ntx.exec_prepared(kNotifyStatement, store::pg_array_literal(std::vector<std::string>(
                                               notify_targets.begin(), notify_targets.end())));
     } catch (const std::exception& e) {

@@ -107,6 +107,44 @@ TEST_F(IngressTest, BigBatchesAreValidatedInFullAndTheFirstBadEnvelopeIsNamed) {
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 5);
 }
 
+// A batch of several MB is journalled in parts while its later envelopes are still being
+// checked. A refusal found after a part was written still leaves nothing of the batch, and a key
+// that repeats across parts is journalled once.
+TEST_F(IngressTest, ABatchJournalledInPartsIsStillAllOrNothing) {
+  auto big = [](const std::string& key, bool valid) {
+    auto e = make_message("payment.received", key);
+    const auto at = e.body.find('>') + 1;
+    e.body.insert(at,
+                  "<!--" + std::string(300 << 10, 'x') + "-->" + (valid ? "" : "<c:nonsense/>"));
+    return e;
+  };
+  auto batch = [&](int bad) {
+    std::vector<plugin::Envelope> out;
+    for (int i = 1; i <= 12; ++i) out.push_back(big("part-" + std::to_string(i), i != bad));
+    return out;
+  };
+  try {
+    rig.ingress->submit(batch(12), plugin::Checkpoint{"test", "k", "f", 12, "in_progress", ""});
+    FAIL() << "expected RejectedInput";
+  } catch (const plugin::RejectedInput& e) {
+    EXPECT_NE(std::string(e.what()).find("message #12 "), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.delivery"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.file_checkpoint"), 0);
+
+  auto good = batch(0);
+  good.push_back(big("part-1", true));  // the first envelope's key again, in the last part
+  const auto r = rig.ingress->submit(good, plugin::Checkpoint{"test", "k", "f", 13, "done", ""});
+  EXPECT_EQ(r.accepted, 12u);
+  EXPECT_EQ(r.duplicates, 1u);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 12);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.file_checkpoint WHERE position = 13"), 1);
+  const auto again = rig.ingress->submit(batch(0));
+  EXPECT_EQ(again.accepted, 0u);
+  EXPECT_EQ(again.duplicates, 12u);
+}
+
 TEST_F(IngressTest, RefusesUnknownTypesMissingKeysAndMalformedXml) {
   auto unknown = make_message("payment.received", "u");
   unknown.type = "no.such.type";
