@@ -1,6 +1,7 @@
-// billing.history as the statement-level triggers (migration 0018) write it: one row per object
-// that a statement changed, holding its previous version, and none for objects it left as they
-// were — the contract keep_history() kept row by row before.
+// billing.history as the statement-level triggers (migrations 0018, 0013) write it: one row per
+// object whose data a statement changed, holding its previous version, and none for objects it
+// left as they were — the contract keep_history() kept row by row before — nor for a change
+// confined to the GIS link-state columns (GIS GUID and number, ext_error_*, ext_state_at).
 
 #include <gtest/gtest.h>
 
@@ -29,8 +30,8 @@ class HistoryTest : public BillingTest {
 TEST_F(HistoryTest, OneStatementKeepsThePreviousVersionOfEachRowItChanged) {
   // 200 rows in one statement: the odd ones change, the even ones are set to what they hold.
   db.exec(
-      "UPDATE billing.account SET gis_account_guid = CASE WHEN substr(number, 2)::int % 2 = 1"
-      " THEN md5(number) END WHERE substr(number, 2)::int <= 200");
+      "UPDATE billing.account SET residents = CASE WHEN substr(number, 2)::int % 2 = 1"
+      " THEN residents + 10 ELSE residents END WHERE substr(number, 2)::int <= 200");
   EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 100);
   EXPECT_EQ(count("SELECT count(*) FROM billing.history h JOIN public.before b ON b.id ="
                   " h.object_id WHERE substr(b.number, 2)::int % 2 = 1 AND substr(b.number, 2)::int"
@@ -81,6 +82,89 @@ TEST_F(HistoryTest, SuccessiveStatementsEachKeepTheirPreviousVersion) {
   EXPECT_EQ(count("SELECT count(*) FROM billing.history h1 JOIN billing.history h2 ON"
                   " h2.id > h1.id AND h2.valid_from = h1.valid_to"),
             1);
+}
+
+TEST_F(HistoryTest, AChangeOfTheGisLinkStateOnlyIsNoNewVersion) {
+  // What a GIS answer writes back: the GUID on some, an error on others.
+  db.exec(
+      "UPDATE billing.account SET gis_account_guid = md5(number), ext_state_at = now()"
+      " WHERE substr(number, 2)::int <= 100");
+  db.exec(
+      "UPDATE billing.account SET ext_error_code = 'INT002000', ext_error_text = 'нет',"
+      " ext_state_at = now() WHERE substr(number, 2)::int BETWEEN 101 AND 150");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account a JOIN public.before b ON b.id = a.id"
+                  " WHERE a.updated_at = b.updated_at"),
+            300);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT NULL"), 100);
+
+  // A data change, alone or together with a link change, is a version: its history row holds
+  // the whole previous row, the link state it had then included, and starts where the version
+  // began (the link change did not move updated_at).
+  db.exec("UPDATE billing.account SET residents = 9 WHERE number = 'A7'");
+  db.exec("UPDATE billing.account SET residents = 8, gis_account_guid = 'g' WHERE number = 'A8'");
+  db.exec("UPDATE billing.account SET gis_premises_guid = 'p' WHERE number = 'A120'");
+  EXPECT_EQ(db.scalar("SELECT string_agg(row->>'number' || ' ' || coalesce(row->>'gis_account_guid',"
+                      " '-') || ' ' || coalesce(row->>'ext_error_code', '-'), ',' ORDER BY"
+                      " object_id) FROM billing.history"),
+            "A7 " + db.scalar("SELECT md5('A7')") + " -,A8 " + db.scalar("SELECT md5('A8')") +
+                " -,A120 - INT002000");
+  EXPECT_EQ(count("SELECT count(*) FROM billing.history h JOIN public.before b ON b.id ="
+                  " h.object_id JOIN billing.account a ON a.id = h.object_id"
+                  " WHERE h.valid_from = b.updated_at AND h.valid_to = a.updated_at"
+                  " AND a.updated_at > b.updated_at"),
+            3);
+}
+
+TEST_F(HistoryTest, EveryTableGisAnswersWriteToKeepsOnlyDataVersions) {
+  // The tables external.state results land on (kExternalTargets in billing_store.cpp), each with
+  // its link columns and a data column.
+  struct Case {
+    const char* table;
+    const char* insert;  // columns and values of one row
+    const char* link;    // SET of link columns only
+    const char* data;    // SET of a data column
+  };
+  const Case cases[] = {
+      {"house", "(nkey, fias_guid) VALUES ('h', 'h')",
+       "gis_house_guid = 'g', gis_unique_number = 'u'", "address = 'a'"},
+      {"premise", "(nkey, house_fias_guid, number) VALUES ('p', 'h', '1')",
+       "gis_premises_guid = 'g', gis_unique_number = 'u'", "floor = 3"},
+      {"account", "(nkey, number) VALUES ('acc', 'acc')", "gis_account_guid = 'g'",
+       "residents = 3"},
+      {"meter", "(nkey, meter_id) VALUES ('m', 'm')", "gis_root_guid = 'g', gis_number = 'n'",
+       "serial_number = 's'"},
+      {"payment_document", "(nkey, document_number, account) VALUES ('d', 'd', 'acc')",
+       "gis_payment_document_guid = 'g', ipd = 'i'", "period = '2026-11'"},
+      {"payment_cancellation",
+       "(nkey, ref, agent_code, registry_ref, payment_ref, cancelled_on)"
+       " VALUES ('c', 'c', 'a', 'r', 'p', '2026-11-01')",
+       "gis_cancellation_guid = 'g'", "reason = 'r'"},
+      {"payment",
+       "(nkey, payment_ref, amount_kopecks, agent_code) VALUES ('pay', 'tx:1', 100, 'a')",
+       "gis_notification_guid = 'g'", "payer_name = 'n'"},
+  };
+  for (const auto& c : cases) {
+    const std::string t = c.table;
+    // The fixture's accounts stay out of it.
+    const std::string row = " WHERE nkey = (SELECT max(nkey) FROM billing." + t + " WHERE nkey" +
+                            " !~ '^A[0-9]+$')";
+    db.exec("INSERT INTO billing." + t + " " + c.insert);
+    db.exec("UPDATE billing." + t + " SET updated_at = '2026-01-01Z'" + row);
+    db.exec("DELETE FROM billing.history");
+    const std::string errors =
+        ", ext_error_code = 'E', ext_error_text = 'e', ext_state_at = now()";
+    db.exec("UPDATE billing." + t + " SET " + c.link + errors + row);
+    EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 0) << t;
+    EXPECT_EQ(db.scalar("SELECT updated_at = '2026-01-01Z' FROM billing." + t + row), "t") << t;
+    db.exec("UPDATE billing." + t + " SET " + c.data + row);
+    EXPECT_EQ(count("SELECT count(*) FROM billing.history WHERE table_name = '" + t +
+                    "' AND valid_from = '2026-01-01Z' AND row->>'ext_error_code' = 'E'"),
+              1)
+        << t;
+    EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 1) << t;
+    EXPECT_EQ(db.scalar("SELECT updated_at > '2026-01-01Z' FROM billing." + t + row), "t") << t;
+  }
 }
 
 TEST_F(HistoryTest, EveryBillingTableWithVersionsKeepsHistory) {
