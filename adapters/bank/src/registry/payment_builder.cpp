@@ -221,30 +221,52 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
   }
 
   const auto payment_id = new_uuid_v7();
+  // Appended piece by piece: a registry of a million lines builds a million of these, and
+  // temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
   std::string body;
   body.reserve(768);
-  body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>";
-  body += layout_.agent_code;
-  body += "</c:code>";
-  if (!layout_.agent_name.empty())
-    body += "<c:name>" + escape_xml(layout_.agent_name) + "</c:name>";
-  if (!layout_.agent_inn.empty()) body += "<c:inn>" + layout_.agent_inn + "</c:inn>";
-  if (!layout_.agent_bik.empty()) body += "<c:bik>" + layout_.agent_bik + "</c:bik>";
-  std::string ref = info_.file_name + "#" + std::to_string(r.line);
+  auto element = [&body](std::string_view name, std::string_view value, bool escape) {
+    body += "<c:";
+    body += name;
+    body += '>';
+    if (escape)
+      plugin::append_xml_escaped(body, value);
+    else
+      body += value;
+    body += "</c:";
+    body += name;
+    body += '>';
+  };
+  body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent>";
+  element("code", layout_.agent_code, false);
+  if (!layout_.agent_name.empty()) element("name", layout_.agent_name, true);
+  if (!layout_.agent_inn.empty()) element("inn", layout_.agent_inn, false);
+  if (!layout_.agent_bik.empty()) element("bik", layout_.agent_bik, false);
+  body += "</c:agent>";
+  std::string ref = info_.file_name;
+  ref += '#';
+  ref += std::to_string(r.line);
   if (utf8_length(ref) > 255) ref = "…" + ref.substr(ref.size() - 200);
-  body += "</c:agent><c:registryRef>" + escape_xml(ref) + "</c:registryRef>";
-  if (!tx.empty()) body += "<c:transactionId>" + escape_xml(tx) + "</c:transactionId>";
-  body += "<c:paidAt>" + date + "</c:paidAt>";
-  body += "<c:" + id_element + ">" + escape_xml(id_value) + "</c:" + id_element + ">";
-  body += "<c:period>" + period + "</c:period>";
-  body += "<c:amountKopecks>" + std::to_string(amount) + "</c:amountKopecks>";
-  if (!commission.empty()) body += "<c:commissionKopecks>" + commission + "</c:commissionKopecks>";
-  if (!services.empty()) body += "<c:services>" + services + "</c:services>";
+  element("registryRef", ref, true);
+  if (!tx.empty()) element("transactionId", tx, true);
+  element("paidAt", date, false);
+  element(id_element, id_value, true);
+  element("period", period, false);
+  element("amountKopecks", std::to_string(amount), false);
+  if (!commission.empty()) element("commissionKopecks", commission, false);
+  if (!services.empty()) {
+    body += "<c:services>";
+    body += services;
+    body += "</c:services>";
+  }
   if (!readings.empty()) {
     body += "<c:readings>";
     for (const auto& rd : readings) {
-      body += "<c:meter><c:meterId>" + rd.meter_id + "</c:meterId><c:value zone=\"total\">" +
-              rd.value + "</c:value></c:meter>";
+      body += "<c:meter>";
+      element("meterId", rd.meter_id, false);
+      body += "<c:value zone=\"total\">";
+      body += rd.value;
+      body += "</c:value></c:meter>";
     }
     body += "</c:readings>";
   }
@@ -252,8 +274,8 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
   const auto& address = r.get("address");
   if (!name.empty() || !address.empty()) {
     body += "<c:payer>";
-    if (!name.empty()) body += "<c:name>" + escape_xml(name) + "</c:name>";
-    if (!address.empty()) body += "<c:address>" + escape_xml(address) + "</c:address>";
+    if (!name.empty()) element("name", name, true);
+    if (!address.empty()) element("address", address, true);
     body += "</c:payer>";
   }
   body += "</c:paymentReceived>";

@@ -42,157 +42,183 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
-std::vector<std::string> RecordReader::split(std::string_view line) const {
-  std::vector<std::string> out;
+RecordReader::RecordReader(const Layout& layout) : layout_(layout) {
+  tag_fields_.reserve(layout_.tags.size());
+  for (const auto& tag : layout_.tags) {
+    FieldSpec f;
+    f.name = tag.tag;
+    f.role = tag.role;
+    f.type = tag.type;
+    tag_fields_.push_back(std::move(f));
+  }
+}
+
+void RecordReader::split_views(std::string_view line, std::vector<std::string_view>& out) const {
+  out.clear();
   const auto& sep = layout_.separator;
   std::size_t start = 0;
   while (true) {
     const auto p = line.find(sep, start);
     auto tok = line.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start);
-    out.emplace_back(layout_.trim ? trim(tok) : tok);
+    out.push_back(layout_.trim ? trim(tok) : tok);
     if (p == std::string_view::npos) break;
     start = p + sep.size();
   }
   if (layout_.trailing_separator && out.size() > 1 && out.back().empty()) out.pop_back();
-  return out;
 }
 
-std::optional<std::string> RecordReader::normalise(const FieldSpec& field, const std::string& token,
-                                                   std::string& why) const {
+std::vector<std::string> RecordReader::split(std::string_view line) const {
+  std::vector<std::string_view> views;
+  split_views(line, views);
+  return {views.begin(), views.end()};
+}
+
+bool RecordReader::normalise(const FieldSpec& field, std::string_view token, std::string& into,
+                             std::string& why) const {
+  auto quoted = [&] { return "'" + std::string(token) + "'"; };
   switch (field.type) {
     case FieldType::kText:
       if (utf8_length(token) > 255) {
         why = "longer than 255 characters";
-        return std::nullopt;
+        return false;
       }
-      return token;
+      into.assign(token);
+      return true;
     case FieldType::kAmount: {
       const auto unit = field.unit.value_or(layout_.unit);
       auto v = parse_amount(token, unit == AmountUnit::kRublesRounded ? AmountUnit::kRubles : unit);
       if (!v) {
-        why = "'" + token + "' is not an amount in " +
+        why = quoted() + " is not an amount in " +
               (unit == AmountUnit::kKopecks ? "kopecks" : "rubles");
-        return std::nullopt;
+        return false;
       }
-      return std::to_string(*v);
+      into = std::to_string(*v);
+      return true;
     }
     case FieldType::kDate:
     case FieldType::kDateTime: {
       auto t = parse_date(token, field.format);
       if (!t) {
-        why = "'" + token + "' is not a " + type_name(field.type) + " in the form " + field.format;
-        return std::nullopt;
+        why = quoted() + " is not a " + type_name(field.type) + " in the form " + field.format;
+        return false;
       }
-      return field.type == FieldType::kDate ? iso_date(*t) : iso_datetime(*t);
+      into = field.type == FieldType::kDate ? iso_date(*t) : iso_datetime(*t);
+      return true;
     }
     case FieldType::kPeriod: {
       auto p = parse_period(token, field.format);
       if (!p) {
-        why = "'" + token + "' is not a period in the form " + field.format;
-        return std::nullopt;
+        why = quoted() + " is not a period in the form " + field.format;
+        return false;
       }
-      return p;
+      into = std::move(*p);
+      return true;
     }
     case FieldType::kInt: {
       if (token.empty() || token.size() > 18 ||
-          token.find_first_not_of("0123456789") != std::string::npos) {
-        why = "'" + token + "' is not a whole number";
-        return std::nullopt;
+          token.find_first_not_of("0123456789") != std::string_view::npos) {
+        why = quoted() + " is not a whole number";
+        return false;
       }
-      return std::to_string(std::stoll(token));
+      into = std::to_string(std::stoll(std::string(token)));
+      return true;
     }
     case FieldType::kQuantity: {
       auto q = parse_quantity(token);
       if (!q) {
-        why = "'" + token + "' is not a meter value (digits, one '.' or ',', up to 6 decimals)";
-        return std::nullopt;
+        why = quoted() + " is not a meter value (digits, one '.' or ',', up to 6 decimals)";
+        return false;
       }
-      return q;
+      into = std::move(*q);
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldError>& errors) const {
-  auto tokens = split(line);
+  // The tokens are views into `line`; scratch vectors are kept between lines (a reader reads the
+  // lines of one file, one at a time), so a line costs no allocation for its split.
+  auto& tokens = tokens_;
+  split_views(line, tokens);
   bool in_meters = false;
-  auto value_of = [&](const FieldSpec& f, const std::string& raw, std::string& into) {
-    std::string stripped;
+  auto value_of = [&](const FieldSpec& f, std::string_view token, std::string& into) {
     if (!f.prefix.empty()) {
-      if (raw.compare(0, f.prefix.size(), f.prefix) != 0) {
+      if (token.substr(0, f.prefix.size()) != f.prefix) {
         errors.push_back({f.name, "expected '" + f.prefix + "' before the value", in_meters});
         return false;
       }
-      stripped = raw.substr(f.prefix.size());
+      token.remove_prefix(f.prefix.size());
     }
-    const std::string& token = f.prefix.empty() ? raw : stripped;
     if (token.empty()) {
       if (f.required) errors.push_back({f.name, "required value is empty", in_meters});
       return false;
     }
     std::string why;
-    auto v = normalise(f, token, why);
-    if (!v) {
+    if (!normalise(f, token, into, why)) {
       errors.push_back({f.name, why, in_meters});
       return false;
     }
-    into = std::move(*v);
     return true;
   };
 
   // Tagged tokens first: they may stand anywhere in the line.
   if (!layout_.tags.empty()) {
-    std::vector<std::string> positional;
-    positional.reserve(tokens.size());
-    for (auto& t : tokens) {
+    auto& positional = positional_;
+    positional.clear();
+    for (const auto t : tokens) {
       const auto colon = t.find(':');
-      const TagSpec* tag = nullptr;
-      std::string number;
-      if (colon != std::string::npos && colon > 0) {
-        const std::string_view name(t.data(), colon);
-        for (const auto& s : layout_.tags) {
+      std::size_t tag_index = layout_.tags.size();
+      std::string_view number;
+      if (colon != std::string_view::npos && colon > 0) {
+        const std::string_view name = t.substr(0, colon);
+        for (std::size_t k = 0; k < layout_.tags.size(); ++k) {
+          const auto& s = layout_.tags[k];
           if (!s.numbered && name == s.tag) {
-            tag = &s;
+            tag_index = k;
             break;
           }
           if (s.numbered && name.size() > s.tag.size() && name.substr(0, s.tag.size()) == s.tag &&
               name.substr(s.tag.size()).find_first_not_of("0123456789") == std::string_view::npos) {
-            tag = &s;
-            number = std::string(name.substr(s.tag.size()));
+            tag_index = k;
+            number = name.substr(s.tag.size());
             break;
           }
         }
       }
-      if (!tag) {
-        positional.push_back(std::move(t));
+      if (tag_index == layout_.tags.size()) {
+        positional.push_back(t);
         continue;
       }
-      const std::string value(layout_.trim ? trim(std::string_view(t).substr(colon + 1))
-                                           : std::string_view(t).substr(colon + 1));
-      FieldSpec f;
-      f.name = tag->tag + number;
-      f.role = tag->role;
-      f.type = tag->type;
-      f.unit = std::nullopt;
+      const auto& tag = layout_.tags[tag_index];
+      const std::string_view value = layout_.trim ? trim(t.substr(colon + 1)) : t.substr(colon + 1);
       std::string v;
-      in_meters = tag->numbered;
-      const bool ok = value_of(f, value, v);
-      in_meters = false;
+      bool ok;
+      if (tag.numbered) {
+        FieldSpec f = tag_fields_[tag_index];
+        f.name += number;  // errors name the meter's own tag
+        in_meters = true;
+        ok = value_of(f, value, v);
+        in_meters = false;
+      } else {
+        ok = value_of(tag_fields_[tag_index], value, v);
+      }
       if (!ok) continue;
-      if (tag->numbered) {
+      if (tag.numbered) {
         MeterEntry m;
-        m.id = number;
-        m.value = v;
+        m.id = std::string(number);
+        m.value = std::move(v);
         out.meters.push_back(std::move(m));
-      } else if (!tag->role.empty()) {
-        if (out.values.count(tag->role)) {
-          errors.push_back({tag->tag, "given twice in the line"});
+      } else if (!tag.role.empty()) {
+        auto [it, inserted] = out.values.try_emplace(tag.role);
+        if (!inserted) {
+          errors.push_back({tag.tag, "given twice in the line"});
           continue;
         }
-        out.values[tag->role] = std::move(v);
+        it->second = std::move(v);
       }
     }
-    tokens = std::move(positional);
+    tokens.swap(positional);
   }
 
   const auto& items = layout_.items;
@@ -224,8 +250,8 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
     ++pos;
   }
   // Blocks: groups of their fields until the marker, or until the tail starts.
-  auto starts = [](const std::string& t, const std::string& marker) {
-    return !marker.empty() && t.compare(0, marker.size(), marker) == 0;
+  auto starts = [](std::string_view t, const std::string& marker) {
+    return !marker.empty() && t.substr(0, marker.size()) == marker;
   };
   for (; item < items.size() && items[item].is_block; ++item) {
     const auto& b = items[item].block;
@@ -240,7 +266,7 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
         errors.push_back({b.name, "block " + b.name + " does not start with '" + b.open + "'"});
         return false;
       }
-      tokens[pos].erase(0, b.open.size());
+      tokens[pos].remove_prefix(b.open.size());
       if (tokens[pos].empty()) {  // the marker alone: an empty block
         ++pos;
         continue;
@@ -254,7 +280,7 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
         break;
       }
       if (t.size() > b.close.size() && starts(t, b.close)) {
-        t.erase(0, b.close.size());  // ":[!]next": the marker glued to the next value
+        t.remove_prefix(b.close.size());  // ":[!]next": the marker glued to the next value
         break;
       }
       if (!first && next_open && starts(t, *next_open)) break;  // the next block opens
@@ -282,21 +308,21 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
         std::string v;
         if (!value_of(f, tokens[pos + j], v)) continue;
         if (f.role == "meter_id")
-          m.id = v;
+          m.id = std::move(v);
         else if (f.role == "meter_name")
-          m.name = v;
+          m.name = std::move(v);
         else if (f.role == "previous_value")
-          m.previous = v;
+          m.previous = std::move(v);
         else if (f.role == "value")
-          m.value = v;
+          m.value = std::move(v);
         else if (f.role == "service_code")
-          s.code = v;
+          s.code = std::move(v);
         else if (f.role == "service_name")
-          s.name = v;
+          s.name = std::move(v);
         else if (f.role == "service_amount")
-          s.amount = v;
+          s.amount = std::move(v);
         else if (f.role == "currency")
-          s.currency = v;
+          s.currency = std::move(v);
       }
       if (b.name == "meters")
         out.meters.push_back(std::move(m));

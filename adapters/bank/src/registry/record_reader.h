@@ -19,9 +19,11 @@ struct FieldError {
   bool reading = false;  ///< in a meter reading only: the payment itself is still good
 };
 
+/// Reads the lines of one file, one at a time (it keeps scratch space between lines: not for
+/// concurrent use).
 class RecordReader {
  public:
-  explicit RecordReader(const Layout& layout) : layout_(layout) {}
+  explicit RecordReader(const Layout& layout);
 
   /// The line's tokens (separator split, trimmed when the layout trims, the empty token after a
   /// trailing separator dropped).
@@ -31,12 +33,17 @@ class RecordReader {
   /// the line's structure is broken (nothing in `out` can be trusted then).
   bool read(std::string_view line, Record& out, std::vector<FieldError>& errors) const;
 
-  /// A value normalised by its field's type; nullopt with `why` set when it is malformed.
-  std::optional<std::string> normalise(const FieldSpec& field, const std::string& token,
-                                       std::string& why) const;
+  /// Writes `token` normalised by its field's type to `into`; false with `why` set when it is
+  /// malformed.
+  bool normalise(const FieldSpec& field, std::string_view token, std::string& into,
+                 std::string& why) const;
 
  private:
+  void split_views(std::string_view line, std::vector<std::string_view>& out) const;
+
   const Layout& layout_;
+  std::vector<FieldSpec> tag_fields_;  ///< per layout tag, as a field (name, role, type)
+  mutable std::vector<std::string_view> tokens_, positional_;
 };
 
 /// Number of UTF-8 characters in `s`.
