@@ -236,6 +236,11 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
     return fail("VERSION", "format " + fmt.version + " does not accept base:version " +
                                meta.version + " of " + meta.element);
   }
+  if (rec.request.empty()) {
+    // Claimed after an acknowledgement, which comes without the request (ExchangeStore::
+    // claim_due); going out again, it needs it.
+    if (auto stored = ctx_.exchanges().find(rec.id)) rec.request = stored->request;
+  }
   std::string wire = envelope(rec, rec.request, *op);
   // Parsed once: validated, then signed in place (each used to parse the text again).
   XmlDoc parsed;
@@ -284,6 +289,8 @@ SendOutcome ExchangeEngine::send(plugin::ExchangeRecord& rec, const std::string&
   rec.error_code.clear();
   rec.error_text.clear();
   rec.next_poll_at = now + cadence(0);
+  // The store keeps the request; an update without it leaves it there and compares nothing.
+  rec.request.clear();
   // Unsynced: lost, the record is sent again under the same MessageGUID once its lease ends.
   ctx_.exchanges().update_unsynced(rec);
   ctx_.metrics().add("requests_total", {{"operation", rec.operation}, {"outcome", "sent"}});

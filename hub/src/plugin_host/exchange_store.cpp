@@ -11,12 +11,21 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-constexpr const char* kColumns =
-    "id, key, operation, state, coalesce(request_id, ''), coalesce(ack_guid, ''),"
-    " (extract(epoch FROM next_poll_at) * 1000)::bigint, polls, sends, coalesce(request, ''),"
-    " coalesce(context, ''), objects::text, coalesce(result, ''), coalesce(error_code, ''),"
-    " coalesce(error_text, ''), (extract(epoch FROM created_at) * 1000)::bigint,"
-    " (extract(epoch FROM updated_at) * 1000)::bigint";
+#define HUB_EXCHANGE_COLUMNS(request)                                                      \
+  "id, key, operation, state, coalesce(request_id, ''), coalesce(ack_guid, ''),"           \
+  " (extract(epoch FROM next_poll_at) * 1000)::bigint, polls, sends, " request             \
+  ","                                                                                      \
+  " coalesce(context, ''), objects::text, coalesce(result, ''), coalesce(error_code, '')," \
+  " coalesce(error_text, ''), (extract(epoch FROM created_at) * 1000)::bigint,"            \
+  " (extract(epoch FROM updated_at) * 1000)::bigint"
+constexpr const char* kColumns = HUB_EXCHANGE_COLUMNS("coalesce(request, '')");
+// A claim returns the request only while it still has to go out: an acknowledged record's next
+// step is a poll. The request is the largest value of the row (a signed-to-be GIS request of 100
+// accounts is ~40 KB, TOASTed and compressed), and every claim of a poll read, decompressed and
+// sent it for nothing.
+constexpr const char* kClaimColumns =
+    HUB_EXCHANGE_COLUMNS("CASE WHEN ack_guid IS NULL THEN coalesce(request, '') ELSE '' END");
+#undef HUB_EXCHANGE_COLUMNS
 
 Clock::time_point from_ms(long long ms) {
   return Clock::time_point(std::chrono::milliseconds(ms));
@@ -136,7 +145,7 @@ std::vector<plugin::ExchangeRecord> PgExchangeStore::claim_due(
                   "   WHERE adapter = $1 AND state = ANY($2::text[]) AND next_poll_at <= now()"
                   "     AND (lease_until IS NULL OR lease_until < now())"
                   "   ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
-          kColumns);
+          kClaimColumns);
   pqxx::nontransaction tx(lease.conn());
   const auto r =
       tx.exec_prepared("hub_gis_exchange_claim", adapter_, store::pg_array_literal(states),
@@ -152,12 +161,15 @@ namespace {
 
 // request and context are tens of KB each and rarely change after the send; a poll's update that
 // wrote them again made PostgreSQL compress and TOAST them again every time. Kept when equal, the
-// row keeps the stored (compressed) value as it is.
+// row keeps the stored (compressed) value as it is; kept when not given (empty: a claimed
+// acknowledged record comes without its request), nothing is compared or sent.
 constexpr const char* kUpdateSet =
     "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
     " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9,"
-    " request = CASE WHEN request IS NOT DISTINCT FROM $10 THEN request ELSE $10 END,"
-    " context = CASE WHEN context IS NOT DISTINCT FROM $11 THEN context ELSE $11 END,"
+    " request = CASE WHEN $10::text IS NULL OR request IS NOT DISTINCT FROM $10 THEN request"
+    "   ELSE $10 END,"
+    " context = CASE WHEN $11::text IS NULL OR context IS NOT DISTINCT FROM $11 THEN context"
+    "   ELSE $11 END,"
     " objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
     " lease_until = NULL, updated_at = now()";
 

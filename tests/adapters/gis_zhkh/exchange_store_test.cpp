@@ -166,3 +166,49 @@ TEST(GisExchangeStore, UnsyncedUpdateWritesAndReleasesLikeUpdateAndLeavesCommits
   u.id = 999999;
   EXPECT_THROW(store.update_unsynced(u), std::runtime_error);
 }
+
+TEST(GisExchangeStore, AClaimedAcknowledgedRecordComesWithoutItsRequestWhichStaysStored) {
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  PgExchangeStore store(*pool, "gis");
+  const std::string request(50'000, 'x');  // TOASTed, as a real request is
+  auto make = [&](const std::string& key, const std::string& state, const std::string& ack) {
+    ExchangeRecord r;
+    r.key = key;
+    r.operation = "importAccountData";
+    r.state = state;
+    r.ack_guid = ack;
+    r.request = request + key;
+    r.context = "house-management\timportAccountRequest\tns\t13.1.0.1\n";
+    r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(1);
+    return store.create(r);
+  };
+  make("to-send", "queued", "");
+  make("to-poll", "sent", "aaaaaaaa-0a09-4807-8605-040302010000");
+  auto claimed = store.claim_due({"queued", "sent"}, 10, std::chrono::seconds(60));
+  ASSERT_EQ(claimed.size(), 2u);
+  for (auto& r : claimed) {
+    EXPECT_EQ(r.request, r.key == "to-send" ? request + "to-send" : "") << r.key;
+    EXPECT_FALSE(r.context.empty()) << r.key;  // a poll needs it
+  }
+  auto& polled = claimed[0].key == "to-poll" ? claimed[0] : claimed[1];
+  // The poll's update (no request in hand) keeps the stored one; so does a resend's, which
+  // clears the acknowledgement: the next claim brings the request again.
+  polled.polls = 1;
+  store.update_unsynced(polled);
+  EXPECT_EQ(store.find(polled.id)->request, request + "to-poll");
+  polled.state = "queued";
+  polled.ack_guid.clear();
+  polled.request_id = "bbbbbbbb-0a09-4807-8605-040302010000";
+  store.update_unsynced(polled);
+  const auto again = store.claim_due({"queued"}, 10, std::chrono::seconds(60));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].key, "to-poll");
+  EXPECT_EQ(again[0].request, request + "to-poll");
+  EXPECT_EQ(again[0].request_id, "bbbbbbbb-0a09-4807-8605-040302010000");
+  // A request that is given replaces the stored one.
+  auto changed = again[0];
+  changed.request = "<second/>";
+  store.update(changed);
+  EXPECT_EQ(store.find(changed.id)->request, "<second/>");
+}

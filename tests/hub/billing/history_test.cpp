@@ -104,11 +104,12 @@ TEST_F(HistoryTest, AChangeOfTheGisLinkStateOnlyIsNoNewVersion) {
   db.exec("UPDATE billing.account SET residents = 9 WHERE number = 'A7'");
   db.exec("UPDATE billing.account SET residents = 8, gis_account_guid = 'g' WHERE number = 'A8'");
   db.exec("UPDATE billing.account SET gis_premises_guid = 'p' WHERE number = 'A120'");
-  EXPECT_EQ(db.scalar("SELECT string_agg(row->>'number' || ' ' || coalesce(row->>'gis_account_guid',"
-                      " '-') || ' ' || coalesce(row->>'ext_error_code', '-'), ',' ORDER BY"
-                      " object_id) FROM billing.history"),
-            "A7 " + db.scalar("SELECT md5('A7')") + " -,A8 " + db.scalar("SELECT md5('A8')") +
-                " -,A120 - INT002000");
+  EXPECT_EQ(
+      db.scalar("SELECT string_agg(row->>'number' || ' ' || coalesce(row->>'gis_account_guid',"
+                " '-') || ' ' || coalesce(row->>'ext_error_code', '-'), ',' ORDER BY"
+                " object_id) FROM billing.history"),
+      "A7 " + db.scalar("SELECT md5('A7')") + " -,A8 " + db.scalar("SELECT md5('A8')") +
+          " -,A120 - INT002000");
   EXPECT_EQ(count("SELECT count(*) FROM billing.history h JOIN public.before b ON b.id ="
                   " h.object_id JOIN billing.account a ON a.id = h.object_id"
                   " WHERE h.valid_from = b.updated_at AND h.valid_to = a.updated_at"
@@ -147,13 +148,12 @@ TEST_F(HistoryTest, EveryTableGisAnswersWriteToKeepsOnlyDataVersions) {
   for (const auto& c : cases) {
     const std::string t = c.table;
     // The fixture's accounts stay out of it.
-    const std::string row = " WHERE nkey = (SELECT max(nkey) FROM billing." + t + " WHERE nkey" +
-                            " !~ '^A[0-9]+$')";
+    const std::string row =
+        " WHERE nkey = (SELECT max(nkey) FROM billing." + t + " WHERE nkey" + " !~ '^A[0-9]+$')";
     db.exec("INSERT INTO billing." + t + " " + c.insert);
     db.exec("UPDATE billing." + t + " SET updated_at = '2026-01-01Z'" + row);
     db.exec("DELETE FROM billing.history");
-    const std::string errors =
-        ", ext_error_code = 'E', ext_error_text = 'e', ext_state_at = now()";
+    const std::string errors = ", ext_error_code = 'E', ext_error_text = 'e', ext_state_at = now()";
     db.exec("UPDATE billing." + t + " SET " + c.link + errors + row);
     EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 0) << t;
     EXPECT_EQ(db.scalar("SELECT updated_at = '2026-01-01Z' FROM billing." + t + row), "t") << t;
