@@ -11,21 +11,13 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-#define HUB_EXCHANGE_COLUMNS(request)                                                      \
-  "id, key, operation, state, coalesce(request_id, ''), coalesce(ack_guid, ''),"           \
-  " (extract(epoch FROM next_poll_at) * 1000)::bigint, polls, sends, " request             \
-  ","                                                                                      \
-  " coalesce(context, ''), objects::text, coalesce(result, ''), coalesce(error_code, '')," \
-  " coalesce(error_text, ''), (extract(epoch FROM created_at) * 1000)::bigint,"            \
-  " (extract(epoch FROM updated_at) * 1000)::bigint"
-constexpr const char* kColumns = HUB_EXCHANGE_COLUMNS("coalesce(request, '')");
-// A claim returns the request only while it still has to go out: an acknowledged record's next
-// step is a poll. The request is the largest value of the row (a signed-to-be GIS request of 100
-// accounts is ~40 KB, TOASTed and compressed), and every claim of a poll read, decompressed and
-// sent it for nothing.
-constexpr const char* kClaimColumns =
-    HUB_EXCHANGE_COLUMNS("CASE WHEN ack_guid IS NULL THEN coalesce(request, '') ELSE '' END");
-#undef HUB_EXCHANGE_COLUMNS
+// The order read_row() reads; hub.gis_exchange_claim() (migration 0011) returns the same.
+constexpr const char* kColumns =
+    "id, key, operation, state, coalesce(request_id, ''), coalesce(ack_guid, ''),"
+    " (extract(epoch FROM next_poll_at) * 1000)::bigint, polls, sends, coalesce(request, ''),"
+    " coalesce(context, ''), objects::text, coalesce(result, ''), coalesce(error_code, ''),"
+    " coalesce(error_text, ''), (extract(epoch FROM created_at) * 1000)::bigint,"
+    " (extract(epoch FROM updated_at) * 1000)::bigint";
 
 Clock::time_point from_ms(long long ms) {
   return Clock::time_point(std::chrono::milliseconds(ms));
@@ -137,15 +129,12 @@ std::vector<plugin::ExchangeRecord> PgExchangeStore::claim_due(
     const std::vector<std::string>& states, std::size_t limit,
     std::chrono::milliseconds lease_for) {
   auto lease = pool_.lease();
-  // One statement, its own (durable) transaction, prepared: every poller runs it every pass.
-  lease.conn().prepare(
-      "hub_gis_exchange_claim",
-      std::string("UPDATE hub.gis_exchange SET lease_until = now() + $4 * interval '1 ms'"
-                  " WHERE id IN (SELECT id FROM hub.gis_exchange"
-                  "   WHERE adapter = $1 AND state = ANY($2::text[]) AND next_poll_at <= now()"
-                  "     AND (lease_until IS NULL OR lease_until < now())"
-                  "   ORDER BY next_poll_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ") +
-          kClaimColumns);
+  // One statement, its own (durable) transaction, prepared: every poller runs it every pass. The
+  // function (migration 0011) leases the due rows oldest first with FOR UPDATE SKIP LOCKED by an
+  // index scan (a bitmap scan re-read every dead index entry on each claim) and returns the
+  // request only of records not yet acknowledged.
+  lease.conn().prepare("hub_gis_exchange_claim",
+                       "SELECT * FROM hub.gis_exchange_claim($1, $2::text[], $3, $4)");
   pqxx::nontransaction tx(lease.conn());
   const auto r =
       tx.exec_prepared("hub_gis_exchange_claim", adapter_, store::pg_array_literal(states),
