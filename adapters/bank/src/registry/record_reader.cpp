@@ -136,13 +136,18 @@ bool RecordReader::normalise(const FieldSpec& field, std::string_view token, std
   return false;
 }
 
-bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldError>& errors) const {
+bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldError>& errors,
+                        const std::vector<std::string>* only_roles) const {
   // The tokens are views into `line`; scratch vectors are kept between lines (a reader reads the
   // lines of one file, one at a time), so a line costs no allocation for its split.
   auto& tokens = tokens_;
   split_views(line, tokens);
   bool in_meters = false;
   auto value_of = [&](const FieldSpec& f, std::string_view token, std::string& into) {
+    if (only_roles &&
+        std::find(only_roles->begin(), only_roles->end(), f.role) == only_roles->end()) {
+      return false;  // not asked for: neither read nor checked
+    }
     if (!f.prefix.empty()) {
       if (token.substr(0, f.prefix.size()) != f.prefix) {
         errors.push_back({f.name, "expected '" + f.prefix + "' before the value", in_meters});

@@ -30,8 +30,11 @@ class RecordReader {
   std::vector<std::string> split(std::string_view line) const;
 
   /// Fills `out` (values, meters, services) and appends problems to `errors`. Returns false when
-  /// the line's structure is broken (nothing in `out` can be trusted then).
-  bool read(std::string_view line, Record& out, std::vector<FieldError>& errors) const;
+  /// the line's structure is broken (nothing in `out` can be trusted then). With `only_roles`, the
+  /// structure is checked in full but only the values of those roles are read (and checked): the
+  /// reconciling pass over a file needs its amounts, not its dates and names.
+  bool read(std::string_view line, Record& out, std::vector<FieldError>& errors,
+            const std::vector<std::string>* only_roles = nullptr) const;
 
   /// Writes `token` normalised by its field's type to `into`; false with `why` set when it is
   /// malformed.

@@ -80,6 +80,14 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   std::vector<FieldError> errors;
 
   // ---- Pass 1: decode, read and reconcile everything; emit nothing. ----
+  // Only what the reconciliation needs is read: every line's structure and amount, and the check
+  // columns. So `errors` in the summary of a file refused here counts the lines whose structure
+  // or amount is broken; the other fields are read, and reported line by line, in pass 2.
+  std::vector<std::string> reconciled_roles{"amount"};
+  if (l.footer.kind == FooterKind::kCheckColumns) {
+    reconciled_roles.push_back(l.footer.count_field);
+    reconciled_roles.push_back(l.footer.sum_field);
+  }
   {
     Scanner scan(file, l, encoding);
     std::optional<std::int64_t> footer_line, footer_count, footer_sum, directive_sum;
@@ -149,7 +157,7 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
       Record r;
       r.line = n;
       errors.clear();
-      const bool whole = reader.read(text, r, errors);
+      const bool whole = reader.read(text, r, errors, &reconciled_roles);
       if (!errors.empty() || has_control_chars(text)) ++totals.bad;
       const auto& amount = r.get("amount");
       if (whole && !amount.empty()) totals.sum += std::stoll(amount);
