@@ -220,7 +220,7 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     readings.push_back({id, m.value});
   }
 
-  const auto payment_id = new_uuid_v7();
+  const auto payment_id = bodies_only_ ? std::string() : new_uuid_v7();
   // Appended piece by piece: a registry of a million lines builds a million of these, and
   // temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
   std::string body;
@@ -282,15 +282,17 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
 
   const auto occurred = to_time_point(*paid_at);
   plugin::Envelope e;
-  e.id = payment_id;
   e.type = "payment.received";
-  e.source = info_.source;
-  e.occurred_at = occurred;
-  e.correlation_id = payment_id;
   e.idempotency_key = key;
-  e.headers = {
-      {"file_name", info_.file_name}, {"line", std::to_string(r.line)}, {"layout", layout_.name}};
   e.body = std::move(body);
+  if (!bodies_only_) {
+    e.id = payment_id;
+    e.source = info_.source;
+    e.occurred_at = occurred;
+    e.correlation_id = payment_id;
+    e.headers = {
+        {"file_name", info_.file_name}, {"line", std::to_string(r.line)}, {"layout", layout_.name}};
+  }
   const auto headers = e.headers;
   out.push_back(std::move(e));
   std::size_t added = 1;
@@ -302,6 +304,10 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
                                       " kept in the payment only: meter.reading needs the "
                                       "account number and the payer is named by " +
                                       id_element});
+      continue;
+    }
+    if (bodies_only_) {
+      ++added;  // carried in the payment's body
       continue;
     }
     // Midnight UTC of the payment date: the moment billing gives the readings it takes from the

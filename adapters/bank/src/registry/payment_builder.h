@@ -27,13 +27,19 @@ class PaymentBuilder {
       : layout_(layout), info_(info) {}
 
   /// Appends the line's envelopes to `out` (nothing when the payment cannot be built) and its
-  /// problems to `errors`. Returns the number of envelopes added.
+  /// problems to `errors`. Returns 0 when the payment cannot be built, else 1 + its readings.
   std::size_t build(const Record& r, std::vector<plugin::Envelope>& out,
                     std::vector<FieldError>& errors) const;
+
+  /// For a PaymentBatcher, which takes only the payment's key and body (its readings ride
+  /// inside it): the payment envelope gets no id or headers and the readings no messages of
+  /// their own. Checks and problems are the same.
+  void set_bodies_only(bool on) { bodies_only_ = on; }
 
  private:
   const Layout& layout_;
   const plugin::ParsedFile& info_;
+  bool bodies_only_ = false;
 };
 
 /// Format checks of the canonical simple types.
