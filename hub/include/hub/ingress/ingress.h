@@ -1,8 +1,10 @@
 #pragma once
 // Ingress is the only way into the hub. For a batch it validates every body against its
-// canonical XSD, routes it, and then in ONE transaction journals the messages (deduplicated on
+// canonical XSD, routes it, and in ONE transaction journals the messages (deduplicated on
 // idempotency key), writes one outbox row per (route, target), and records the source's
-// checkpoint. A crash at any point keeps all of it or none of it.
+// checkpoint. A crash at any point keeps all of it or none of it. A small batch is checked before
+// its transaction opens; a big one (256 KB of bodies and more) is checked on two threads while its
+// journal is written in parts, and a refusal found after a part was written rolls it back.
 
 #include <functional>
 #include <memory>
