@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "hub/core/error.h"
+#include "hub/plugin/text_escape.h"
 #include "hub/xml/envelope_xml.h"
 #include "hub/xml/xpath.h"
 
@@ -143,58 +144,131 @@ std::string stringify(const Poco::Dynamic::Var& v) {
   return out.str();
 }
 
-bool has_any(const std::vector<Field>& fields, const Object& o) {
+// Bodies are written as text: the GIS export writes one per account of each page it reads
+// (2,000,000 for a whole store), and building a tree to serialise it was most of the export's
+// read side. The output is what libxml2's serialiser wrote for the same tree: fields in schema
+// order, attributes in the start tag, an element without content as <c:x/>.
+
+/// A record's values (JSON text for repeated fields).
+struct RecordValues {
+  const Record& record;
+  const std::string* scalar(const std::string& key, std::string&) const {
+    auto it = record.find(key);
+    return it == record.end() ? nullptr : &it->second;
+  }
+  Array::Ptr array(const std::string& key) const {
+    auto it = record.find(key);
+    if (it == record.end()) return nullptr;
+    Poco::JSON::Parser parser;
+    return parser.parse(it->second).extract<Array::Ptr>();
+  }
+  bool has(const std::string& key) const { return record.count(key) != 0; }
+};
+
+/// One item of a repeated field.
+struct ObjectValues {
+  const Object& object;
+  const std::string* scalar(const std::string& key, std::string& scratch) const {
+    if (!object.has(key)) return nullptr;
+    const auto v = object.get(key);
+    scratch = v.isString() ? v.extract<std::string>() : v.toString();
+    return &scratch;
+  }
+  Array::Ptr array(const std::string& key) const {
+    return object.has(key) ? object.getArray(key) : nullptr;
+  }
+  bool has(const std::string& key) const { return object.has(key); }
+};
+
+template <typename Values>
+bool has_any(const std::vector<Field>& fields, const Values& v) {
   for (const auto& f : fields) {
     if (!f.repeated && !f.children.empty()) {
-      if (has_any(f.children, o)) return true;
-    } else if (o.has(key_of(f))) {
+      if (has_any(f.children, v)) return true;
+    } else if (v.has(key_of(f))) {
       if (!f.repeated) return true;
-      auto arr = o.getArray(key_of(f));
+      auto arr = v.array(key_of(f));
       if (arr && arr->size() > 0) return true;
     }
   }
   return false;
 }
 
-const xmlChar* X(const std::string& s) {
-  return reinterpret_cast<const xmlChar*>(s.c_str());
+void text_element(std::string& out, const std::string& name, std::string_view text) {
+  out += "<c:";
+  out += name;
+  out += '>';
+  plugin::append_xml_escaped(out, text);
+  out += "</c:";
+  out += name;
+  out += '>';
 }
 
-std::string str(const Object& o, const std::string& key) {
-  const auto v = o.get(key);
-  return v.isString() ? v.extract<std::string>() : v.toString();
-}
+template <typename Values>
+void write_element(std::string& out, const std::string& name, const std::vector<Field>& fields,
+                   const Values& v, bool declare_ns = false);
 
-void write_content(xmlNodePtr node, xmlNsPtr ns, const std::vector<Field>& fields,
-                   const Object& o) {
+template <typename Values>
+void write_content(std::string& out, const std::vector<Field>& fields, const Values& v) {
+  std::string scratch;
   for (const auto& f : fields) {
     const std::string key = key_of(f);
-    if (f.name[0] == '@') {
-      if (o.has(key)) xmlNewProp(node, X(f.name.substr(1)), X(str(o, key)));
-    } else if (f.name == ".") {
-      if (o.has(key)) xmlNodeAddContent(node, X(str(o, key)));
+    if (f.name[0] == '@') continue;  // in the start tag
+    if (f.name == ".") {
+      if (const auto* value = v.scalar(key, scratch)) plugin::append_xml_escaped(out, *value);
     } else if (f.repeated) {
-      if (!o.has(key)) continue;
-      auto arr = o.getArray(key);
+      const Array::Ptr arr = v.array(key);
       if (!arr) continue;
       for (std::size_t i = 0; i < arr->size(); ++i) {
         if (f.children.empty()) {
-          const auto v = arr->get(i);
-          xmlNewTextChild(node, ns, X(f.name),
-                          X(v.isString() ? v.extract<std::string>() : v.toString()));
+          const auto item = arr->get(i);
+          text_element(out, f.name,
+                       item.isString() ? item.extract<std::string>() : item.toString());
+        } else if (auto item = arr->getObject(i)) {
+          write_element(out, f.name, f.children, ObjectValues{*item});
         } else {
-          xmlNodePtr child = xmlNewChild(node, ns, X(f.name), nullptr);
-          auto item = arr->getObject(i);
-          if (item) write_content(child, ns, f.children, *item);
+          out += "<c:" + f.name + "/>";
         }
       }
     } else if (!f.children.empty()) {
-      if (!has_any(f.children, o)) continue;
-      xmlNodePtr child = xmlNewChild(node, ns, X(f.name), nullptr);
-      write_content(child, ns, f.children, o);
-    } else if (o.has(key)) {
-      xmlNewTextChild(node, ns, X(f.name), X(str(o, key)));
+      if (has_any(f.children, v)) write_element(out, f.name, f.children, v);
+    } else if (const auto* value = v.scalar(key, scratch)) {
+      text_element(out, f.name, *value);
     }
+  }
+}
+
+template <typename Values>
+void write_element(std::string& out, const std::string& name, const std::vector<Field>& fields,
+                   const Values& v, bool declare_ns) {
+  out += "<c:";
+  out += name;
+  if (declare_ns) {
+    out += " xmlns:c=\"";
+    out += xml::kCanonicalNs;
+    out += '"';
+  }
+  std::string scratch;
+  for (const auto& f : fields) {
+    if (f.name[0] != '@') continue;
+    if (const auto* value = v.scalar(key_of(f), scratch)) {
+      out += ' ';
+      out.append(f.name, 1, std::string::npos);
+      out += "=\"";
+      plugin::append_xml_escaped(out, *value, true);
+      out += '"';
+    }
+  }
+  out += '>';
+  const auto open_end = out.size();
+  write_content(out, fields, v);
+  if (out.size() == open_end) {
+    out.back() = '/';
+    out += '>';
+  } else {
+    out += "</c:";
+    out += name;
+    out += '>';
   }
 }
 
@@ -362,27 +436,10 @@ std::vector<MappingIssue> read_record(xmlNodePtr root, const std::vector<Field>&
 
 std::string write_body(const std::string& root, const std::vector<Field>& fields,
                        const Record& record) {
-  std::vector<ColumnSpec> cols;
-  collect_columns(fields, cols);
-  Object obj;
-  for (const auto& c : cols) {
-    auto it = record.find(c.column);
-    if (it == record.end()) continue;
-    if (c.json) {
-      Poco::JSON::Parser parser;
-      obj.set(c.column, parser.parse(it->second).extract<Array::Ptr>());
-    } else {
-      obj.set(c.column, it->second);
-    }
-  }
-  xmlDocPtr doc = xmlNewDoc(X("1.0"));
-  xmlNodePtr node = xmlNewDocNode(doc, nullptr, X(root), nullptr);
-  xmlDocSetRootElement(doc, node);
-  xmlNsPtr ns = xmlNewNs(node, X(xml::kCanonicalNs), X("c"));
-  xmlSetNs(node, ns);
-  write_content(node, ns, fields, obj);
-  xml::Document owned(doc, root);
-  return owned.to_string();
+  std::string out;
+  out.reserve(512);
+  write_element(out, root, fields, RecordValues{record}, true);
+  return out;
 }
 
 std::vector<ColumnSpec> columns_of(const std::vector<Field>& fields) {
