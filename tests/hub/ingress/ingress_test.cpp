@@ -74,20 +74,23 @@ TEST_F(IngressTest, InvalidBodyRejectsTheWholeBatchNamingWhere) {
   EXPECT_EQ(count("SELECT count(*) FROM hub.file_checkpoint"), 0);
 }
 
-// Big batches are checked two envelopes at a time on two threads: every envelope is still
-// validated, and the refusal names the first bad envelope by position, whichever thread found it.
+// A payment.received whose body carries `kb` KB of comment, and an unknown element when not
+// `valid`: big bodies without big test data.
+plugin::Envelope padded_message(const std::string& key, std::size_t kb, bool valid) {
+  auto e = make_message("payment.received", key);
+  const auto at = e.body.find('>') + 1;
+  e.body.insert(at, "<!--" + std::string(kb << 10, 'x') + "-->" + (valid ? "" : "<c:nonsense/>"));
+  return e;
+}
+
+// Big batches are checked on two threads: every envelope is still validated, and the refusal
+// names the first bad envelope by position, whichever thread found it.
 TEST_F(IngressTest, BigBatchesAreValidatedInFullAndTheFirstBadEnvelopeIsNamed) {
-  // 100 KB of comment in each body: five of them are over the size where the check goes parallel.
-  auto big = [](const std::string& key, bool valid) {
-    auto e = make_message("payment.received", key);
-    const auto at = e.body.find('>') + 1;
-    e.body.insert(at,
-                  "<!--" + std::string(100 << 10, 'x') + "-->" + (valid ? "" : "<c:nonsense/>"));
-    return e;
-  };
+  // 100 KB in each body: five of them are over the size where the check goes parallel.
   auto batch = [&](int bad_from) {
     std::vector<plugin::Envelope> out;
-    for (int i = 1; i <= 5; ++i) out.push_back(big("big-" + std::to_string(i), i < bad_from));
+    for (int i = 1; i <= 5; ++i)
+      out.push_back(padded_message("big-" + std::to_string(i), 100, i < bad_from));
     return out;
   };
   for (const int first_bad : {2, 3, 5}) {
@@ -111,16 +114,10 @@ TEST_F(IngressTest, BigBatchesAreValidatedInFullAndTheFirstBadEnvelopeIsNamed) {
 // checked. A refusal found after a part was written still leaves nothing of the batch, and a key
 // that repeats across parts is journalled once.
 TEST_F(IngressTest, ABatchJournalledInPartsIsStillAllOrNothing) {
-  auto big = [](const std::string& key, bool valid) {
-    auto e = make_message("payment.received", key);
-    const auto at = e.body.find('>') + 1;
-    e.body.insert(at,
-                  "<!--" + std::string(300 << 10, 'x') + "-->" + (valid ? "" : "<c:nonsense/>"));
-    return e;
-  };
   auto batch = [&](int bad) {
     std::vector<plugin::Envelope> out;
-    for (int i = 1; i <= 12; ++i) out.push_back(big("part-" + std::to_string(i), i != bad));
+    for (int i = 1; i <= 12; ++i)
+      out.push_back(padded_message("part-" + std::to_string(i), 300, i != bad));
     return out;
   };
   try {
@@ -134,7 +131,8 @@ TEST_F(IngressTest, ABatchJournalledInPartsIsStillAllOrNothing) {
   EXPECT_EQ(count("SELECT count(*) FROM hub.file_checkpoint"), 0);
 
   auto good = batch(0);
-  good.push_back(big("part-1", true));  // the first envelope's key again, in the last part
+  good.push_back(
+      padded_message("part-1", 300, true));  // the first envelope's key again, in the last part
   const auto r = rig.ingress->submit(good, plugin::Checkpoint{"test", "k", "f", 13, "done", ""});
   EXPECT_EQ(r.accepted, 12u);
   EXPECT_EQ(r.duplicates, 1u);
