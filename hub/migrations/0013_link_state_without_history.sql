@@ -13,10 +13,12 @@
 -- the GUID write-back of a GIS export about half of its time (to_jsonb of the whole previous row
 -- and an INSERT with its index entries per account: ~22 of ~47 ms per 1,000 accounts).
 --
--- The rows are compared with the link columns (and updated_at) masked out by
+-- The row trigger compares the rows with the link columns (and updated_at) masked out by
 -- jsonb_populate_record(row, mask), ~2 us a row, whoever wrote them: a statement cannot skip
--- history for data by declaring itself a link update. Tables without link columns compare whole
--- rows, as before.
+-- history for data by declaring itself a link update. It stamps updated_at when the data changed
+-- and otherwise keeps it, even against the statement; the statement trigger then knows a changed
+-- row by its updated_at and compares only rows stamped earlier in the same transaction. Tables
+-- without link columns compare whole rows, as before.
 --
 -- Migration order: 0018 creates the triggers that call these two functions and used to define
 -- them; they are defined here now. On a new database this runs before 0018 (which then only
@@ -46,6 +48,8 @@ BEGIN
   IF mask IS NULL
      OR jsonb_populate_record(OLD, mask) IS DISTINCT FROM jsonb_populate_record(NEW, mask) THEN
     NEW.updated_at := now();
+  ELSE
+    NEW.updated_at := OLD.updated_at;  -- the same version, whatever the statement set
   END IF;
   RETURN NEW;
 END $$;
@@ -69,7 +73,12 @@ BEGIN
     SELECT TG_TABLE_NAME, o.id, o.updated_at, now(), o.message_id, to_jsonb(o)
       FROM o JOIN n ON n.id = o.id
      WHERE o IS DISTINCT FROM n
-       AND jsonb_populate_record(o, mask) IS DISTINCT FROM jsonb_populate_record(n, mask)
+       -- touch_updated_at (BEFORE ROW, run for every row that differs) moved updated_at to now()
+       -- exactly when the data changed: a row whose updated_at moved changed its data. Only a
+       -- row already stamped now() (changed before in this transaction) needs the comparison.
+       AND (o.updated_at IS DISTINCT FROM n.updated_at
+            OR (n.updated_at = now()
+                AND jsonb_populate_record(o, mask) IS DISTINCT FROM jsonb_populate_record(n, mask)))
      ORDER BY o.id;
   END IF;
   RETURN NULL;

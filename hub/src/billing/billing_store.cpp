@@ -249,7 +249,9 @@ void fill_identification(Item& item, const Envelope& m, const Identification& id
 }
 
 // What external.state's results set on the objects they name: the external id and unique number
-// for a success, the first error otherwise (a success clears an earlier error).
+// for a success, the first error otherwise (a success clears an earlier error). These are the
+// objects' GIS link-state columns, which billing.link_state_mask() (migration 0013) lists per
+// table: a change confined to them writes no history version. Keep the two in step.
 struct ExternalTarget {
   const char* kind;
   const char* table;

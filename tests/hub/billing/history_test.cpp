@@ -117,6 +117,28 @@ TEST_F(HistoryTest, AChangeOfTheGisLinkStateOnlyIsNoNewVersion) {
             3);
 }
 
+TEST_F(HistoryTest, WithinOneTransactionEachDataChangeIsAVersionAndALinkChangeIsNot) {
+  // Rows changed earlier in the same transaction already carry updated_at = now(): the triggers
+  // then compare the data itself.
+  db.exec(
+      "BEGIN;"
+      " INSERT INTO billing.account (nkey, number) VALUES ('T1', 'T1');"
+      " UPDATE billing.account SET gis_account_guid = 'g1' WHERE number = 'T1';"
+      " UPDATE billing.account SET residents = 1 WHERE number IN ('T1', 'A3');"
+      " UPDATE billing.account SET residents = 2 WHERE number IN ('T1', 'A3');"
+      " UPDATE billing.account SET ext_error_code = 'E', updated_at = '2000-01-01Z'"
+      "  WHERE number IN ('T1', 'A3');"
+      " COMMIT");
+  EXPECT_EQ(db.scalar("SELECT string_agg(row->>'number' || '=' || coalesce(row->>'residents', '-')"
+                      " || coalesce(' ' || (row->>'gis_account_guid'), ''), ',' ORDER BY id)"
+                      " FROM billing.history"),
+            "A3=3,T1=- g1,A3=1,T1=1 g1");
+  // The link change kept the version's start, whatever the statement set.
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account WHERE number IN ('T1', 'A3')"
+                  " AND updated_at > '2026-06-01Z'"),
+            2);
+}
+
 TEST_F(HistoryTest, EveryTableGisAnswersWriteToKeepsOnlyDataVersions) {
   // The tables external.state results land on (kExternalTargets in billing_store.cpp), each with
   // its link columns and a data column.
@@ -151,7 +173,10 @@ TEST_F(HistoryTest, EveryTableGisAnswersWriteToKeepsOnlyDataVersions) {
     const std::string row =
         " WHERE nkey = (SELECT max(nkey) FROM billing." + t + " WHERE nkey" + " !~ '^A[0-9]+$')";
     db.exec("INSERT INTO billing." + t + " " + c.insert);
+    // A version that began on a known day (the triggers would keep an updated_at set alone).
+    db.exec("ALTER TABLE billing." + t + " DISABLE TRIGGER USER");
     db.exec("UPDATE billing." + t + " SET updated_at = '2026-01-01Z'" + row);
+    db.exec("ALTER TABLE billing." + t + " ENABLE TRIGGER USER");
     db.exec("DELETE FROM billing.history");
     const std::string errors = ", ext_error_code = 'E', ext_error_text = 'e', ext_state_at = now()";
     db.exec("UPDATE billing." + t + " SET " + c.link + errors + row);
