@@ -98,15 +98,28 @@ plugin::ExchangeRecord PgExchangeStore::create(const plugin::ExchangeRecord& rec
   auto lease = pool_.lease();
   pqxx::work tx(lease.conn());
   const auto next = rec.next_poll_at == Clock::time_point{} ? Clock::now() : rec.next_poll_at;
-  tx.exec_params(
+  const auto inserted = tx.exec_params(
       "INSERT INTO hub.gis_exchange (adapter, key, operation, state, request_id, ack_guid,"
       " next_poll_at, polls, sends, request, context, objects, result, error_code, error_text)"
       " VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint / 1000.0), $8, $9, $10, $11,"
-      " $12::text[], $13, $14, $15) ON CONFLICT (adapter, key) DO NOTHING",
+      " $12::text[], $13, $14, $15) ON CONFLICT (adapter, key) DO NOTHING"
+      " RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint,"
+      " (extract(epoch FROM updated_at) * 1000)::bigint",
       adapter_, rec.key, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
       to_ms(next), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
       store::pg_array_literal(rec.objects), opt(rec.result), opt(rec.error_code),
       opt(rec.error_text));
+  if (!inserted.empty()) {
+    // Stored as given: only what the database assigned comes back (reading the row again sent
+    // its request, tens of KB, back for each of an export's requests).
+    tx.commit();
+    plugin::ExchangeRecord out = rec;
+    out.id = inserted[0][0].as<std::int64_t>();
+    out.next_poll_at = from_ms(to_ms(next));
+    out.created_at = from_ms(inserted[0][1].as<long long>());
+    out.updated_at = from_ms(inserted[0][2].as<long long>());
+    return out;
+  }
   const auto r = tx.exec_params(
       std::string("SELECT ") + kColumns + " FROM hub.gis_exchange WHERE adapter = $1 AND key = $2",
       adapter_, rec.key);

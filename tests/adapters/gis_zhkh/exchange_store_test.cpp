@@ -29,6 +29,25 @@ TEST(GisExchangeStore, CreateIsIdempotentByKeyAndUpdatesRoundTrip) {
   EXPECT_GT(a.id, 0);
   EXPECT_EQ(a.objects, r.objects);
   EXPECT_EQ(a.context, r.context);
+  // What create() returns for a new record is what the store holds.
+  const auto stored = store.find(a.id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(a.key, stored->key);
+  EXPECT_EQ(a.operation, stored->operation);
+  EXPECT_EQ(a.state, stored->state);
+  EXPECT_EQ(a.request_id, stored->request_id);
+  EXPECT_EQ(a.ack_guid, stored->ack_guid);
+  EXPECT_EQ(a.next_poll_at, stored->next_poll_at);
+  EXPECT_EQ(a.polls, stored->polls);
+  EXPECT_EQ(a.sends, stored->sends);
+  EXPECT_EQ(a.request, stored->request);
+  EXPECT_EQ(a.context, stored->context);
+  EXPECT_EQ(a.objects, stored->objects);
+  EXPECT_EQ(a.result, stored->result);
+  EXPECT_EQ(a.error_code, stored->error_code);
+  EXPECT_EQ(a.error_text, stored->error_text);
+  EXPECT_EQ(a.created_at, stored->created_at);
+  EXPECT_EQ(a.updated_at, stored->updated_at);
   auto again = r;
   again.request_id = "ffffffff-0a09-4807-8605-040302010000";
   const auto b = store.create(again);
