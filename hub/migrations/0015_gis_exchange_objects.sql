@@ -19,25 +19,8 @@ CREATE TABLE hub.gis_exchange_object (
 );
 CREATE INDEX gis_exchange_object_exchange ON hub.gis_exchange_object (exchange_id);
 
-CREATE FUNCTION hub.gis_exchange_objects_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  open_now boolean := NEW.state NOT IN ('done', 'failed');
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF NEW.objects IS NOT DISTINCT FROM OLD.objects
-       AND open_now = (OLD.state NOT IN ('done', 'failed')) THEN
-      RETURN NULL;  -- a poll: nothing the index holds changed
-    END IF;
-    DELETE FROM hub.gis_exchange_object WHERE exchange_id = NEW.id;
-  END IF;
-  IF open_now THEN
-    INSERT INTO hub.gis_exchange_object (adapter, object, exchange_id)
-    SELECT DISTINCT NEW.adapter, o, NEW.id FROM unnest(NEW.objects) AS o
-    ON CONFLICT DO NOTHING;
-  END IF;
-  RETURN NULL;
-END
-$$;
+-- hub.gis_exchange_objects_sync() is defined in 0009 (which runs before this on a new database,
+-- and replaces the body on one that ran this before it existed).
 
 CREATE TRIGGER gis_exchange_objects_sync
   AFTER INSERT OR UPDATE OF objects, state ON hub.gis_exchange

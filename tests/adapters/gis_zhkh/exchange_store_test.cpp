@@ -119,7 +119,11 @@ TEST(GisExchangeStore, InFlightNamesTheObjectsOfOpenExchangesOnly) {
     r.objects = std::move(objects);
     return r;
   };
-  auto a = store.create(make("a", {"account:1", "account:2", "account:3"}));
+  // An object named twice in one request is one row of the in-flight index.
+  auto a = store.create(make("a", {"account:1", "account:2", "account:3", "account:2"}));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.gis_exchange_object WHERE exchange_id = " +
+                      std::to_string(a.id)),
+            "3");
   store.create(make("b", {"account:3", "account:4"}));
   other.create(make("c", {"account:5"}));
   using V = std::vector<std::string>;
