@@ -46,6 +46,18 @@ bool Router::matches(const Route& r, const Envelope& message, const xml::Documen
          (!r.match.xpath || r.match.xpath->matches(body));
 }
 
+bool Router::needs_body(const Envelope& message) const {
+  for (const auto& r : config_->routes) {
+    if (!listed(r.match.types, message.type) || !listed(r.match.sources, message.source) ||
+        !headers_match(r.match.headers, message.headers)) {
+      continue;
+    }
+    if (r.match.xpath || !r.actions.empty()) return true;
+    if (r.stop) return false;  // it matches for certain, and no route after it is tried
+  }
+  return false;
+}
+
 RoutingDecision Router::route(const Envelope& message, const xml::Document& body) const {
   RoutingDecision decision;
   for (const auto& r : config_->routes) {

@@ -6,12 +6,14 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlsave.h>
+#include <libxml/xmlschemas.h>
 #include <libxslt/xsltutils.h>
 
 #include <climits>
 #include <cstdarg>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 
@@ -95,6 +97,8 @@ namespace {
 struct ParseState {
   const ParseLimits* limits = nullptr;
   const std::string* name = nullptr;
+  bool build_tree = true;  // false: only checked (streamed through a schema validator)
+  std::string root_ns, root_local;
   int depth = 0;
   std::string refusal;  // set when we stopped the parser on purpose
   std::string first_error;
@@ -161,13 +165,19 @@ void on_start_element(void* ctx, const xmlChar* localname, const xmlChar* prefix
            "element nesting deeper than " + std::to_string(st->limits->max_depth));
     return;
   }
+  if (st->depth == 1) {
+    st->root_ns = uri ? reinterpret_cast<const char*>(uri) : "";
+    st->root_local = reinterpret_cast<const char*>(localname);
+  }
+  if (!st->build_tree) return;
   xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted,
                         attributes);
 }
 
 void on_end_element(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri) {
-  --state_of(ctx)->depth;
-  xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+  auto* st = state_of(ctx);
+  --st->depth;
+  if (st->build_tree) xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
 
 void on_error(void* ctx, xmlErrorPtr err) {
@@ -192,8 +202,15 @@ struct CtxtFree {
 
 }  // namespace
 
-xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const ParseLimits& limits,
-                    const std::string& url) {
+namespace {
+
+using ParserContext = std::unique_ptr<xmlParserCtxt, CtxtFree>;
+
+/// A parser context over `bytes` with our refusals installed around libxml2's SAX2 handlers (or,
+/// when `st.build_tree` is false, instead of the tree-building ones): the refusals happen while
+/// parsing, before any entity could be expanded or any nesting could grow the tree.
+ParserContext hardened_context(std::string_view bytes, const std::string& name, const ParseLimits& limits,
+                               ParseState& st) {
   harden_libxml2();
   if (bytes.size() > limits.max_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     throw XmlError(name + ":0: document of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
@@ -201,16 +218,12 @@ xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const Parse
   }
   if (bytes.empty()) throw XmlError(name + ":0: empty document");
 
-  std::unique_ptr<xmlParserCtxt, CtxtFree> ctxt(
-      xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
+  ParserContext ctxt(xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
   if (!ctxt) throw XmlError(name + ":0: cannot create an XML parser");
-  ParseState st;
   st.limits = &limits;
   st.name = &name;
   ctxt->_private = &st;
 
-  // Our own SAX hooks around libxml2's tree builder: the refusals happen while parsing, before
-  // any entity could be expanded or any nesting could grow the tree.
   xmlSAXHandlerPtr sax = ctxt->sax;  // owned by this context only
   sax->internalSubset = on_internal_subset;
   sax->externalSubset = on_external_subset;
@@ -221,12 +234,34 @@ xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const Parse
   sax->endElementNs = on_end_element;
   sax->serror = on_error;
   sax->initialized = XML_SAX2_MAGIC;
+  if (!st.build_tree) {
+    // Nothing of the content is kept. The structured error handler goes too: a schema validator
+    // plugged in front of these handlers passes libxml2's parser errors on with its own context
+    // as the user data, which on_error cannot read; a failed check is looked at again by a parse
+    // that builds the tree, which names the problem.
+    sax->characters = nullptr;
+    sax->ignorableWhitespace = nullptr;
+    sax->cdataBlock = nullptr;
+    sax->comment = nullptr;
+    sax->processingInstruction = nullptr;
+    sax->reference = nullptr;
+    sax->serror = nullptr;
+  }
 
   // No NOENT (no substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE (keeps libxml2's own limits).
   xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   ctxt->loadsubset = 0;
   ctxt->validate = 0;
   ctxt->replaceEntities = 0;
+  return ctxt;
+}
+
+}  // namespace
+
+xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const ParseLimits& limits,
+                    const std::string& url) {
+  ParseState st;
+  auto ctxt = hardened_context(bytes, name, limits, st);
   if (!url.empty() && ctxt->input) {
     if (ctxt->input->filename) xmlFree(const_cast<char*>(ctxt->input->filename));
     ctxt->input->filename = reinterpret_cast<char*>(xmlStrdup(reinterpret_cast<const xmlChar*>(url.c_str())));
@@ -246,6 +281,26 @@ xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const Parse
   xmlDocPtr doc = ctxt->myDoc;
   ctxt->myDoc = nullptr;
   return doc;
+}
+
+bool stream_validates(std::string_view bytes, const ParseLimits& limits, xmlSchemaValidCtxtPtr v,
+                      std::string& root_ns, std::string& root_local) {
+  static const std::string kName = "stream";
+  ParseState st;
+  st.build_tree = false;
+  ParserContext ctxt;
+  try {
+    ctxt = hardened_context(bytes, kName, limits, st);
+  } catch (const XmlError&) {
+    return false;
+  }
+  xmlSchemaSAXPlugPtr plug = xmlSchemaSAXPlug(v, &ctxt->sax, &ctxt->userData);
+  if (!plug) return false;
+  xmlParseDocument(ctxt.get());
+  xmlSchemaSAXUnplug(plug);
+  root_ns = st.root_ns;
+  root_local = st.root_local;
+  return st.refusal.empty() && ctxt->wellFormed && !st.root_local.empty();
 }
 
 std::string read_file(const std::string& path, std::size_t max_bytes) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
 
 #include "hub/xml/document.h"
 
@@ -48,6 +49,14 @@ class GenericErrorCapture {
 /// parse_xml() without the Document wrapper: the caller owns the result.
 xmlDocPtr parse_raw(std::string_view bytes, const std::string& name, const ParseLimits& limits,
                     const std::string& url = {});
+
+/// Parses `bytes` with the same refusals as parse_raw(), building no tree, through the schema
+/// validation context `v`: true when the document is well formed and nothing was refused; the
+/// schema's verdict comes through `v`'s error handler. Gives the root element's namespace and
+/// local name (the schema accepts any of its global elements there). Why it failed is for a
+/// parse that builds the tree to say.
+bool stream_validates(std::string_view bytes, const ParseLimits& limits, xmlSchemaValidCtxtPtr v,
+                      std::string& root_ns, std::string& root_local);
 
 /// Reads a whole file, refusing it when larger than `max_bytes`.
 std::string read_file(const std::string& path, std::size_t max_bytes);

@@ -78,6 +78,24 @@ class Registry final : public SchemaRegistry {
     return check(doc, t->root_ns, t->root_element, type);
   }
 
+  bool conforms(const std::string& type, std::string_view body) const override {
+    const MessageType* t = find(type);
+    if (!t) return false;
+    xmlSchemaValidCtxtPtr v = contexts_.acquire(schema_.get(), "schema registry");
+    int errors = 0;
+    xmlSchemaSetValidStructuredErrors(
+        v,
+        [](void* data, xmlErrorPtr err) {
+          if (err && err->level >= XML_ERR_ERROR) ++*static_cast<int*>(data);
+        },
+        &errors);
+    std::string root_ns, root_local;
+    const bool read = detail::stream_validates(body, ParseLimits{}, v, root_ns, root_local);
+    xmlSchemaSetValidStructuredErrors(v, nullptr, nullptr);
+    contexts_.release(v);
+    return read && errors == 0 && root_ns == t->root_ns && root_local == t->root_element;
+  }
+
   std::vector<ValidationIssue> validate_envelope(const Document& doc) const override {
     if (!has_envelope_) return {{0, "/", "no envelope schema in this registry"}};
     return check(doc, kEnvelopeNs, "envelope", "envelope");
@@ -267,6 +285,14 @@ std::shared_ptr<const SchemaRegistry> SchemaRegistry::load(const fs::path& dir_i
   }
   return std::make_shared<Registry>(
       std::move(parsed), std::unique_ptr<xmlSchema, SchemaFree>(schema), !envelope_xsd.empty());
+}
+
+bool SchemaRegistry::conforms(const std::string& type, std::string_view body) const {
+  try {
+    return validate(type, parse_xml(body, type)).empty();
+  } catch (const XmlError&) {
+    return false;
+  }
 }
 
 void SchemaRegistry::validate_or_throw(const std::string& type, const Document& doc) const {

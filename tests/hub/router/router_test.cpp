@@ -257,6 +257,36 @@ TEST_F(RouterTest, Matrix) {
   }
 }
 
+// Ingress skips the tree of a body no route reads: for such a message the decision without the
+// body is the decision with it, and any route with an XPath, filter or transform it may take
+// makes the body needed.
+TEST_F(RouterTest, TheBodyIsNeededOnlyWhereARouteReadsIt) {
+  auto router = make_router(kRoutes, "matrix.yaml", xslt_, 1);
+  std::size_t without = 0;
+  for (const auto& c : matrix()) {
+    if (router->needs_body(envelope(c))) continue;
+    ++without;
+    check(c, router->route(envelope(c), xml::Document{}));
+  }
+  EXPECT_GT(without, 0u);
+  auto message = [](const std::string& type, const std::string& source) {
+    Envelope e;
+    e.type = type;
+    e.source = source;
+    return e;
+  };
+  EXPECT_TRUE(router->needs_body(message("payment.received", "bank-sber")));  // xpath, filter
+  EXPECT_TRUE(router->needs_body(message("meter.reading", "askue")));         // transform
+  EXPECT_TRUE(router->needs_body(message("ticket.created", "web")));          // xpath
+  EXPECT_FALSE(router->needs_body(message("account.upsert", "1c")));          // catch-all only
+  auto after_stop = make_router(
+      "routes:\n  - name: all\n    match: {type: x.y}\n    to: [a]\n    stop: true\n"
+      "  - name: late\n    match: {type: x.y}\n    actions:\n      - filter: \"/x\"\n"
+      "    to: [b]\n",
+      "stop.yaml", xslt_, 1);
+  EXPECT_FALSE(after_stop->needs_body(message("x.y", "s")));  // the filter's route is never tried
+}
+
 TEST_F(RouterTest, DeliveriesFollowRouteOrderThenTargetOrder) {
   auto router = make_router(kRoutes, "matrix.yaml", xslt_, 1);
   const auto c = matrix()[1];

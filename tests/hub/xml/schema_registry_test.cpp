@@ -1,6 +1,8 @@
 // The canonical schema set: every documented sample validates as its type; broken documents are
 // reported with line and XPath; the registry is safe to share between threads.
 
+#include "hub/xml/schema_registry.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,7 +12,6 @@
 
 #include "hub/core/error.h"
 #include "hub/xml/document.h"
-#include "hub/xml/schema_registry.h"
 #include "test_paths.h"
 
 namespace hub::xml {
@@ -18,7 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path canonical_dir() { return hub::testing::source_dir() / "schemas" / "canonical"; }
+fs::path canonical_dir() {
+  return hub::testing::source_dir() / "schemas" / "canonical";
+}
 
 std::shared_ptr<const SchemaRegistry> registry() {
   static auto r = SchemaRegistry::load(canonical_dir());
@@ -39,7 +42,8 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 
 TEST(SchemaRegistry, KnowsTheRequiredTypes) {
   auto r = registry();
-  for (const char* t : {"payment.received", "meter.reading", "account.upsert", "file.received", "ticket.created"}) {
+  for (const char* t :
+       {"payment.received", "meter.reading", "account.upsert", "file.received", "ticket.created"}) {
     ASSERT_TRUE(r->knows(t)) << t;
     EXPECT_EQ(r->find(t)->root_ns, "urn:zhkh-hub:canonical:1");
     EXPECT_FALSE(r->find(t)->description.empty());
@@ -61,7 +65,9 @@ TEST(SchemaRegistry, EverySampleValidates) {
     ASSERT_TRUE(fs::exists(p)) << "every type needs a documented sample: " << p;
     auto doc = parse_xml_file(p.string());
     auto issues = r->validate(t.type, doc);
-    EXPECT_TRUE(issues.empty()) << t.type << ": " << (issues.empty() ? "" : issues[0].xpath + " " + issues[0].message);
+    EXPECT_TRUE(issues.empty()) << t.type << ": "
+                                << (issues.empty() ? ""
+                                                   : issues[0].xpath + " " + issues[0].message);
     EXPECT_NO_THROW(r->validate_or_throw(t.type, doc));
   }
 }
@@ -80,7 +86,8 @@ TEST(SchemaRegistry, BrokenSampleNamesLineAndXPath) {
     r->validate_or_throw("payment.received", doc);
     FAIL() << "expected ValidationError";
   } catch (const ValidationError& e) {
-    EXPECT_NE(std::string(e.what()).find("payment.received broken.xml:19 /c:paymentReceived/c:amountKopecks:"),
+    EXPECT_NE(std::string(e.what()).find(
+                  "payment.received broken.xml:19 /c:paymentReceived/c:amountKopecks:"),
               std::string::npos)
         << e.what();
   }
@@ -107,16 +114,18 @@ TEST(SchemaRegistry, NestedProblemsAndCountsAreReported) {
 TEST(SchemaRegistry, PayerIsExactlyOneOfAccountElsIpd) {
   auto r = registry();
   std::string base = sample("payment.received");
-  auto ok_els = parse_xml(replace(base, "<c:account>100234</c:account>", "<c:els>34АА011432</c:els>"), "els.xml");
+  auto ok_els = parse_xml(
+      replace(base, "<c:account>100234</c:account>", "<c:els>34АА011432</c:els>"), "els.xml");
   EXPECT_TRUE(r->validate("payment.received", ok_els).empty());
   auto ok_ipd =
-      parse_xml(replace(base, "<c:account>100234</c:account>", "<c:ipd>34АА011432-01-2610</c:ipd>"), "ipd.xml");
+      parse_xml(replace(base, "<c:account>100234</c:account>", "<c:ipd>34АА011432-01-2610</c:ipd>"),
+                "ipd.xml");
   EXPECT_TRUE(r->validate("payment.received", ok_ipd).empty());
   auto none = parse_xml(replace(base, "<c:account>100234</c:account>", ""), "none.xml");
   EXPECT_FALSE(r->validate("payment.received", none).empty());
-  auto both = parse_xml(
-      replace(base, "<c:account>100234</c:account>", "<c:account>1</c:account><c:els>34АА011432</c:els>"),
-      "both.xml");
+  auto both = parse_xml(replace(base, "<c:account>100234</c:account>",
+                                "<c:account>1</c:account><c:els>34АА011432</c:els>"),
+                        "both.xml");
   EXPECT_FALSE(r->validate("payment.received", both).empty());
 }
 
@@ -130,14 +139,73 @@ TEST(SchemaRegistry, WrongRootIsRefused) {
   EXPECT_FALSE(r->validate("unknown.type", doc).empty());
 }
 
+// conforms() checks a body as it is read, with no tree; Ingress trusts its yes. It must say yes
+// exactly when parsing and validating the tree does, for valid samples and for each kind of
+// refusal: schema errors, uniqueness, the wrong root, malformed XML and what the hardened parser
+// refuses (DOCTYPEs with entities, external subsets, deep nesting).
+TEST(SchemaRegistry, ConformsAgreesWithTheTreeValidation) {
+  auto r = registry();
+  auto tree_says = [&](const std::string& type, const std::string& body) {
+    try {
+      return r->validate(type, parse_xml(body, "tree")).empty();
+    } catch (const XmlError&) {
+      return false;
+    }
+  };
+  std::vector<std::pair<std::string, std::string>> cases;
+  for (const auto& t : r->types()) cases.emplace_back(t.type, sample(t.type));
+  const std::string pay = sample("payment.received");
+  cases.emplace_back("payment.received", replace(pay, "<c:amountKopecks>152340</c:amountKopecks>",
+                                                 "<c:amountKopecks>12.50</c:amountKopecks>"));
+  cases.emplace_back("payment.received", replace(pay, "<c:period>2026-10</c:period>", ""));
+  cases.emplace_back("payment.received", replace(pay, "<c:period>2026-10</c:period>",
+                                                 "<c:period>2026-10</c:period><c:nonsense/>"));
+  cases.emplace_back("payment.received", replace(pay, "zone=\"night\"", "zone=\"evening\""));
+  cases.emplace_back("ticket.created", pay);  // the wrong root for the type
+  cases.emplace_back("payment.received", pay.substr(0, pay.size() / 2));  // truncated
+  cases.emplace_back("payment.received",
+                     "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM "
+                     "\"file:///etc/passwd\">]><c:paymentReceived xmlns:c=\"urn:"
+                     "zhkh-hub:canonical:1\">&e;</c:paymentReceived>");
+  cases.emplace_back("payment.received",
+                     "<!DOCTYPE c:paymentReceived SYSTEM \"http://127.0.0.1:1/x.dtd\">" +
+                         pay.substr(pay.find("<c:paymentReceived")));
+  cases.emplace_back("payment.received", std::string(300, '<') + "x");
+  std::string deep = "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">";
+  for (int i = 0; i < 300; ++i) deep += "<c:agent>";
+  cases.emplace_back("payment.received", deep);
+  const std::string batch = sample("payment.batch");
+  const auto first = batch.find("<c:payment ");
+  const auto end = batch.find("</c:payment>", first) + 12;
+  ASSERT_NE(first, std::string::npos);
+  // The same payment twice: the batch's xs:unique on the payment key.
+  cases.emplace_back("payment.batch",
+                     batch.substr(0, end) + batch.substr(first, end - first) + batch.substr(end));
+  const std::string state = sample("external.state");
+  const auto r1 = state.find("<c:result>");
+  const auto r2 = state.find("</c:result>", r1) + 11;
+  cases.emplace_back("external.state",
+                     state.substr(0, r2) + state.substr(r1, r2 - r1) + state.substr(r2));
+  std::size_t valid = 0, invalid = 0;
+  for (const auto& [type, body] : cases) {
+    const bool expected = tree_says(type, body);
+    EXPECT_EQ(r->conforms(type, body), expected) << type << ": " << body.substr(0, 300);
+    (expected ? valid : invalid) += 1;
+  }
+  EXPECT_EQ(valid, r->types().size());  // the samples, and nothing else
+  EXPECT_FALSE(r->conforms("no.such.type", pay));
+}
+
 TEST(SchemaRegistry, EnvelopeValidatesWithItsBody) {
   auto r = registry();
   std::string body = sample("meter.reading");
   body = body.substr(body.find("<c:meterReading"));
   std::string env =
       "<e:envelope xmlns:e=\"urn:zhkh-hub:envelope:1\" type=\"meter.reading\" schemaVersion=\"1\" "
-      "occurredAt=\"2026-11-22T15:40:00Z\" idempotencyKey=\"portal:1\"><e:header name=\"channel\">portal</e:header>"
-      "<e:body>" + body + "</e:body></e:envelope>";
+      "occurredAt=\"2026-11-22T15:40:00Z\" idempotencyKey=\"portal:1\"><e:header "
+      "name=\"channel\">portal</e:header>"
+      "<e:body>" +
+      body + "</e:body></e:envelope>";
   EXPECT_TRUE(r->validate_envelope(parse_xml(env, "env.xml")).empty());
   // Lax body validation still catches a known canonical body that is wrong.
   std::string bad = replace(env, "<c:channel>portal</c:channel>", "<c:channel>pigeon</c:channel>");
@@ -174,11 +242,13 @@ TEST(SchemaRegistry, ConcurrentValidationFromFourThreads) {
 
 TEST(SchemaRegistry, LoadErrorsNameTheFile) {
   fs::path dir = hub::testing::make_temp_dir("xml-schemas");
-  fs::copy(canonical_dir(), dir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(canonical_dir(), dir,
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 
   // A type whose XSD is missing: ConfigError naming types.yaml and the key.
   {
-    std::ofstream(dir / "types.yaml", std::ios::app) << "  extra.type:\n    xsd: missing.xsd\n    root: extra\n";
+    std::ofstream(dir / "types.yaml", std::ios::app)
+        << "  extra.type:\n    xsd: missing.xsd\n    root: extra\n";
     try {
       SchemaRegistry::load(dir);
       FAIL() << "expected ConfigError";
@@ -188,17 +258,20 @@ TEST(SchemaRegistry, LoadErrorsNameTheFile) {
     }
   }
   // An XSD reaching outside the schema directory is not loaded.
-  fs::copy_file(canonical_dir() / "types.yaml", dir / "types.yaml", fs::copy_options::overwrite_existing);
+  fs::copy_file(canonical_dir() / "types.yaml", dir / "types.yaml",
+                fs::copy_options::overwrite_existing);
   {
     std::ofstream(dir / "ticket_created.xsd")
-        << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:zhkh-hub:canonical:1\">"
+        << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" "
+           "targetNamespace=\"urn:zhkh-hub:canonical:1\">"
            "<xs:include schemaLocation=\"/etc/ssl/openssl.cnf\"/></xs:schema>";
     EXPECT_THROW(SchemaRegistry::load(dir), XmlError);
   }
   // A broken XSD: XmlError naming the XSD file and line.
   {
     std::ofstream(dir / "ticket_created.xsd")
-        << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" targetNamespace=\"urn:zhkh-hub:canonical:1\">\n"
+        << "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" "
+           "targetNamespace=\"urn:zhkh-hub:canonical:1\">\n"
            "<xs:element name=\"ticketCreated\" type=\"xs:nosuchtype\"/></xs:schema>";
     try {
       SchemaRegistry::load(dir);

@@ -45,6 +45,10 @@ class Router {
   /// Throws XmlError when a transform fails (the caller rejects the message).
   RoutingDecision route(const Envelope& message, const xml::Document& body) const;
 
+  /// Whether routing `message` looks at its body: a route it may match has an XPath match, a
+  /// filter or a transform. When not, route() may be given an empty Document. Thread-safe.
+  bool needs_body(const Envelope& message) const;
+
   long long version() const { return version_; }
   const RoutingConfig& config() const { return *config_; }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hub/xml/document.h"
@@ -16,7 +17,7 @@ namespace hub::xml {
 
 struct ValidationIssue {
   int line = 0;
-  std::string xpath;   ///< where, e.g. /c:paymentReceived/c:amount
+  std::string xpath;  ///< where, e.g. /c:paymentReceived/c:amount
   std::string message;
 };
 
@@ -37,12 +38,19 @@ class SchemaRegistry {
   virtual bool knows(const std::string& type) const = 0;
   virtual const MessageType* find(const std::string& type) const = 0;
   /// The message type whose root element this is, or nullptr.
-  virtual const MessageType* find_by_root(const std::string& ns, const std::string& local) const = 0;
+  virtual const MessageType* find_by_root(const std::string& ns,
+                                          const std::string& local) const = 0;
   virtual std::vector<MessageType> types() const = 0;
 
   /// Validates `doc` as a body of `type`: the root element must match and the schema must hold.
   /// Thread-safe. Empty result = valid.
-  virtual std::vector<ValidationIssue> validate(const std::string& type, const Document& doc) const = 0;
+  virtual std::vector<ValidationIssue> validate(const std::string& type,
+                                                const Document& doc) const = 0;
+
+  /// True when `body` parses (hardened, as parse_xml()) and is valid as a body of `type`, checked
+  /// as it is read, without building a tree: for callers that need no tree when it is valid and,
+  /// when it is not, parse it (parse_xml() + validate()) to learn why. Thread-safe.
+  virtual bool conforms(const std::string& type, std::string_view body) const;
 
   /// Validates a whole e:envelope document against envelope.xsd (`envelope:` in types.yaml); a
   /// canonical body inside is checked as well when its root element is known. Thread-safe.
