@@ -290,6 +290,10 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   auto router = router_.get();
   if (!router) throw Error("ingress: no routing configuration is loaded");
 
+  auto count_refusal = [&](const plugin::RejectedInput& err) {
+    metrics.add("zhkh_messages_rejected_total");
+    log().warn("batch_rejected", {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
+  };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     try {
       complete_envelope(i, batch[i], now);
@@ -297,9 +301,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
         throw plugin::RejectedInput(describe(i, batch[i]) + ": unknown message type");
       }
     } catch (const plugin::RejectedInput& err) {
-      metrics.add("zhkh_messages_rejected_total");
-      log().warn("batch_rejected",
-                 {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
+      count_refusal(err);
       throw;
     }
   }
@@ -360,8 +362,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
   if (const auto bad = check.first_refused(); bad < batch.size()) {
     const auto err =
         plugin::RejectedInput(describe(bad, batch[bad]) + ": " + check.outcome(bad).error);
-    metrics.add("zhkh_messages_rejected_total");
-    log().warn("batch_rejected", {{"reason", err.what()}, {"size", std::to_string(batch.size())}});
+    count_refusal(err);
     throw err;
   }
   step(Step::kValidated);
