@@ -235,9 +235,9 @@ ParserContext hardened_context(std::string_view bytes, const std::string& name, 
   sax->serror = on_error;
   sax->initialized = XML_SAX2_MAGIC;
   if (!st.build_tree) {
-    // Nothing of the content is kept. The structured error handler goes too: a schema validator
-    // plugged in front of these handlers passes libxml2's parser errors on with its own context
-    // as the user data, which on_error cannot read; a failed check is looked at again by a parse
+    // Nothing of the content is kept. The structured error handler goes too: libxml2 gives it
+    // ctxt->userData, which a schema validator plugged in front of these handlers replaces with
+    // its own context, not one on_error can read; a failed check is looked at again by a parse
     // that builds the tree, which names the problem.
     sax->characters = nullptr;
     sax->ignorableWhitespace = nullptr;
