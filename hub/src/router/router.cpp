@@ -20,6 +20,12 @@ bool headers_match(const std::map<std::string, std::string>& wanted,
   return true;
 }
 
+// The part of a route's match that looks at the envelope only (everything but the XPath).
+bool matches_envelope(const Route& r, const Envelope& message) {
+  return listed(r.match.types, message.type) && listed(r.match.sources, message.source) &&
+         headers_match(r.match.headers, message.headers);
+}
+
 }  // namespace
 
 Router::Router(std::shared_ptr<const RoutingConfig> config,
@@ -41,17 +47,12 @@ Router::Router(std::shared_ptr<const RoutingConfig> config,
 }
 
 bool Router::matches(const Route& r, const Envelope& message, const xml::Document& body) const {
-  return listed(r.match.types, message.type) && listed(r.match.sources, message.source) &&
-         headers_match(r.match.headers, message.headers) &&
-         (!r.match.xpath || r.match.xpath->matches(body));
+  return matches_envelope(r, message) && (!r.match.xpath || r.match.xpath->matches(body));
 }
 
 bool Router::needs_body(const Envelope& message) const {
   for (const auto& r : config_->routes) {
-    if (!listed(r.match.types, message.type) || !listed(r.match.sources, message.source) ||
-        !headers_match(r.match.headers, message.headers)) {
-      continue;
-    }
+    if (!matches_envelope(r, message)) continue;
     if (r.match.xpath || !r.actions.empty()) return true;
     if (r.stop) return false;  // it matches for certain, and no route after it is tried
   }

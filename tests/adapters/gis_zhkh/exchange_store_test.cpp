@@ -236,6 +236,18 @@ TEST(GisExchangeStore, AClaimedAcknowledgedRecordComesWithoutItsRequestWhichStay
   EXPECT_EQ(store.find(changed.id)->request, "<second/>");
 }
 
+// A cumulative statistics counter (`sql` gives one number) as it stands now, with the pool's
+// backend's own counts flushed first (PostgreSQL flushes a backend's statistics when it is idle).
+namespace {
+long long statistic(hub::store::Pool& pool, const std::string& sql) {
+  auto lease = pool.lease();
+  pqxx::nontransaction tx(lease.conn());
+  tx.exec("SELECT pg_stat_force_next_flush()");
+  tx.exec("SELECT pg_stat_clear_snapshot()");
+  return tx.exec(sql)[0][0].as<long long>();
+}
+}  // namespace
+
 TEST(GisExchangeStore, ClaimsReadTheOpenRecordsOnlyNotTheDeadVersionsOfEarlierSteps) {
   hub::testing::TestDatabase db;
   auto pool = db.make_pool(1);  // the claims run on this one backend, whose statistics we read
@@ -257,16 +269,10 @@ TEST(GisExchangeStore, ClaimsReadTheOpenRecordsOnlyNotTheDeadVersionsOfEarlierSt
   // No statistics yet, so the plain statement's planner takes a bitmap scan, as it did with the
   // stale statistics of bench_gis_export's table.
   auto pages_read = [&] {
-    // Heap pages this backend's claims read so far (its statistics are flushed when it is idle).
-    auto lease = pool->lease();
-    pqxx::nontransaction tx(lease.conn());
-    tx.exec("SELECT pg_stat_force_next_flush()");
-    tx.exec("SELECT pg_stat_clear_snapshot()");
-    return tx
-        .exec(
-            "SELECT heap_blks_hit + heap_blks_read FROM pg_statio_user_tables"
-            " WHERE relname = 'gis_exchange'")[0][0]
-        .as<long long>();
+    // Heap pages this backend's claims read so far.
+    return statistic(*pool,
+                     "SELECT heap_blks_hit + heap_blks_read FROM pg_statio_user_tables"
+                     " WHERE relname = 'gis_exchange'");
   };
   const auto lease = std::chrono::milliseconds(1);  // over at once: each claim takes all 3 again
   auto claim = [&] {
@@ -305,15 +311,9 @@ TEST(GisExchangeStore, AnUpdateFindsItsRecordByIdWhateverPlanTheConnectionKept) 
       "INSERT INTO hub.gis_exchange (adapter, key, operation, state)"
       " SELECT 'gis', 'k' || g, 'importAccountData', 'done' FROM generate_series(1, 3000) g");
   auto entries_read = [&] {
-    auto lease = pool->lease();
-    pqxx::nontransaction tx(lease.conn());
-    tx.exec("SELECT pg_stat_force_next_flush()");
-    tx.exec("SELECT pg_stat_clear_snapshot()");
-    return tx
-        .exec(
-            "SELECT sum(idx_tup_read) FROM pg_stat_user_indexes"
-            " WHERE relname = 'gis_exchange'")[0][0]
-        .as<long long>();
+    return statistic(*pool,
+                     "SELECT sum(idx_tup_read) FROM pg_stat_user_indexes"
+                     " WHERE relname = 'gis_exchange'");
   };
   entries_read();
   const auto before = entries_read();
