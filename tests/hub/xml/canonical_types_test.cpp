@@ -207,6 +207,10 @@ const std::map<std::string, std::string>& minimal_bodies() {
        "</code></agent><registryRef>r.txt#1</registryRef><paidAt>2026-11-20</paidAt>"
        "<account>9</account><period>2026-10</period><amountKopecks>1</amountKopecks>"
        "</paymentReceived></payment>"},
+      {"payment.lines",
+       "<agent><code>post</code></agent><registryRef>r.txt</registryRef><line n=\"1\" "
+       "key=\"k1\" paidAt=\"2026-11-20\" period=\"2026-10\" amount=\"1\"><account>9</account>"
+       "</line>"},
       {"charge.issued",
        "<account>100234</account><period>2026-10</period><calculationId>r1</calculationId>"
        "<calculatedAt>2026-11-01T00:00:00Z</calculatedAt><services><service><code>maintenance</"
@@ -547,6 +551,21 @@ std::vector<BrokenCase> broken_cases() {
       {"BatchPaymentInRubles", "payment.batch", "<c:amountKopecks>98000</c:amountKopecks>",
        "<c:amountKopecks>980.00</c:amountKopecks>",
        "/c:paymentBatch/c:payment[2]/c:paymentReceived/c:amountKopecks", ""},
+      // payment.lines
+      {"LinesAmountInRubles", "payment.lines", "amount=\"98000\"", "amount=\"980.00\"",
+       "/c:paymentLines/c:line[2]/@amount", ""},
+      {"LinesSameKeyTwice", "payment.lines",
+       "key=\"bank:sber:2026-11-20:8626:2026112012345679:98000\"",
+       "key=\"bank:sber:2026-11-20:8626:2026112012345678:152340\"", "/c:paymentLines/c:line[2]",
+       // the second line, named on the line its start tag ends on, as libxml2 does
+       "amount=\"98000\">"},
+      {"LinesPayerNotNamed", "payment.lines", "    <c:els>34АА011432</c:els>\n", "",
+       "/c:paymentLines/c:line[2]", "amount=\"98000\">"},
+      {"LinesTwoPayers", "payment.lines", "<c:els>34АА011432</c:els>",
+       "<c:els>34АА011432</c:els><c:account>100235</c:account>",
+       "/c:paymentLines/c:line[2]/c:account", ""},
+      {"LinesReadingWithoutZone", "payment.lines", "<c:value zone=\"day\">", "<c:value>",
+       "/c:paymentLines/c:line[1]/c:meter/c:value", ""},
       // payment.cancelled
       {"CancelledWithoutDate", "payment.cancelled", "  <c:cancelledOn>2026-11-23</c:cancelledOn>\n",
        "", "/c:paymentCancelled/c:reason", "<c:reason>"},
