@@ -15,6 +15,7 @@
 #include "hub/store/pg_array.h"
 #include "hub/xml/document.h"
 #include "hub/xml/envelope_xml.h"
+#include "hub/billing/payment_batches.h"
 
 namespace hub::billing {
 namespace {
@@ -418,46 +419,10 @@ BillingStore::BillingStore(store::Pool& pool, IdentifierOptions identification)
 
 namespace {
 
-constexpr const char* kPaymentBatch = "payment.batch";
-
-// The payments of a payment.batch as payment.received messages (the batch's id, source and
-// correlation; each payment's own key) with their bodies already parsed: each is read where it
-// stands in the batch's tree, so the payment mapping applies to it unchanged and its problems are
-// named by their place in the batch. (Copying each into a document of its own cost a node copy,
-// a namespace reconciliation and a free per payment.)
-void split_payment_batch(const Envelope& batch, std::vector<Envelope>& out,
-                         std::vector<BillingStore::ParsedBody>& bodies) {
-  const auto doc = xml::parse_xml(batch.body, batch.id.empty() ? batch.idempotency_key : batch.id);
-  const xmlNodePtr root = doc.root();
-  if (!root || std::string_view(reinterpret_cast<const char*>(root->name)) != "paymentBatch") {
-    throw XmlError("/: the root element of payment.batch is c:paymentBatch");
-  }
-  for (xmlNodePtr p = root->children; p; p = p->next) {
-    if (p->type != XML_ELEMENT_NODE ||
-        std::string_view(reinterpret_cast<const char*>(p->name)) != "payment") {
-      continue;
-    }
-    xmlNodePtr payment = nullptr;
-    for (xmlNodePtr c = p->children; c && !payment; c = c->next)
-      if (c->type == XML_ELEMENT_NODE) payment = c;
-    xmlChar* key = xmlGetProp(p, BAD_CAST "key");
-    Envelope e;
-    e.id = batch.id;
-    e.type = "payment.received";
-    e.source = batch.source;
-    e.correlation_id = batch.correlation_id;
-    e.occurred_at = batch.occurred_at;
-    e.idempotency_key = key ? reinterpret_cast<const char*>(key) : "";
-    xmlFree(key);
-    out.push_back(std::move(e));
-    // A payment element without a paymentReceived is refused as such by apply_messages().
-    bodies.push_back({doc, payment ? payment : p});
-  }
-}
-
 // A batch's result from its payments' results [first, last).
-ApplyResult fold_batch(const std::vector<Envelope>& items, const std::vector<ApplyResult>& results,
-                       std::size_t first, std::size_t last) {
+ApplyResult fold_batch(const Envelope& batch, const std::vector<Envelope>& items,
+                       const std::vector<ApplyResult>& results, std::size_t first,
+                       std::size_t last) {
   ApplyResult out;
   out.table = "payment";
   std::size_t refused = 0, inserted = 0, updated = 0;
@@ -476,7 +441,8 @@ ApplyResult fold_batch(const std::vector<Envelope>& items, const std::vector<App
     }
   }
   if (first == last) {
-    out.error = "/c:paymentBatch: no payments";
+    out.error = batch.type == kPaymentLines ? "/c:paymentLines: no lines"
+                                            : "/c:paymentBatch: no payments";
   } else if (refused) {
     out.error = std::to_string(refused) + " of " + std::to_string(last - first) +
                 " payments refused (the others are applied); first: " + first_error;
@@ -491,7 +457,7 @@ ApplyResult fold_batch(const std::vector<Envelope>& items, const std::vector<App
 }  // namespace
 
 bool BillingStore::handles(const std::string& type) {
-  return type == kPaymentBatch || find_type_spec(type) != nullptr;
+  return is_payment_batch(type) || find_type_spec(type) != nullptr;
 }
 
 std::vector<std::string> BillingStore::types() {
@@ -516,7 +482,7 @@ std::vector<ApplyResult> BillingStore::apply_batch(pqxx::dbtransaction& tx,
 std::vector<ApplyResult> BillingStore::apply_batch_on(pqxx::dbtransaction* tx,
                                                       const std::vector<Envelope>& messages) {
   bool batches = false;
-  for (const auto& m : messages) batches = batches || m.type == kPaymentBatch;
+  for (const auto& m : messages) batches = batches || is_payment_batch(m.type);
   if (!batches) return apply_messages(tx, messages, {});
   // Batches expand into their payments, applied in the same transaction as everything else.
   std::vector<Envelope> items;
@@ -525,7 +491,7 @@ std::vector<ApplyResult> BillingStore::apply_batch_on(pqxx::dbtransaction* tx,
   std::vector<std::optional<ApplyResult>> refused(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     ranges[i].first = items.size();
-    if (messages[i].type != kPaymentBatch) {
+    if (!is_payment_batch(messages[i].type)) {
       items.push_back(messages[i]);
       docs.emplace_back();
     } else {
@@ -545,10 +511,10 @@ std::vector<ApplyResult> BillingStore::apply_batch_on(pqxx::dbtransaction* tx,
   for (std::size_t i = 0; i < messages.size(); ++i) {
     if (refused[i]) {
       results[i] = *refused[i];
-    } else if (messages[i].type != kPaymentBatch) {
+    } else if (!is_payment_batch(messages[i].type)) {
       results[i] = item_results[ranges[i].first];
     } else {
-      results[i] = fold_batch(items, item_results, ranges[i].first, ranges[i].second);
+      results[i] = fold_batch(messages[i], items, item_results, ranges[i].first, ranges[i].second);
     }
   }
   return results;

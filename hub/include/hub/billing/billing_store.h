@@ -45,14 +45,16 @@ class BillingStore {
 
   /// Whether the store handles messages of `type`.
   static bool handles(const std::string& type);
-  /// Every type it stores (payment.batch, which it also handles, is stored as its payments).
+  /// Every type it stores (payment.batch and payment.lines, which it also handles, are stored as
+  /// their payments).
   static std::vector<std::string> types();
 
   /// One message in its own transaction.
   ApplyResult apply(const Envelope& message);
-  /// Many messages in one transaction; one result per message, in order. A payment.batch stands
-  /// for its payments: each is applied as the payment.received it holds (under the key it
-  /// carries), and the batch's result is rejected when any of them is, naming the first.
+  /// Many messages in one transaction; one result per message, in order. A payment.batch or
+  /// payment.lines stands for its payments: each is applied as the payment.received it holds or
+  /// stands for (under the key it carries), and the batch's result is rejected when any of them
+  /// is, naming the first.
   std::vector<ApplyResult> apply_batch(const std::vector<Envelope>& messages);
   /// apply_batch() on the caller's open transaction, which it neither commits nor aborts; a
   /// database error throws and leaves `tx` aborted (run it in a store::Savepoint to keep `tx`).
@@ -73,7 +75,8 @@ class BillingStore {
   store::Pool& pool() { return pool_; }
 
   /// A message's body already parsed: `root` is the element to read, inside `doc`. A payment of a
-  /// payment.batch is read where it stands in the batch's tree, not copied out of it.
+  /// payment.batch is read where it stands in the batch's tree, not copied out of it; a line of a
+  /// payment.lines in the tree of the payments the message's lines expand into.
   struct ParsedBody {
     xml::Document doc;
     xmlNodePtr root = nullptr;
@@ -83,7 +86,7 @@ class BillingStore {
   /// apply_batch() on `tx`, or on a transaction of its own when `tx` is null.
   std::vector<ApplyResult> apply_batch_on(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages);
-  /// apply_batch_on() of messages none of which is a payment.batch; `bodies[i]`, when its root is
+  /// apply_batch_on() of messages none of which is a payment.batch or payment.lines; `bodies[i]`, when its root is
   /// set, is messages[i]'s body already parsed.
   std::vector<ApplyResult> apply_messages(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages,

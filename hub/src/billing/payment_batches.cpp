@@ -1,0 +1,192 @@
+#include "hub/billing/payment_batches.h"
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hub/core/error.h"
+#include "hub/plugin/registry_ref.h"
+#include "hub/xml/document.h"
+
+namespace hub::billing {
+
+namespace {
+
+std::string_view name_of(xmlNodePtr n) {
+  return reinterpret_cast<const char*>(n->name);
+}
+
+bool is_element(xmlNodePtr n, std::string_view name) {
+  return n->type == XML_ELEMENT_NODE && name_of(n) == name;
+}
+
+/// The value of the unqualified attribute `name`, if the element has it.
+std::optional<std::string> attribute(xmlNodePtr n, const char* name) {
+  const xmlAttrPtr a = xmlHasNsProp(n, BAD_CAST name, nullptr);
+  if (!a) return std::nullopt;
+  xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1);
+  std::string out = v ? reinterpret_cast<const char*>(v) : "";
+  xmlFree(v);
+  return out;
+}
+
+/// The text of an element (all its text, CDATA included).
+std::string text_of(xmlNodePtr n) {
+  xmlChar* v = xmlNodeGetContent(n);
+  std::string out = v ? reinterpret_cast<const char*>(v) : "";
+  xmlFree(v);
+  return out;
+}
+
+/// @n as a number (0 when it is none: Ingress refuses such a body, the store does not rely on it).
+std::int64_t line_number(const std::optional<std::string>& n) {
+  std::int64_t v = 0;
+  if (n) std::from_chars(n->data(), n->data() + n->size(), v);
+  return v;
+}
+
+Envelope item_of(const Envelope& batch, std::string key) {
+  Envelope e;
+  e.id = batch.id;
+  e.type = "payment.received";
+  e.source = batch.source;
+  e.correlation_id = batch.correlation_id;
+  e.occurred_at = batch.occurred_at;
+  e.idempotency_key = std::move(key);
+  return e;
+}
+
+void split_batch(const Envelope& batch, const xml::Document& doc, std::vector<Envelope>& out,
+                 std::vector<BillingStore::ParsedBody>& bodies) {
+  for (xmlNodePtr p = doc.root()->children; p; p = p->next) {
+    if (!is_element(p, "payment")) continue;
+    xmlNodePtr payment = nullptr;
+    for (xmlNodePtr c = p->children; c && !payment; c = c->next)
+      if (c->type == XML_ELEMENT_NODE) payment = c;
+    out.push_back(item_of(batch, attribute(p, "key").value_or("")));
+    // A payment element without a paymentReceived is refused as such by the store.
+    bodies.push_back({doc, payment ? payment : p});
+  }
+}
+
+/// Builds paymentReceived elements in one document, in the canonical namespace `ns` (declared
+/// once, on the root: copying nodes in from the payment.lines tree would declare it on each).
+class PaymentWriter {
+ public:
+  explicit PaymentWriter(xmlNsPtr ns) : ns_(ns) {}
+
+  xmlNodePtr element(xmlNodePtr parent, const char* name) {
+    return xmlNewChild(parent, ns_, BAD_CAST name, nullptr);
+  }
+  /// A detached element, added once it has children.
+  xmlNodePtr detached(const char* name) { return xmlNewNode(ns_, BAD_CAST name); }
+  /// A child with text content (escaped by libxml2).
+  xmlNodePtr text(xmlNodePtr parent, const char* name, const std::string& text) {
+    return xmlNewTextChild(parent, ns_, BAD_CAST name, BAD_CAST text.c_str());
+  }
+  void text(xmlNodePtr parent, const char* name, const std::optional<std::string>& text) {
+    if (text) this->text(parent, name, *text);
+  }
+  /// `from`'s element children as children of `to`, each with its text (agent, meter).
+  void text_children(xmlNodePtr to, xmlNodePtr from) {
+    for (xmlNodePtr c = from->children; c; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE) continue;
+      xmlNodePtr copy = text(to, reinterpret_cast<const char*>(c->name), text_of(c));
+      for (xmlAttrPtr a = c->properties; a; a = a->next) {
+        const auto v = attribute(c, reinterpret_cast<const char*>(a->name));
+        xmlNewProp(copy, a->name, BAD_CAST v->c_str());
+      }
+    }
+  }
+
+ private:
+  xmlNsPtr ns_;
+};
+
+void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<Envelope>& out,
+                 std::vector<BillingStore::ParsedBody>& bodies) {
+  xmlNodePtr agent = nullptr;
+  std::string registry;
+  for (xmlNodePtr c = lines.root()->children; c; c = c->next) {
+    if (is_element(c, "agent")) agent = c;
+    if (is_element(c, "registryRef")) registry = text_of(c);
+  }
+  xml::Document doc(xmlNewDoc(BAD_CAST "1.0"), lines.name());
+  xmlNodePtr root = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "paymentLines", nullptr);
+  xmlDocSetRootElement(doc.get(), root);
+  const xmlNsPtr ns = xmlNewNs(root, lines.root()->ns ? lines.root()->ns->href : nullptr,
+                               BAD_CAST "c");
+  xmlSetNs(root, ns);
+  PaymentWriter w(ns);
+
+  for (xmlNodePtr line = lines.root()->children; line; line = line->next) {
+    if (!is_element(line, "line")) continue;
+    const auto n = attribute(line, "n");
+    xmlNodePtr holder = w.element(root, "line");
+    if (n) xmlNewProp(holder, BAD_CAST "n", BAD_CAST n->c_str());
+    // In paymentReceived's order (payment_lines.xsd says which part comes from where).
+    xmlNodePtr p = w.element(holder, "paymentReceived");
+    if (agent) w.text_children(w.element(p, "agent"), agent);
+    w.text(p, "registryRef", plugin::registry_line_ref(registry, line_number(n)));
+    w.text(p, "transactionId", attribute(line, "tx"));
+    w.text(p, "paidAt", attribute(line, "paidAt"));
+    xmlNodePtr services = nullptr, readings = nullptr;
+    for (xmlNodePtr c = line->children; c; c = c->next) {
+      if (c->type != XML_ELEMENT_NODE) continue;
+      if (is_element(c, "service")) {
+        if (!services) services = w.detached("services");
+        xmlNodePtr s = w.element(services, "service");
+        w.text(s, "code", attribute(c, "code"));
+        w.text(s, "amountKopecks", attribute(c, "amount"));
+        w.text(s, "name", attribute(c, "name"));
+      } else if (is_element(c, "meter")) {
+        if (!readings) readings = w.detached("readings");
+        w.text_children(w.element(readings, "meter"), c);
+      } else {
+        // The payer's identifier: account, els, ipd or izhku.
+        w.text(p, reinterpret_cast<const char*>(c->name), text_of(c));
+      }
+    }
+    w.text(p, "period", attribute(line, "period"));
+    w.text(p, "amountKopecks", attribute(line, "amount"));
+    w.text(p, "commissionKopecks", attribute(line, "commission"));
+    if (services) xmlAddChild(p, services);
+    if (readings) xmlAddChild(p, readings);
+    const auto name = attribute(line, "payerName");
+    const auto address = attribute(line, "payerAddress");
+    const auto phone = attribute(line, "payerPhone");
+    if (name || address || phone) {
+      xmlNodePtr payer = w.element(p, "payer");
+      w.text(payer, "name", name);
+      w.text(payer, "address", address);
+      w.text(payer, "phone", phone);
+    }
+    out.push_back(item_of(batch, attribute(line, "key").value_or("")));
+    bodies.push_back({doc, p});
+  }
+}
+
+}  // namespace
+
+bool is_payment_batch(const std::string& type) {
+  return type == kPaymentBatch || type == kPaymentLines;
+}
+
+void split_payment_batch(const Envelope& batch, std::vector<Envelope>& out,
+                         std::vector<BillingStore::ParsedBody>& bodies) {
+  const bool lines = batch.type == kPaymentLines;
+  const char* root_name = lines ? "paymentLines" : "paymentBatch";
+  const auto doc = xml::parse_xml(batch.body, batch.id.empty() ? batch.idempotency_key : batch.id);
+  const xmlNodePtr root = doc.root();
+  if (!root || name_of(root) != root_name) {
+    throw XmlError(std::string("/: the root element of ") + batch.type + " is c:" + root_name);
+  }
+  if (lines)
+    split_lines(batch, doc, out, bodies);
+  else
+    split_batch(batch, doc, out, bodies);
+}
+
+}  // namespace hub::billing

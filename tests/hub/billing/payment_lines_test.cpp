@@ -1,0 +1,148 @@
+// payment.lines in the billing store: each line is expanded into the paymentReceived its XSD's
+// comment gives and applied as that payment.received, under the line's own key, in one
+// transaction with the rest; the message's result names the first line the store refused.
+
+#include "billing_fixture.h"
+#include "hub/billing/payment_batches.h"
+#include "hub/plugin/registry_ref.h"
+#include "hub/xml/document.h"
+#include "xml_difference.h"
+
+namespace hub::billing::testing {
+namespace {
+
+Envelope lines_envelope(const std::string& body) {
+  auto e = envelope("payment.lines", body, "bank:sber:file:abc:lines:17-18");
+  e.id = "01a23187-836b-7dbf-8584-c63b8433832c";
+  return e;
+}
+
+struct Split {
+  std::vector<Envelope> items;
+  std::vector<BillingStore::ParsedBody> bodies;
+};
+
+Split split(const Envelope& e) {
+  Split s;
+  split_payment_batch(e, s.items, s.bodies);
+  return s;
+}
+
+// The two samples hold the same two payments: the lines expand into exactly the payment.batch's
+// paymentReceived elements, under the same keys.
+TEST(PaymentLines, ExpandIntoThePaymentsTheBatchSampleHolds) {
+  const auto lines = split(lines_envelope(sample("payment.lines")));
+  auto batch_env = envelope("payment.batch", sample("payment.batch"), "b");
+  const auto batch = split(batch_env);
+  ASSERT_EQ(lines.items.size(), 2u);
+  ASSERT_EQ(batch.items.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(lines.items[i].type, "payment.received");
+    EXPECT_EQ(lines.items[i].idempotency_key, batch.items[i].idempotency_key);
+    EXPECT_EQ(lines.items[i].id, "01a23187-836b-7dbf-8584-c63b8433832c");
+    EXPECT_EQ(hub::testing::xml_difference(lines.bodies[i].root, batch.bodies[i].root), "")
+        << "payment " << i + 1;
+  }
+}
+
+// Every part of a line: services, several readings, the payer's name, address and phone, escaped
+// text, an agent with all its parts; and the cut of an over-long registry reference.
+TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
+  const std::string file(250, 'r');
+  const std::string body =
+      "<c:paymentLines xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>post</c:code>"
+      "<c:name>АО «Почта &amp; Ко»</c:name><c:inn>7724261610</c:inn><c:bik>044525225</c:bik>"
+      "</c:agent><c:registryRef>" + file + "</c:registryRef>"
+      "<c:line n=\"123456\" key=\"k&quot;1\" tx=\"T-1\" paidAt=\"2026-11-20\" period=\"2026-10\" "
+      "amount=\"1500\" commission=\"20\" payerName=\"Петров &lt;П.П.&gt;\" "
+      "payerAddress=\"ул. Ленина, 1&#9;кв. 2\" payerPhone=\"+79161234567\">"
+      "<c:ipd>34АА011432-01-6101</c:ipd>"
+      "<c:service code=\"heat\" amount=\"1000\" name=\"Отопление\"/>"
+      "<c:service code=\"water\" amount=\"500\"/>"
+      "<c:meter><c:meterId>HW-1</c:meterId><c:value zone=\"day\">1.5</c:value>"
+      "<c:value zone=\"night\">2</c:value></c:meter>"
+      "<c:meter><c:meterId>CW-1</c:meterId><c:value zone=\"total\">3</c:value></c:meter>"
+      "</c:line></c:paymentLines>";
+  const auto lines = split(lines_envelope(body));
+  ASSERT_EQ(lines.items.size(), 1u);
+  EXPECT_EQ(lines.items[0].idempotency_key, "k\"1");
+  // 257 characters: "…" and the last 200 bytes.
+  const std::string ref = "…" + (file + "#123456").substr(57);
+  const auto expected = xml::parse_xml(
+      "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>post</c:code>"
+      "<c:name>АО «Почта &amp; Ко»</c:name><c:inn>7724261610</c:inn><c:bik>044525225</c:bik>"
+      "</c:agent><c:registryRef>" + ref + "</c:registryRef><c:transactionId>T-1</c:transactionId>"
+      "<c:paidAt>2026-11-20</c:paidAt><c:ipd>34АА011432-01-6101</c:ipd><c:period>2026-10</c:period>"
+      "<c:amountKopecks>1500</c:amountKopecks><c:commissionKopecks>20</c:commissionKopecks>"
+      "<c:services><c:service><c:code>heat</c:code><c:amountKopecks>1000</c:amountKopecks>"
+      "<c:name>Отопление</c:name></c:service><c:service><c:code>water</c:code><c:amountKopecks>500"
+      "</c:amountKopecks></c:service></c:services><c:readings><c:meter><c:meterId>HW-1</c:meterId>"
+      "<c:value zone=\"day\">1.5</c:value><c:value zone=\"night\">2</c:value></c:meter><c:meter>"
+      "<c:meterId>CW-1</c:meterId><c:value zone=\"total\">3</c:value></c:meter></c:readings>"
+      "<c:payer><c:name>Петров &lt;П.П.&gt;</c:name><c:address>ул. Ленина, 1\tкв. 2</c:address>"
+      "<c:phone>+79161234567</c:phone></c:payer></c:paymentReceived>",
+      "expected");
+  EXPECT_EQ(hub::testing::xml_difference(lines.bodies[0].root, expected.root()), "");
+}
+
+// The cut keeps UTF-8 whole: of a Cyrillic name (2 bytes a letter) it keeps whole letters only.
+TEST(PaymentLines, AnOverLongRegistryReferenceIsCutAtALetter) {
+  std::string file;
+  for (int i = 0; i < 300; ++i) file += "р";
+  EXPECT_EQ(plugin::registry_line_ref("реестр.txt", 7), "реестр.txt#7");
+  const auto ref = plugin::registry_line_ref(file, 7);
+  EXPECT_EQ(ref, "…" + file.substr(file.size() - 198) + "#7");
+}
+
+TEST_F(BillingTest, PaymentLinesApplyAsThePaymentsOfTheSameBatch) {
+  const auto r = store.apply(lines_envelope(sample("payment.lines")));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.outcome, ApplyResult::Outcome::kInserted);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"
+                  " WHERE message_id = '01a23187-836b-7dbf-8584-c63b8433832c'"),
+            2);
+  EXPECT_EQ(db.scalar("SELECT string_agg(source_key || ' ' || registry_ref, ',' ORDER BY "
+                      "amount_kopecks) FROM billing.payment"),
+            "bank:sber:2026-11-20:8626:2026112012345679:98000 sber_20261120.txt#18,"
+            "bank:sber:2026-11-20:8626:2026112012345678:152340 sber_20261120.txt#17");
+  EXPECT_EQ(db.scalar("SELECT payer_els FROM billing.payment WHERE amount_kopecks = 98000"),
+            "34АА011432");
+  // The same payments as a payment.batch, or the first as a payment.received, are no new ones.
+  auto batch = envelope("payment.batch", sample("payment.batch"), "bank:sber:file:abc:batch:1");
+  const auto again = store.apply(batch);
+  ASSERT_TRUE(again.ok()) << again.error;
+  EXPECT_EQ(again.outcome, ApplyResult::Outcome::kUnchanged);
+  const auto alone = store.apply(envelope("payment.received", sample("payment.received"), "x"));
+  ASSERT_TRUE(alone.ok()) << alone.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 2);
+}
+
+TEST_F(BillingTest, ABadValueInPaymentLinesIsNamedByItsLine) {
+  auto body = replace(sample("payment.lines"), "paidAt=\"2026-11-20\" period=\"2026-10\" amount=\"98000\"",
+                      "paidAt=\"2026-02-30\" period=\"2026-10\" amount=\"98000\"");
+  const auto r = store.apply(lines_envelope(body));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error.find("1 of 2 payments refused"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("payment 2 (key 'bank:sber:2026-11-20:8626:2026112012345679:98000'): "
+                         "/c:paymentLines/c:line[2]/c:paymentReceived/c:paidAt"),
+            std::string::npos)
+      << r.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 1);
+}
+
+TEST_F(BillingTest, PaymentLinesThatAreNotOneAreRefusedWhole) {
+  const auto wrong = store.apply(lines_envelope(sample("payment.batch")));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error.find("the root element of payment.lines is c:paymentLines"),
+            std::string::npos)
+      << wrong.error;
+  const auto empty = store.apply(lines_envelope(
+      "<c:paymentLines xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>sber</c:code>"
+      "</c:agent><c:registryRef>r</c:registryRef></c:paymentLines>"));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error.find("/c:paymentLines: no lines"), std::string::npos) << empty.error;
+  EXPECT_TRUE(BillingStore::handles("payment.lines"));
+}
+
+}  // namespace
+}  // namespace hub::billing::testing
