@@ -2,7 +2,7 @@
 // sber_payments.yaml, cp1251, one payment per line, a reading on every 10th line) dropped into a
 // file inbox and imported by the real plugins (build/plugins/file_inbox.so handing it to
 // bank.so's bank.sber_payments.batched) through the hub's Ingress into a private PostgreSQL:
-// two-pass parse, one payment.batch message per 500 lines (XSD validation, routing, journal,
+// two-pass parse, one payment.lines message per 500 lines (XSD validation, routing, journal,
 // a delivery to billing_store, the file checkpoint, all in one transaction per batch). That is
 // "imported": durable, acknowledged, nothing lost. Then the dispatcher delivers the batches to the
 // billing store (identification, billing.payment rows, readings) and the bench reports that rate
@@ -55,7 +55,7 @@ namespace {
 
 constexpr const char* kRoutes = R"(routes:
   - name: payments
-    match: {type: [payment.received, payment.batch, meter.reading]}
+    match: {type: [payment.received, payment.lines, meter.reading]}
     to: [billing_store]
 )";
 

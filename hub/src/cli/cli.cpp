@@ -1027,7 +1027,7 @@ int import_bank(Ctx& c) {
   if (layout.empty()) {
     throw UsageError("import bank needs --layout NAME (see `zhkh-hub imports parsers`)");
   }
-  // --batched: the layout's payment.batch parser (one message per batch of lines; big files).
+  // --batched: the layout's payment.lines parser (one message per batch of lines; big files).
   return run_import(c, "bank." + layout + (c.opt.has("batched") ? ".batched" : ""));
 }
 
@@ -1377,7 +1377,7 @@ const std::vector<Command>& commands() {
        {"FILE"},
        {"layout", "dry-run", "json", "limit", "batched"},
        "--layout NAME FILE [--batched] [--dry-run] [--json] [--limit N]",
-       "import a bank payment registry in layout NAME (--batched: as payment.batch messages of "
+       "import a bank payment registry in layout NAME (--batched: as payment.lines messages of "
        "up to 1000 payments, for big files; --dry-run: parse and reconcile only) (operator)",
        import_bank},
       {"import",

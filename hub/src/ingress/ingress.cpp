@@ -308,7 +308,7 @@ plugin::EmitResult Ingress::submit(std::vector<Envelope> batch,
 
   // Checking (parsing, validating, routing) is pure CPU work. A small batch is checked first
   // and written after, so that its transaction only writes. A big one (a registry's
-  // payment.batch messages are 300 KB each) is checked on this thread and one more, and its
+  // payment.lines messages are ~120 KB each) is checked on this thread and one more, and its
   // journal is written in parts as the checked prefix grows, so that a file import keeps both
   // cores and PostgreSQL busy at once. A refusal found after a part was written rolls the
   // transaction back: nothing of the batch is kept either way.

@@ -67,7 +67,7 @@ TEST(BankCliTest, ImportBankDryRunThenRealRunEndsInTheBillingStore) {
       "import bank --layout sber_payments --batched " + file.string() + " --dry-run --json", &rc);
   EXPECT_EQ(rc, 0) << out << hub.logs();
   EXPECT_EQ(last_line(out), summary) << out;
-  EXPECT_NE(out.find("payment.batch"), std::string::npos) << out;
+  EXPECT_NE(out.find("payment.lines"), std::string::npos) << out;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM hub.message"), "0");
 
   out = hub.cli("import bank --layout sber_payments " + file.string() + " --json", &rc);

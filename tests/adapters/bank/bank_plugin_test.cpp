@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kRoutes = R"(routes:
   - name: payments
-    match: {type: [payment.received, payment.batch, meter.reading]}
+    match: {type: [payment.received, payment.lines, meter.reading]}
     to: [billing_store]
 )";
 
@@ -151,14 +151,14 @@ TEST_F(BankPluginTest, RegistryInTheInboxEndsAsJournalledPaymentsAndBillingRows)
       "100003|2026-10|2026-11-20");
 }
 
-// The same registry through bank.sber_payments.batched: a payment.batch per 3 lines (batch_lines),
+// The same registry through bank.sber_payments.batched: a payment.lines per 3 lines (batch_lines),
 // and the billing store ends with the same payments and readings as from the line parser.
 TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
   testing::write_file(dir_ / "bulk" / "sber_20261120.txt", registry(7));
   host_->run_job("bulk_inbox.scan");
   EXPECT_TRUE(fs::exists(dir_ / "bulk" / "done/sber_20261120.txt"));
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 3);  // lines 1-3, 4-6, 7
-  EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'payment.batch'"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM hub.message WHERE type = 'payment.lines'"), 3);
   EXPECT_EQ(count("SELECT count(*) FROM hub.delivery WHERE target = 'billing_store'"), 3);
   EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"
                        " WHERE source = 'bulk_inbox'"),
@@ -182,7 +182,7 @@ TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
   // The same registry through the line parser adds no payment: the keys are the same.
   testing::write_file(inbox_ / "sber_20261120.txt", registry(7));
   scan();
-  const auto by_line = journal("WHERE type <> 'payment.batch'");
+  const auto by_line = journal("WHERE type <> 'payment.lines'");
   ASSERT_EQ(by_line.size(), 11u);
   for (const auto& res : store.apply_batch(by_line)) EXPECT_TRUE(res.ok()) << res.error;
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);

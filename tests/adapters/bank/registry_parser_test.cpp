@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "bank_test_util.h"
+#include "hub/billing/payment_batches.h"
 #include "hub/xml/document.h"
 #include "hub/xml/schema_registry.h"
+#include "xml_difference.h"
 
 namespace hub::bank {
 namespace {
@@ -368,9 +370,9 @@ TEST_F(RegistryParserTest, FileNameRuleIsCheckedWhenTheLayoutAsksForIt) {
   }
 }
 
-// bank.<layout>.batched: the same registry as payment.batch messages, one per batch of lines, each
-// payment under the key its own payment.received has and with its readings inside.
-TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentBatchPerBatchOfLines) {
+// bank.<layout>.batched: the same registry as payment.lines messages, one per batch of lines, each
+// line under the key its own payment.received has and with its readings inside.
+TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentLinesPerBatchOfLines) {
   CaptureSink lines;
   const auto line_out = parse("sber_payments", in_encoding(sber_file(), Encoding::kCp1251), lines);
   ASSERT_TRUE(line_out.accepted);
@@ -381,7 +383,7 @@ TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentBatchPerBatchOfLines) {
   EXPECT_EQ(out.summary, line_out.summary);  // the same checks and totals
   EXPECT_EQ(sink.positions, (std::vector<std::int64_t>{2, 3}));
   ASSERT_EQ(sink.envelopes.size(), 2u);
-  EXPECT_EQ(sink.count("payment.batch"), 2u);
+  EXPECT_EQ(sink.count("payment.lines"), 2u);
   expect_valid(sink);
   const auto& b1 = sink.envelopes[0];
   EXPECT_EQ(b1.source, "bankin");
@@ -389,21 +391,27 @@ TEST_F(RegistryParserTest, BatchedParserEmitsOnePaymentBatchPerBatchOfLines) {
   EXPECT_NE(b1.idempotency_key.find(":lines:1-2"), std::string::npos) << b1.idempotency_key;
   EXPECT_NE(sink.envelopes[1].idempotency_key.find(":lines:3-3"), std::string::npos);
   EXPECT_EQ(b1.headers.at("payments"), "2");
-  // Each payment of the line parser is in a batch, under its key, with its body as it was but
-  // for the namespace declaration the batch root already makes.
-  const std::string own_root = "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\">";
-  std::size_t payments = 0;
-  for (const auto& p : lines.envelopes) {
-    if (p.type != "payment.received") continue;
-    ++payments;
-    const auto& b = sink.envelopes[payments <= 2 ? 0 : 1];
-    ASSERT_EQ(p.body.rfind(own_root, 0), 0u) << p.body;
-    const auto inner = "<c:paymentReceived>" + p.body.substr(own_root.size());
-    EXPECT_NE(b.body.find("<c:payment key=\"" + p.idempotency_key + "\">" + inner + "</c:payment>"),
-              std::string::npos)
-        << p.idempotency_key;
+  // Each payment of the line parser is a line of a batch: under its key, and the line stands for
+  // exactly its body (expanded as the billing store expands it).
+  std::vector<plugin::Envelope> payments;
+  for (const auto& p : lines.envelopes)
+    if (p.type == "payment.received") payments.push_back(p);
+  ASSERT_EQ(payments.size(), 3u);
+  std::vector<hub::Envelope> items;
+  std::vector<billing::BillingStore::ParsedBody> bodies;
+  for (const auto& b : sink.envelopes) {
+    hub::Envelope e;
+    e.type = b.type;
+    e.id = b.id;
+    e.body = b.body;
+    billing::split_payment_batch(e, items, bodies);
   }
-  EXPECT_EQ(payments, 3u);
+  ASSERT_EQ(items.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(items[i].idempotency_key, payments[i].idempotency_key);
+    const auto own = xml::parse_xml(payments[i].body, "line");
+    EXPECT_EQ(hub::testing::xml_difference(bodies[i].root, own.root()), "") << "payment " << i + 1;
+  }
   // The readings ride inside their payment; no meter.reading of their own.
   EXPECT_EQ(sink.count("meter.reading"), 0u);
   EXPECT_NE(b1.body.find("<c:meterId>100234-1</c:meterId>"), std::string::npos);

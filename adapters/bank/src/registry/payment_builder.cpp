@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "hub/plugin/registry_ref.h"
 #include "hub/plugin/text_escape.h"
 #include "registry/values.h"
 
@@ -178,7 +179,7 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
                                            ":" + tx + ":" + std::to_string(amount);
 
   // Services and readings: a bad one is reported and left out, the payment still goes.
-  std::string services;
+  std::vector<const ServiceEntry*> services;
   for (const auto& s : r.services) {
     if (!is_code(s.code)) {
       errors.push_back({"services", "service code '" + s.code + "' is not a code"});
@@ -188,10 +189,7 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
       errors.push_back({"services", "service " + s.code + " has no amount"});
       continue;
     }
-    services += "<c:service><c:code>" + s.code + "</c:code><c:amountKopecks>" + s.amount +
-                "</c:amountKopecks>";
-    if (!s.name.empty()) services += "<c:name>" + escape_xml(s.name) + "</c:name>";
-    services += "</c:service>";
+    services.push_back(&s);
   }
   struct Reading {
     std::string meter_id, value;
@@ -220,11 +218,16 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     readings.push_back({id, m.value});
   }
 
-  const auto payment_id = bodies_only_ ? std::string() : new_uuid_v7();
+  const auto payment_id = batched_ ? std::string() : new_uuid_v7();
+  const auto& name = r.get("payer_name");
+  const auto& address = r.get("address");
+  // The file as payment.lines names it, so that both forms of a line carry the same reference.
+  const std::string ref = plugin::registry_line_ref(
+      info_.file_name.empty() ? info_.fingerprint : info_.file_name, r.line);
   // Appended piece by piece: a registry of a million lines builds a million of these, and
   // temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
   std::string body;
-  body.reserve(768);
+  body.reserve(batched_ ? 320 : 768);
   auto element = [&body](std::string_view name, std::string_view value, bool escape) {
     body += "<c:";
     body += name;
@@ -237,30 +240,64 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     body += name;
     body += '>';
   };
-  body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent>";
-  element("code", layout_.agent_code, false);
-  if (!layout_.agent_name.empty()) element("name", layout_.agent_name, true);
-  if (!layout_.agent_inn.empty()) element("inn", layout_.agent_inn, false);
-  if (!layout_.agent_bik.empty()) element("bik", layout_.agent_bik, false);
-  body += "</c:agent>";
-  std::string ref = info_.file_name;
-  ref += '#';
-  ref += std::to_string(r.line);
-  if (utf8_length(ref) > 255) ref = "…" + ref.substr(ref.size() - 200);
-  element("registryRef", ref, true);
-  if (!tx.empty()) element("transactionId", tx, true);
-  element("paidAt", date, false);
-  element(id_element, id_value, true);
-  element("period", period, false);
-  element("amountKopecks", std::to_string(amount), false);
-  if (!commission.empty()) element("commissionKopecks", commission, false);
-  if (!services.empty()) {
-    body += "<c:services>";
-    body += services;
-    body += "</c:services>";
+  auto attribute = [&body](std::string_view name, std::string_view value) {
+    body += ' ';
+    body += name;
+    body += "=\"";
+    plugin::append_xml_escaped(body, value, true);
+    body += '"';
+  };
+  if (batched_) {
+    // The line of a payment.lines message (payment_lines.xsd): the agent and the file are the
+    // batch's, the scalar fields attributes.
+    body += "<c:line n=\"";
+    body += std::to_string(r.line);
+    body += '"';
+    attribute("key", key);
+    if (!tx.empty()) attribute("tx", tx);
+    attribute("paidAt", date);
+    attribute("period", period);
+    attribute("amount", std::to_string(amount));
+    if (!commission.empty()) attribute("commission", commission);
+    if (!name.empty()) attribute("payerName", name);
+    if (!address.empty()) attribute("payerAddress", address);
+    body += '>';
+    element(id_element, id_value, true);
+    for (const ServiceEntry* s : services) {
+      body += "<c:service";
+      attribute("code", s->code);
+      attribute("amount", s->amount);
+      if (!s->name.empty()) attribute("name", s->name);
+      body += "/>";
+    }
+  } else {
+    body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent>";
+    element("code", layout_.agent_code, false);
+    if (!layout_.agent_name.empty()) element("name", layout_.agent_name, true);
+    if (!layout_.agent_inn.empty()) element("inn", layout_.agent_inn, false);
+    if (!layout_.agent_bik.empty()) element("bik", layout_.agent_bik, false);
+    body += "</c:agent>";
+    element("registryRef", ref, true);
+    if (!tx.empty()) element("transactionId", tx, true);
+    element("paidAt", date, false);
+    element(id_element, id_value, true);
+    element("period", period, false);
+    element("amountKopecks", std::to_string(amount), false);
+    if (!commission.empty()) element("commissionKopecks", commission, false);
+    if (!services.empty()) {
+      body += "<c:services>";
+      for (const ServiceEntry* s : services) {
+        body += "<c:service>";
+        element("code", s->code, false);
+        element("amountKopecks", s->amount, false);
+        if (!s->name.empty()) element("name", s->name, true);
+        body += "</c:service>";
+      }
+      body += "</c:services>";
+    }
   }
   if (!readings.empty()) {
-    body += "<c:readings>";
+    if (!batched_) body += "<c:readings>";
     for (const auto& rd : readings) {
       body += "<c:meter>";
       element("meterId", rd.meter_id, false);
@@ -268,24 +305,26 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
       body += rd.value;
       body += "</c:value></c:meter>";
     }
-    body += "</c:readings>";
+    if (!batched_) body += "</c:readings>";
   }
-  const auto& name = r.get("payer_name");
-  const auto& address = r.get("address");
-  if (!name.empty() || !address.empty()) {
-    body += "<c:payer>";
-    if (!name.empty()) element("name", name, true);
-    if (!address.empty()) element("address", address, true);
-    body += "</c:payer>";
+  if (batched_) {
+    body += "</c:line>";
+  } else {
+    if (!name.empty() || !address.empty()) {
+      body += "<c:payer>";
+      if (!name.empty()) element("name", name, true);
+      if (!address.empty()) element("address", address, true);
+      body += "</c:payer>";
+    }
+    body += "</c:paymentReceived>";
   }
-  body += "</c:paymentReceived>";
 
   const auto occurred = to_time_point(*paid_at);
   plugin::Envelope e;
   e.type = "payment.received";
   e.idempotency_key = key;
   e.body = std::move(body);
-  if (!bodies_only_) {
+  if (!batched_) {
     e.id = payment_id;
     e.source = info_.source;
     e.occurred_at = occurred;
@@ -306,7 +345,7 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
                                       id_element});
       continue;
     }
-    if (bodies_only_) {
+    if (batched_) {
       ++added;  // carried in the payment's body
       continue;
     }

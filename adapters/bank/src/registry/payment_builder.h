@@ -1,6 +1,7 @@
 #pragma once
 // Turns a payment Record into canonical envelopes: one `payment.received` (body per
-// schemas/canonical/payment_received.xsd) and one `meter.reading` per reading it carries,
+// schemas/canonical/payment_received.xsd; batched, a payment.lines line instead) and one
+// `meter.reading` per reading it carries,
 // correlated to the payment (correlation_id = causation_id = the payment's id). Everything the
 // XSDs would refuse is checked here first and reported per field, so that Ingress never refuses a
 // batch because of one bad line.
@@ -31,15 +32,15 @@ class PaymentBuilder {
   std::size_t build(const Record& r, std::vector<plugin::Envelope>& out,
                     std::vector<FieldError>& errors) const;
 
-  /// For a PaymentBatcher, which takes only the payment's key and body (its readings ride
-  /// inside it): the payment envelope gets no id or headers and the readings no messages of
-  /// their own. Checks and problems are the same.
-  void set_bodies_only(bool on) { bodies_only_ = on; }
+  /// For a PaymentBatcher: the payment's body is its `c:line` of a payment.lines message
+  /// (schemas/canonical/payment_lines.xsd), the envelope gets no id or headers and the readings,
+  /// which ride inside the line, no messages of their own. Checks and problems are the same.
+  void set_batched(bool on) { batched_ = on; }
 
  private:
   const Layout& layout_;
   const plugin::ParsedFile& info_;
-  bool bodies_only_ = false;
+  bool batched_ = false;
 };
 
 /// Format checks of the canonical simple types.

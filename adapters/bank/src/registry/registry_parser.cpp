@@ -244,7 +244,7 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   totals.bad = 0;
   if (l.kind == LayoutKind::kPayments) {
     PaymentBuilder builder(l, info);
-    builder.set_bodies_only(batched_);
+    builder.set_batched(batched_);
     PaymentBatcher batcher(l, info);
     Scanner scan(file, l, encoding);
     std::vector<plugin::Envelope> batch;
