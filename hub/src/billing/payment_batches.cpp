@@ -22,28 +22,46 @@ bool is_element(xmlNodePtr n, std::string_view name) {
   return n->type == XML_ELEMENT_NODE && name_of(n) == name;
 }
 
+/// Text read from the tree: the node's own content when it is a single text node (the usual
+/// case: no copy), else a copy of all of it (CDATA, several nodes).
+class TreeText {
+ public:
+  explicit TreeText(xmlNodePtr children) {
+    if (children && !children->next && children->type == XML_TEXT_NODE) {
+      direct_ = children->content;
+    } else {
+      for (xmlNodePtr c = children; c; c = c->next) {
+        xmlChar* v = xmlNodeGetContent(c);
+        if (v) owned_ += reinterpret_cast<const char*>(v);
+        xmlFree(v);
+      }
+    }
+  }
+  std::string_view view() const {
+    return direct_ ? std::string_view(reinterpret_cast<const char*>(direct_)) : owned_;
+  }
+
+ private:
+  const xmlChar* direct_ = nullptr;
+  std::string owned_;
+};
+
 /// The value of the unqualified attribute `name`, if the element has it.
-std::optional<std::string> attribute(xmlNodePtr n, const char* name) {
+std::optional<TreeText> attribute(xmlNodePtr n, const char* name) {
   const xmlAttrPtr a = xmlHasNsProp(n, BAD_CAST name, nullptr);
   if (!a) return std::nullopt;
-  xmlChar* v = xmlNodeListGetString(n->doc, a->children, 1);
-  std::string out = v ? reinterpret_cast<const char*>(v) : "";
-  xmlFree(v);
-  return out;
+  return TreeText(a->children);
 }
 
-/// The text of an element (all its text, CDATA included).
-std::string text_of(xmlNodePtr n) {
-  xmlChar* v = xmlNodeGetContent(n);
-  std::string out = v ? reinterpret_cast<const char*>(v) : "";
-  xmlFree(v);
-  return out;
+/// The text of an element.
+TreeText text_of(xmlNodePtr n) {
+  return TreeText(n->children);
 }
 
 /// @n as a number (0 when it is none: Ingress refuses such a body, the store does not rely on it).
-std::int64_t line_number(const std::optional<std::string>& n) {
+std::int64_t line_number(const std::optional<TreeText>& n) {
   std::int64_t v = 0;
-  if (n) std::from_chars(n->data(), n->data() + n->size(), v);
+  if (n) std::from_chars(n->view().data(), n->view().data() + n->view().size(), v);
   return v;
 }
 
@@ -65,7 +83,8 @@ void split_batch(const Envelope& batch, const xml::Document& doc, std::vector<En
     xmlNodePtr payment = nullptr;
     for (xmlNodePtr c = p->children; c && !payment; c = c->next)
       if (c->type == XML_ELEMENT_NODE) payment = c;
-    out.push_back(item_of(batch, attribute(p, "key").value_or("")));
+    const auto key = attribute(p, "key");
+    out.push_back(item_of(batch, key ? std::string(key->view()) : std::string()));
     // A payment element without a paymentReceived is refused as such by the store.
     bodies.push_back({doc, payment ? payment : p});
   }
@@ -82,21 +101,24 @@ class PaymentWriter {
   }
   /// A detached element, added once it has children.
   xmlNodePtr detached(const char* name) { return xmlNewNode(ns_, BAD_CAST name); }
-  /// A child with text content (escaped by libxml2).
-  xmlNodePtr text(xmlNodePtr parent, const char* name, const std::string& text) {
-    return xmlNewTextChild(parent, ns_, BAD_CAST name, BAD_CAST text.c_str());
+  /// A child with `text` as its content (a text node as it is: nothing to escape in a tree).
+  xmlNodePtr text(xmlNodePtr parent, const char* name, std::string_view text) {
+    xmlNodePtr e = xmlNewChild(parent, ns_, BAD_CAST name, nullptr);
+    xmlNodeAddContentLen(e, reinterpret_cast<const xmlChar*>(text.data()),
+                         static_cast<int>(text.size()));
+    return e;
   }
-  void text(xmlNodePtr parent, const char* name, const std::optional<std::string>& text) {
-    if (text) this->text(parent, name, *text);
+  void text(xmlNodePtr parent, const char* name, const std::optional<TreeText>& text) {
+    if (text) this->text(parent, name, text->view());
   }
   /// `from`'s element children as children of `to`, each with its text (agent, meter).
   void text_children(xmlNodePtr to, xmlNodePtr from) {
     for (xmlNodePtr c = from->children; c; c = c->next) {
       if (c->type != XML_ELEMENT_NODE) continue;
-      xmlNodePtr copy = text(to, reinterpret_cast<const char*>(c->name), text_of(c));
+      xmlNodePtr copy = text(to, reinterpret_cast<const char*>(c->name), text_of(c).view());
       for (xmlAttrPtr a = c->properties; a; a = a->next) {
-        const auto v = attribute(c, reinterpret_cast<const char*>(a->name));
-        xmlNewProp(copy, a->name, BAD_CAST v->c_str());
+        const std::string v(TreeText(a->children).view());
+        xmlNewProp(copy, a->name, BAD_CAST v.c_str());
       }
     }
   }
@@ -111,7 +133,7 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
   std::string registry;
   for (xmlNodePtr c = lines.root()->children; c; c = c->next) {
     if (is_element(c, "agent")) agent = c;
-    if (is_element(c, "registryRef")) registry = text_of(c);
+    if (is_element(c, "registryRef")) registry = text_of(c).view();
   }
   xml::Document doc(xmlNewDoc(BAD_CAST "1.0"), lines.name());
   xmlNodePtr root = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "paymentLines", nullptr);
@@ -125,7 +147,7 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
     if (!is_element(line, "line")) continue;
     const auto n = attribute(line, "n");
     xmlNodePtr holder = w.element(root, "line");
-    if (n) xmlNewProp(holder, BAD_CAST "n", BAD_CAST n->c_str());
+    if (n) xmlNewProp(holder, BAD_CAST "n", BAD_CAST std::string(n->view()).c_str());
     // In paymentReceived's order (payment_lines.xsd says which part comes from where).
     xmlNodePtr p = w.element(holder, "paymentReceived");
     if (agent) w.text_children(w.element(p, "agent"), agent);
@@ -146,7 +168,7 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
         w.text_children(w.element(readings, "meter"), c);
       } else {
         // The payer's identifier: account, els, ipd or izhku.
-        w.text(p, reinterpret_cast<const char*>(c->name), text_of(c));
+        w.text(p, reinterpret_cast<const char*>(c->name), text_of(c).view());
       }
     }
     w.text(p, "period", attribute(line, "period"));
@@ -163,7 +185,8 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
       w.text(payer, "address", address);
       w.text(payer, "phone", phone);
     }
-    out.push_back(item_of(batch, attribute(line, "key").value_or("")));
+    const auto key = attribute(line, "key");
+    out.push_back(item_of(batch, key ? std::string(key->view()) : std::string()));
     bodies.push_back({doc, p});
   }
 }
