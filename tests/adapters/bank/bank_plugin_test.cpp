@@ -188,6 +188,26 @@ TEST_F(BankPluginTest, BatchedRegistryEndsAsTheSamePaymentsInFewerMessages) {
   EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 7);
 }
 
+// A payment written twice in one file (the same bank document: same day, branch, operation and
+// amount) is one payment, line by line and batched alike: the file is imported, not refused.
+TEST_F(BankPluginTest, APaymentRepeatedInOneFileIsImportedOnceInBothModes) {
+  auto bytes = testing::in_encoding("8626;0042;20/11/2026;900001;100.01;0;CLIENTNO:100001\r\n"
+                                    "8626;0042;20/11/2026;900002;100.02;0;CLIENTNO:100002\r\n"
+                                    "8626;0042;20/11/2026;900001;100.01;0;CLIENTNO:100001\r\n"
+                                    "=;3;300.04\r\n",
+                                    Encoding::kCp1251);
+  testing::write_file(dir_ / "bulk" / "twice.txt", bytes);
+  host_->run_job("bulk_inbox.scan");
+  EXPECT_TRUE(fs::exists(dir_ / "bulk" / "done/twice.txt"));
+  testing::write_file(inbox_ / "twice.txt", bytes);
+  ASSERT_TRUE(scan().ok);
+  EXPECT_TRUE(fs::exists(inbox_ / "done/twice.txt"));
+  billing::BillingStore store(*pool_);
+  for (const auto& res : store.apply_batch(journal())) EXPECT_TRUE(res.ok()) << res.error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 2);
+  EXPECT_EQ(db_.scalar("SELECT sum(amount_kopecks) FROM billing.payment"), "20003");
+}
+
 TEST_F(BankPluginTest, SameFileTwiceAndOverlappingFilesImportEachPaymentOnce) {
   testing::write_file(inbox_ / "a.txt", registry(5));
   ASSERT_TRUE(scan().ok);

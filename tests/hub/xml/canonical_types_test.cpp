@@ -554,11 +554,9 @@ std::vector<BrokenCase> broken_cases() {
       // payment.lines
       {"LinesAmountInRubles", "payment.lines", "amount=\"98000\"", "amount=\"980.00\"",
        "/c:paymentLines/c:line[2]/@amount", ""},
-      {"LinesSameKeyTwice", "payment.lines",
-       "key=\"bank:sber:2026-11-20:8626:2026112012345679:98000\"",
-       "key=\"bank:sber:2026-11-20:8626:2026112012345678:152340\"", "/c:paymentLines/c:line[2]",
-       // the second line, named on the line its start tag ends on, as libxml2 does
-       "amount=\"98000\">"},
+      {"LinesWithoutKey", "payment.lines",
+       "key=\"bank:sber:2026-11-20:8626:2026112012345679:98000\"", "key=\"\"",
+       "/c:paymentLines/c:line[2]/@key", "amount=\"98000\">"},
       {"LinesPayerNotNamed", "payment.lines", "    <c:els>34АА011432</c:els>\n", "",
        "/c:paymentLines/c:line[2]", "amount=\"98000\">"},
       {"LinesTwoPayers", "payment.lines", "<c:els>34АА011432</c:els>",
