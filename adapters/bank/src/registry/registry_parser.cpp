@@ -61,6 +61,8 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   plugin::ParseOutcome outcome;
   Totals totals;
   Encoding encoding = l.encoding;
+  // One record for every line of both passes: cleared, it keeps its allocations.
+  Record record;
   auto refuse = [&](std::int64_t line, std::string why) {
     outcome.accepted = false;
     outcome.fatal.push_back({line, "", std::move(why)});
@@ -154,7 +156,8 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
       }
       // A record.
       ++totals.count;
-      Record r;
+      Record& r = record;
+      r.clear();
       r.line = n;
       errors.clear();
       const bool whole = reader.read(text, r, errors, &reconciled_roles);
@@ -253,7 +256,8 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
     for (auto kind = scan.next(text); kind != Scanner::Kind::kEnd; kind = scan.next(text)) {
       const auto n = scan.line();
       if (kind != Scanner::Kind::kRecord || n <= info.resume_after) continue;
-      Record r;
+      Record& r = record;
+      r.clear();
       r.line = n;
       errors.clear();
       if (has_control_chars(text)) {

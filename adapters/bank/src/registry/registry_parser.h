@@ -29,7 +29,7 @@ namespace hub::bank {
 
 class RegistryParser : public plugin::FileParser {
  public:
-  /// `batch_lines`: registry lines per ParseSink::emit. `batched`: one payment.batch per emit
+  /// `batch_lines`: registry lines per ParseSink::emit. `batched`: one payment.lines per emit
   /// instead of a payment.received (and meter.readings) per line.
   explicit RegistryParser(std::shared_ptr<const Layout> layout, std::size_t batch_lines = 500,
                           bool batched = false)

@@ -11,10 +11,33 @@ namespace hub::plugin {
 /// Appends `text` escaped for XML element content (attribute = false) or a double-quoted
 /// attribute value. C0 control characters other than tab, newline and carriage return cannot
 /// appear in XML 1.0 at all and become '?'. Runs between escapes are appended in one piece.
+namespace detail {
+
+/// Bytes append_xml_escaped() must look at: 1 in element content and attributes, 2 in attributes
+/// only. Everything else (most of any text) is copied in runs.
+struct XmlEscapeClasses {
+  unsigned char of[256] = {};
+  constexpr XmlEscapeClasses() {
+    for (int c = 0; c < 0x20; ++c) of[c] = 1;
+    of[static_cast<unsigned char>('\t')] = 2;
+    of[static_cast<unsigned char>('\n')] = 2;
+    of[static_cast<unsigned char>('&')] = 1;
+    of[static_cast<unsigned char>('<')] = 1;
+    of[static_cast<unsigned char>('>')] = 1;
+    of[static_cast<unsigned char>('"')] = 2;
+  }
+};
+inline constexpr XmlEscapeClasses kXmlEscapeClasses{};
+
+}  // namespace detail
+
 inline void append_xml_escaped(std::string& out, std::string_view text, bool attribute = false) {
+  const unsigned char limit = attribute ? 2 : 1;
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    const unsigned char cls = detail::kXmlEscapeClasses.of[c];
+    if (!cls || cls > limit) continue;
     const char* replacement = nullptr;
     switch (c) {
       case '&':
@@ -27,21 +50,20 @@ inline void append_xml_escaped(std::string& out, std::string_view text, bool att
         replacement = "&gt;";
         break;
       case '"':
-        replacement = attribute ? "&quot;" : nullptr;
+        replacement = "&quot;";
         break;
       case '\n':
-        replacement = attribute ? "&#10;" : nullptr;
+        replacement = "&#10;";
         break;
       case '\t':
-        replacement = attribute ? "&#9;" : nullptr;
+        replacement = "&#9;";
         break;
       case '\r':
         replacement = "&#13;";
         break;  // a raw CR would be normalised away by parsers
       default:
-        replacement = c < 0x20 ? "?" : nullptr;
+        replacement = "?";  // other C0 controls cannot appear in XML 1.0
     }
-    if (!replacement) continue;
     out.append(text.data() + run, i - run);
     out += replacement;
     run = i + 1;
