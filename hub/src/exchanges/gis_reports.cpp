@@ -159,7 +159,7 @@ PlacementReport GisReports::placement(const PlacementQuery& q) {
     sql += "SELECT " + std::to_string(order) + " AS o, " + tx.quote(t.kind) +
            " AS kind, t.id, coalesce(t." + t.target->ref +
            "::text, ''), coalesce(t.ext_error_code, ''), coalesce(t.ext_error_text, ''), " +
-           iso("t.updated_at") + " FROM billing." + t.kind + " t WHERE t." + t.target->guid +
+           iso("coalesce(t.ext_state_at, t.updated_at)") + " FROM billing." + t.kind + " t WHERE t." + t.target->guid +
            " IS NULL";
   }
   if (sql.empty()) return out;

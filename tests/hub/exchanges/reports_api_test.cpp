@@ -211,6 +211,12 @@ TEST_F(ReportsTest, PlacementAuditCountsAndListsWhatGisHasNoGuidFor) {
   ASSERT_EQ(items->size(), 1u) << r.body;
   EXPECT_EQ(items->getObject(0)->getValue<std::string>("ref"), "100235");
   EXPECT_EQ(items->getObject(0)->getValue<std::string>("error_code"), "INT002000");
+  // Its time is when GIS refused it, not when its data last changed.
+  EXPECT_EQ(items->getObject(0)->getValue<std::string>("updated_at"),
+            admin.db.scalar("SELECT to_char(ext_state_at AT TIME ZONE 'UTC',"
+                            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM billing.account"
+                            " WHERE number = '100235'"))
+      << r.body;
 
   r = get("/api/v1/gis/reports/placement?limit=1&offset=1", admin.viewer);
   o = parse(r.body);

@@ -71,6 +71,9 @@ struct UnplacedObject {
   std::string ref;
   std::string error_code;  ///< the last error GIS gave for it, if any
   std::string error_text;
+  /// When GIS last answered about it (its error's time), else when its data last changed: the
+  /// link state has no history versions of its own (migration 0013), so updated_at alone would
+  /// hide a recent error behind an old data change.
   std::string updated_at;
 };
 
