@@ -66,6 +66,8 @@ gis::MeterPlaces places() {
   p.accounts["LS-1"] = {gis::new_guid(), kP12, "", ""};
   p.accounts["LS-2"] = {gis::new_guid(), "", kRoom, ""};
   p.accounts["LS-3"] = {gis::new_guid(), "", "", ""};
+  p.accounts["LS-UNPLACED"] = {"", kP12, "", ""};  // in the store, not in GIS yet
+  p.premises[{kHouse, "5"}] = {"", "true"};
   return p;
 }
 
@@ -143,10 +145,13 @@ TEST(GisMeterRequests, EveryKindOfMeterMapsToARequestThatValidates) {
 
 TEST(GisMeterRequests, UnmappableMetersAreRefusedNamingTheXPathAndTheRestStillGoes) {
   std::vector<gis::MeterInput> in = {
-      {"NO-PREMISE-GUID", meter("NO-PREMISE-GUID", "individual", "cold_water", "99", {"LS-3"})},
+      {"NO-PREMISE-GUID", meter("NO-PREMISE-GUID", "individual", "cold_water", "5", {"LS-3"})},
+      {"UNKNOWN-PREMISE", meter("UNKNOWN-PREMISE", "individual", "cold_water", "99", {"LS-3"})},
       {"NO-PREMISE", meter("NO-PREMISE", "common_apartment", "cold_water", "", {"LS-1"})},
       {"NO-ACCOUNT-GUID",
-       meter("NO-ACCOUNT-GUID", "individual", "cold_water", "12А", {"LS-1", "LS-404"})},
+       meter("NO-ACCOUNT-GUID", "individual", "cold_water", "12А", {"LS-1", "LS-UNPLACED"})},
+      {"UNKNOWN-ACCOUNT",
+       meter("UNKNOWN-ACCOUNT", "individual", "cold_water", "12А", {"LS-1", "LS-404"})},
       {"NO-ACCOUNT", meter("NO-ACCOUNT", "room", "cold_water", "12А", {})},
       {"GAS", meter("GAS", "individual", "gas", "12А", {"LS-1"})},
       {"OTHER", meter("OTHER", "individual", "other", "12А", {"LS-1"})},
@@ -169,11 +174,15 @@ TEST(GisMeterRequests, UnmappableMetersAreRefusedNamingTheXPathAndTheRestStillGo
   auto starts = [&](const std::string& ref, const std::string& prefix) {
     EXPECT_EQ(why[ref].rfind(prefix, 0), 0u) << ref << ": " << why[ref];
   };
-  starts("NO-PREMISE-GUID", std::string("/c:meterUpsert/c:premiseNumber: premise 99 of house ") +
+  starts("NO-PREMISE-GUID", std::string("/c:meterUpsert/c:premiseNumber: premise 5 of house ") +
                                 kHouse + " has no GIS PremisesGUID");
+  starts("UNKNOWN-PREMISE", std::string("/c:meterUpsert/c:premiseNumber: premise 99 of house ") +
+                                kHouse + " is not in the store");
   starts("NO-PREMISE",
          "/c:meterUpsert/c:premiseNumber: a common_apartment meter needs its premise");
-  starts("NO-ACCOUNT-GUID", "/c:meterUpsert/c:account[2]: account LS-404 has no GIS AccountGUID");
+  starts("NO-ACCOUNT-GUID",
+         "/c:meterUpsert/c:account[2]: account LS-UNPLACED has no GIS AccountGUID");
+  starts("UNKNOWN-ACCOUNT", "/c:meterUpsert/c:account[2]: account LS-404 is not in the store");
   starts("NO-ACCOUNT", "/c:meterUpsert/c:account: a room meter needs the accounts it serves");
   starts("GAS",
          "/c:meterUpsert/c:resource: no NSI 2 reference for 'gas' (config key "
@@ -188,8 +197,9 @@ TEST(GisMeterRequests, UnmappableMetersAreRefusedNamingTheXPathAndTheRestStillGo
   gis::build_import_meters(in, places(), kResources, refused2, &waiting);
   std::set<std::string> waits;
   for (const auto& w : waiting) waits.insert(w.ref);
-  EXPECT_EQ(waits, (std::set<std::string>{"NO-PREMISE-GUID", "NO-ACCOUNT-GUID", "NO-VERSION"}));
-  EXPECT_EQ(refused2.size(), refused.size() - 3);
+  EXPECT_EQ(waits, (std::set<std::string>{"NO-PREMISE-GUID", "UNKNOWN-PREMISE", "NO-ACCOUNT-GUID",
+                                           "UNKNOWN-ACCOUNT", "NO-VERSION"}));
+  EXPECT_EQ(refused2.size(), refused.size() - 5);
 }
 
 TEST(GisMeterRequests, TheResultsMeteringDeviceGuidIsTheMetersGisGuidAndItsVersionComesBack) {

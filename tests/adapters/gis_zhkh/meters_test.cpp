@@ -433,8 +433,8 @@ TEST(GisMeters, ARoutedMeterWaitsForItsPremiseAndAccountAndAnUnmappableOneIsReje
                    " backoff_max: 300ms}\n";
   hub::testing::HubProcess hub(dir, db.conninfo(), kRoutes, cfg, "gis");
   ASSERT_TRUE(hub.wait_ready()) << hub.logs();
-  // The engine's meter for flat 12 of account LS-W: the store has the meter, neither the premise
-  // nor the account has a GIS GUID yet.
+  // The engine's meter for flat 12 of account LS-W: the store has the meter, but neither the
+  // premise nor the account yet.
   meter(db, "CW-W", "individual", "cold_water", "12", "LS-W");
   const auto body = [](const std::string& resource) {
     return "<c:meterUpsert xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>CW-W</c:meterId>"
@@ -457,7 +457,7 @@ TEST(GisMeters, ARoutedMeterWaitsForItsPremiseAndAccountAndAnUnmappableOneIsReje
       << hub.logs();
   EXPECT_NE(db.scalar("SELECT last_error FROM hub.delivery WHERE target = 'gis'")
                 .find(std::string("/c:meterUpsert/c:premiseNumber: premise 12 of house ") + kHouse +
-                      " has no GIS PremisesGUID"),
+                      " is not in the store"),
             std::string::npos)
       << db.scalar("SELECT last_error FROM hub.delivery WHERE target = 'gis'");
   EXPECT_EQ(stat(emu, "requests"), 0);

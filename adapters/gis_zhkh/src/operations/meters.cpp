@@ -144,9 +144,15 @@ std::string account_guids(const Meter& m, const MeterPlaces& places) {
   std::set<std::string> seen;  // GIS refuses a repeated AccountGUID (xs:unique)
   for (std::size_t i = 0; i < m.accounts.size(); ++i) {
     auto it = places.accounts.find(m.accounts[i]);
-    if (it == places.accounts.end() || it->second.guid.empty()) {
-      throw MissingGisId("/c:meterUpsert/c:account[" + std::to_string(i + 1) + "]: account " +
-                         m.accounts[i] + " has no GIS AccountGUID yet (place the account first)");
+    const std::string at = "/c:meterUpsert/c:account[" + std::to_string(i + 1) + "]: account ";
+    if (it == places.accounts.end()) {
+      throw MissingGisId(at + m.accounts[i] +
+                         " is not in the store (the meter waits for its account.upsert and "
+                         "placement)");
+    }
+    if (it->second.guid.empty()) {
+      throw MissingGisId(at + m.accounts[i] +
+                         " has no GIS AccountGUID yet (place the account first)");
     }
     if (seen.insert(lower(it->second.guid)).second) hm(out, "AccountGUID", it->second.guid);
   }
@@ -163,10 +169,15 @@ std::string device_place(const Meter& m, const MeterPlaces& places) {
     std::string residential;
     const auto guid = premises_guid(m, places, &residential);
     if (guid.empty()) {
-      throw MissingGisId("/c:meterUpsert/c:premiseNumber: premise " + m.premise + " of house " +
-                         m.house +
-                         " has no GIS PremisesGUID in the store yet (place the house and "
-                         "its premises first)");
+      const std::string at =
+          "/c:meterUpsert/c:premiseNumber: premise " + m.premise + " of house " + m.house;
+      // Known to the store (as a premise, or through an account of the meter's) but not placed,
+      // or not known at all: the operator's next step differs.
+      const bool known = places.premises.count({lower(m.house), m.premise}) != 0;
+      throw MissingGisId(known ? at + " has no GIS PremisesGUID in the store yet (place the "
+                                      "house and its premises first)"
+                               : at + " is not in the store (the meter waits for its "
+                                      "premise.upsert and placement)");
     }
     const char* el = element_name;
     if (std::string(el) == "ResidentialPremiseDevice" && residential == "false")
