@@ -25,7 +25,9 @@ inline bool blank(const std::string& s) {
 }
 
 inline std::string qualified(xmlNodePtr n) {
-  std::string s = n->ns && n->ns->href ? "{" + std::string(reinterpret_cast<const char*>(n->ns->href)) + "}" : "";
+  std::string s = n->ns && n->ns->href
+                      ? "{" + std::string(reinterpret_cast<const char*>(n->ns->href)) + "}"
+                      : "";
   return s + reinterpret_cast<const char*>(n->name);
 }
 
@@ -36,7 +38,8 @@ inline std::string xml_difference(xmlNodePtr a, xmlNodePtr b, const std::string&
   using namespace detail;
   const std::string here = at + "/" + (a ? qualified(a) : "?");
   if (!a || !b) return here + ": one side is missing";
-  if (qualified(a) != qualified(b)) return here + ": element " + qualified(b) + " on the other side";
+  if (qualified(a) != qualified(b))
+    return here + ": element " + qualified(b) + " on the other side";
   for (xmlAttrPtr p = a->properties; p; p = p->next) {
     xmlChar* va = xmlGetNoNsProp(a, p->name);
     xmlChar* vb = xmlGetNoNsProp(b, p->name);
@@ -46,7 +49,8 @@ inline std::string xml_difference(xmlNodePtr a, xmlNodePtr b, const std::string&
     xmlFree(va);
     xmlFree(vb);
     if (!has_b || sa != sb)
-      return here + "/@" + reinterpret_cast<const char*>(p->name) + ": '" + sa + "' vs '" + sb + "'";
+      return here + "/@" + reinterpret_cast<const char*>(p->name) + ": '" + sa + "' vs '" + sb +
+             "'";
   }
   int attributes_a = 0, attributes_b = 0;
   for (xmlAttrPtr p = a->properties; p; p = p->next) ++attributes_a;

@@ -97,7 +97,7 @@ ClientBankParserOptions BankAdapter::client_bank_options() const {
 void BankAdapter::start() {
   for (const auto& l : layouts_) {
     ctx_.parsers().add("bank." + l->name, std::make_shared<RegistryParser>(l, batch_lines_));
-    // The same registry as payment.batch messages (payment_batcher.h), for big files.
+    // The same registry as payment.lines messages (payment_batcher.h), for big files.
     if (l->kind == LayoutKind::kPayments) {
       ctx_.parsers().add("bank." + l->name + ".batched",
                          std::make_shared<RegistryParser>(l, batch_lines_, true));

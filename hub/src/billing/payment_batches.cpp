@@ -138,8 +138,8 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
   xml::Document doc(xmlNewDoc(BAD_CAST "1.0"), lines.name());
   xmlNodePtr root = xmlNewDocNode(doc.get(), nullptr, BAD_CAST "paymentLines", nullptr);
   xmlDocSetRootElement(doc.get(), root);
-  const xmlNsPtr ns = xmlNewNs(root, lines.root()->ns ? lines.root()->ns->href : nullptr,
-                               BAD_CAST "c");
+  const xmlNsPtr ns =
+      xmlNewNs(root, lines.root()->ns ? lines.root()->ns->href : nullptr, BAD_CAST "c");
   xmlSetNs(root, ns);
   PaymentWriter w(ns);
 

@@ -159,8 +159,8 @@ PlacementReport GisReports::placement(const PlacementQuery& q) {
     sql += "SELECT " + std::to_string(order) + " AS o, " + tx.quote(t.kind) +
            " AS kind, t.id, coalesce(t." + t.target->ref +
            "::text, ''), coalesce(t.ext_error_code, ''), coalesce(t.ext_error_text, ''), " +
-           iso("coalesce(t.ext_state_at, t.updated_at)") + " FROM billing." + t.kind + " t WHERE t." + t.target->guid +
-           " IS NULL";
+           iso("coalesce(t.ext_state_at, t.updated_at)") + " FROM billing." + t.kind +
+           " t WHERE t." + t.target->guid + " IS NULL";
   }
   if (sql.empty()) return out;
   const auto r = tx.exec("SELECT kind, id, ref, code, text, at FROM (" + sql +

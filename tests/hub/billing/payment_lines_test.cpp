@@ -52,7 +52,9 @@ TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
   const std::string body =
       "<c:paymentLines xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>post</c:code>"
       "<c:name>АО «Почта &amp; Ко»</c:name><c:inn>7724261610</c:inn><c:bik>044525225</c:bik>"
-      "</c:agent><c:registryRef>" + file + "</c:registryRef>"
+      "</c:agent><c:registryRef>" +
+      file +
+      "</c:registryRef>"
       "<c:line n=\"123456\" key=\"k&quot;1\" tx=\"T-1\" paidAt=\"2026-11-20\" period=\"2026-10\" "
       "amount=\"1500\" commission=\"20\" payerName=\"Петров &lt;П.П.&gt;\" "
       "payerAddress=\"ул. Ленина, 1&#9;кв. 2\" payerPhone=\"+79161234567\">"
@@ -71,16 +73,22 @@ TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
   const auto expected = xml::parse_xml(
       "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>post</c:code>"
       "<c:name>АО «Почта &amp; Ко»</c:name><c:inn>7724261610</c:inn><c:bik>044525225</c:bik>"
-      "</c:agent><c:registryRef>" + ref + "</c:registryRef><c:transactionId>T-1</c:transactionId>"
-      "<c:paidAt>2026-11-20</c:paidAt><c:ipd>34АА011432-01-6101</c:ipd><c:period>2026-10</c:period>"
-      "<c:amountKopecks>1500</c:amountKopecks><c:commissionKopecks>20</c:commissionKopecks>"
-      "<c:services><c:service><c:code>heat</c:code><c:amountKopecks>1000</c:amountKopecks>"
-      "<c:name>Отопление</c:name></c:service><c:service><c:code>water</c:code><c:amountKopecks>500"
-      "</c:amountKopecks></c:service></c:services><c:readings><c:meter><c:meterId>HW-1</c:meterId>"
-      "<c:value zone=\"day\">1.5</c:value><c:value zone=\"night\">2</c:value></c:meter><c:meter>"
-      "<c:meterId>CW-1</c:meterId><c:value zone=\"total\">3</c:value></c:meter></c:readings>"
-      "<c:payer><c:name>Петров &lt;П.П.&gt;</c:name><c:address>ул. Ленина, 1\tкв. 2</c:address>"
-      "<c:phone>+79161234567</c:phone></c:payer></c:paymentReceived>",
+      "</c:agent><c:registryRef>" +
+          ref +
+          "</c:registryRef><c:transactionId>T-1</c:transactionId>"
+          "<c:paidAt>2026-11-20</c:paidAt><c:ipd>34АА011432-01-6101</c:ipd><c:period>2026-10</"
+          "c:period>"
+          "<c:amountKopecks>1500</c:amountKopecks><c:commissionKopecks>20</c:commissionKopecks>"
+          "<c:services><c:service><c:code>heat</c:code><c:amountKopecks>1000</c:amountKopecks>"
+          "<c:name>Отопление</c:name></c:service><c:service><c:code>water</"
+          "c:code><c:amountKopecks>500"
+          "</c:amountKopecks></c:service></c:services><c:readings><c:meter><c:meterId>HW-1</"
+          "c:meterId>"
+          "<c:value zone=\"day\">1.5</c:value><c:value "
+          "zone=\"night\">2</c:value></c:meter><c:meter>"
+          "<c:meterId>CW-1</c:meterId><c:value zone=\"total\">3</c:value></c:meter></c:readings>"
+          "<c:payer><c:name>Петров &lt;П.П.&gt;</c:name><c:address>ул. Ленина, 1\tкв. 2</c:address>"
+          "<c:phone>+79161234567</c:phone></c:payer></c:paymentReceived>",
       "expected");
   EXPECT_EQ(hub::testing::xml_difference(lines.bodies[0].root, expected.root()), "");
 }
@@ -118,8 +126,9 @@ TEST_F(BillingTest, PaymentLinesApplyAsThePaymentsOfTheSameBatch) {
 }
 
 TEST_F(BillingTest, ABadValueInPaymentLinesIsNamedByItsLine) {
-  auto body = replace(sample("payment.lines"), "paidAt=\"2026-11-20\" period=\"2026-10\" amount=\"98000\"",
-                      "paidAt=\"2026-02-30\" period=\"2026-10\" amount=\"98000\"");
+  auto body =
+      replace(sample("payment.lines"), "paidAt=\"2026-11-20\" period=\"2026-10\" amount=\"98000\"",
+              "paidAt=\"2026-02-30\" period=\"2026-10\" amount=\"98000\"");
   const auto r = store.apply(lines_envelope(body));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error.find("1 of 2 payments refused"), std::string::npos) << r.error;

@@ -13,7 +13,7 @@
 // batches with the line reached, skipping lines at or below ParsedFile::resume_after, and reports
 // per-line problems (line, field, reason) through ParseSink::error; those lines are left out.
 // A debts layout (an outgoing registry) is checked and summarised, never emitted.
-// `bank.<layout>.batched` (batched = true) emits `payment.batch` messages instead, one per batch
+// `bank.<layout>.batched` (batched = true) emits `payment.lines` messages instead, one per batch
 // of lines (at most kMaxPaymentsPerBatch payments), readings inside their payments
 // (payment_batcher.h); checks, errors, positions and the summary are the same.
 //

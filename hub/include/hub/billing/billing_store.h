@@ -86,8 +86,8 @@ class BillingStore {
   /// apply_batch() on `tx`, or on a transaction of its own when `tx` is null.
   std::vector<ApplyResult> apply_batch_on(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages);
-  /// apply_batch_on() of messages none of which is a payment.batch or payment.lines; `bodies[i]`, when its root is
-  /// set, is messages[i]'s body already parsed.
+  /// apply_batch_on() of messages none of which is a payment.batch or payment.lines;
+  /// `bodies[i]`, when its root is set, is messages[i]'s body already parsed.
   std::vector<ApplyResult> apply_messages(pqxx::dbtransaction* tx,
                                           const std::vector<Envelope>& messages,
                                           const std::vector<ParsedBody>& bodies);
