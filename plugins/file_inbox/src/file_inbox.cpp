@@ -346,7 +346,8 @@ FileInbox::Outcome FileInbox::process(const fs::path& file, ScanCounts& counts) 
       r += ",\"accepted\":" + std::to_string(sink.accepted()) +
            ",\"duplicates\":" + std::to_string(sink.duplicates());
     }
-    return r + ",\"summary\":" + json_quote(summary) + ",\"errors\":" + errors_json(errors) + "}";
+    return r + ",\"summary\":" + json_quote(summary) + ",\"error_count\":" +
+           std::to_string(errors.size()) + ",\"errors\":" + errors_json(errors) + "}";
   };
   auto quarantine = [&](const std::string& report) {
     sink.discard();
@@ -393,7 +394,15 @@ FileInbox::Outcome FileInbox::process(const fs::path& file, ScanCounts& counts) 
     refused.fatal.push_back({0, "", e.what()});
     return quarantine(report_json("quarantined", &refused, false));
   }
-  const auto moved = move_away(file, done_dir_, sha, report_json("done", &outcome, true));
+  // The report above went in with the last batch, before its counts were known; the import list
+  // (`zhkh-hub imports`) shows the checkpoint's, so it is written again with the final ones.
+  const auto final_report = report_json("done", &outcome, true);
+  try {
+    sink.flush("done", final_report);
+  } catch (const std::exception& e) {
+    ctx_.log().warn("file_report_not_updated", {{"file", name}, {"error", e.what()}});
+  }
+  const auto moved = move_away(file, done_dir_, sha, final_report);
   counts.messages += sink.accepted();
   metrics.add("files_total", {{"outcome", "done"}}, 1);
   metrics.add("messages_total", {}, static_cast<double>(sink.accepted()));

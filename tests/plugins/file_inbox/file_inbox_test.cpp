@@ -186,6 +186,12 @@ TEST_F(FileInboxTest, NewFileIsJournalledCheckpointedAndMovedToDone) {
   EXPECT_NE(report.find("\"status\":\"done\""), std::string::npos) << report;
   EXPECT_NE(report.find("\"accepted\":1"), std::string::npos) << report;
   EXPECT_NE(report.find("\"sha256\":\"" + sha + "\""), std::string::npos) << report;
+  // The checkpoint's report (what `zhkh-hub imports` shows) has the final counts too.
+  EXPECT_EQ(db_.scalar("SELECT (report::jsonb->>'accepted') || '|' ||"
+                       " (report::jsonb->>'duplicates') || '|' || (report::jsonb->>'error_count')"
+                       " || '|' || (report::jsonb->>'committed_position') FROM hub.file_checkpoint"
+                       " WHERE source = 'inbox'"),
+            "1|0|0|1");
   EXPECT_GE(metrics::Registry::global().value("zhkh_adapter_files_total",
                                               {{"instance", "inbox"}, {"outcome", "done"}}),
             1.0);
@@ -412,8 +418,9 @@ TEST_F(FileInboxTest, BatchesCommitOneAtATimeInFileOrderWhileTheParserReadsOn) {
   ASSERT_TRUE(r.ok) << r.message;
   EXPECT_EQ(r.message, "done 1, quarantined 0, duplicates 0, messages 6");
   EXPECT_FALSE(emitter_.overlapped);
-  // Six in_progress batches, then the final checkpoint with nothing left to send.
-  EXPECT_EQ(emitter_.positions, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 6}));
+  // Six in_progress batches, then the final checkpoint with nothing left to send, and the same
+  // once more with the file's final counts in its report.
+  EXPECT_EQ(emitter_.positions, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 6, 6}));
   EXPECT_EQ(count("SELECT count(*) FROM hub.message"), 6);
   EXPECT_EQ(db_.scalar("SELECT status || '|' || position FROM hub.file_checkpoint"), "done|6");
 }
