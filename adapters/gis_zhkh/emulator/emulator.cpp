@@ -276,6 +276,7 @@ struct GisEmulator::Impl {
       return ack(d->second, requester);
     }
     Message m;
+    std::string deflated;  // the result, stored with the message (Store::remember)
     m.guid = GuidMint::random();
     m.requester_guid = requester;
     m.sender = sender;
@@ -304,11 +305,11 @@ struct GisEmulator::Impl {
       m.error_code = std::move(r.error_code);
       m.error_text = std::move(r.error_text);
       m.result_size = r.markup.size();
-      m.result = deflate(r.markup);
+      deflated = deflate(r.markup);
     }
     ++store.acks;
     std::string guid = m.guid;
-    store.remember(std::move(m));
+    store.remember(std::move(m), deflated);
     return ack(guid, requester);
   }
 
@@ -339,7 +340,7 @@ struct GisEmulator::Impl {
           element(content, "base:Description", m.error_text);
           content += "</base:ErrorMessage>";
         } else if (state == 3) {
-          content = inflate(m.result, m.result_size);
+          content = inflate(m.result.view(), m.result_size);
         }
       }
     }

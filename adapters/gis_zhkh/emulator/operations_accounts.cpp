@@ -63,25 +63,28 @@ OpResult import_accounts(OpContext& c) {
       }
       seq = *s.mint.parse(kAccount, guid);
       // CreationDate stays what the first import set, unless the update sends one.
-      const auto b = rec->body.find("<hm:CreationDate>"), e = rec->body.find("</hm:CreationDate>");
+      const std::string_view old_body = rec->body();
+      const auto b = old_body.find("<hm:CreationDate>"), e = old_body.find("</hm:CreationDate>");
       const std::string created = b != std::string::npos && e != std::string::npos
-                                      ? rec->body.substr(b + 17, e - b - 17)
+                                      ? std::string(old_body.substr(b + 17, e - b - 17))
                                       : now_datetime();
-      rec->body = account_body(account, created);
+      // Reasons stay as stored unless the update sends them.
+      std::string reasons(rec->reasons());
       if (xmlNodePtr r = kid(account, "AccountReasons")) {
-        rec->reasons.clear();
-        copy_element(rec->reasons, r);
+        reasons.clear();
+        copy_element(reasons, r);
       }
-      rec->number = kid_text(account, "AccountNumber");
+      s.set_account_text(*rec, account_body(account, created), reasons,
+                         kid_text(account, "AccountNumber"));
     } else {
+      std::string reasons;
+      if (xmlNodePtr r = kid(account, "AccountReasons")) copy_element(reasons, r);
       AccountRec rec;
-      rec.body = account_body(account, now_datetime());
-      if (xmlNodePtr r = kid(account, "AccountReasons")) copy_element(rec.reasons, r);
-      rec.number = kid_text(account, "AccountNumber");
       const std::string house = first_house(account);
       rec.house = s.house_id(house);
       if (!house.empty() && !s.houses.count(house)) s.houses[house] = "";
-      seq = s.add_account(std::move(rec));
+      seq = s.add_account(rec, account_body(account, now_datetime()), reasons,
+                          kid_text(account, "AccountNumber"));
     }
     std::string extra = "<hm:ImportAccount>";
     element(extra, "ab:UnifiedAccountNumber", Store::unified_account_number(seq));
@@ -136,8 +139,10 @@ OpResult export_accounts(OpContext& c) {
   std::string out;
   for (auto seq : seqs) {
     const AccountRec& a = s.accounts[seq - s.accounts_base];
-    out += "<hm:exportAccountResult>" + a.body + a.reasons;
-    if (!a.number.empty()) element(out, "hm:AccountNumber", a.number);
+    out += "<hm:exportAccountResult>";
+    out += a.body();
+    out += a.reasons();
+    if (!a.number().empty()) element(out, "hm:AccountNumber", a.number());
     element(out, "hm:AccountGUID", s.account_guid(seq));
     element(out, "ab:UnifiedAccountNumber", Store::unified_account_number(seq));
     element(out, "ab:ServiceID", Store::service_id(seq));

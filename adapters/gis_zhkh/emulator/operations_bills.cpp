@@ -176,7 +176,7 @@ OpResult export_documents(OpContext& c) {
         const AccountRec* a = s.account(d.account_guid);
         match = a && s.house_name(a->house) == house &&
                 (std::find(numbers.begin(), numbers.end(), d.number) != numbers.end() ||
-                 std::find(numbers.begin(), numbers.end(), a->number) != numbers.end());
+                 std::find(numbers.begin(), numbers.end(), a->number()) != numbers.end());
       }
       if (match) seqs.push_back(i);
     }

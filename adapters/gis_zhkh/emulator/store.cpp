@@ -11,16 +11,29 @@ AccountRec* Store::account(const std::string& guid) {
   return &a;
 }
 
-std::uint64_t Store::add_account(AccountRec rec) {
+std::uint64_t Store::add_account(AccountRec rec, std::string_view body, std::string_view reasons,
+                                 std::string_view number) {
   const std::uint64_t seq = accounts_base + accounts.size();
   if (rec.house) accounts_of_house[rec.house].push_back(seq);
-  accounts.push_back(std::move(rec));
+  rec.text = {};
+  set_account_text(rec, body, reasons, number);
+  accounts.push_back(rec);
   while (accounts.size() > max_accounts) {
     // The oldest go first; their house index entries are skipped on export (seq < base).
+    account_text.release(accounts.front().text);
     accounts.pop_front();
     ++accounts_base;
   }
   return seq;
+}
+
+void Store::set_account_text(AccountRec& rec, std::string_view body, std::string_view reasons,
+                             std::string_view number) {
+  const TextArena::Ref old = rec.text;
+  rec.text = account_text.put({body, reasons, number});
+  rec.reasons_at = static_cast<std::uint32_t>(body.size());
+  rec.number_at = static_cast<std::uint32_t>(body.size() + reasons.size());
+  account_text.release(old);  // after the put: `body` may point into it
 }
 
 namespace {
@@ -90,15 +103,18 @@ bool Store::has_fault(const std::string& kind, const std::string& operation) con
   return false;
 }
 
-void Store::remember(Message m) {
+void Store::remember(Message m, std::string_view deflated_result) {
   by_requester[{m.requester_guid, m.sender}] = m.guid;
   message_order.push_back(m.guid);
   std::string guid = m.guid;
-  messages.emplace(std::move(guid), std::move(m));
+  m.result = deflated_result.empty() ? TextArena::Ref{} : message_text.put({deflated_result});
+  const TextArena::Ref result = m.result;
+  if (!messages.emplace(std::move(guid), std::move(m)).second) message_text.release(result);
   while (messages.size() > max_messages && !message_order.empty()) {
     auto it = messages.find(message_order.front());
     if (it != messages.end()) {
       by_requester.erase({it->second.requester_guid, it->second.sender});
+      message_text.release(it->second.result);
       messages.erase(it);
     }
     message_order.pop_front();
@@ -108,6 +124,7 @@ void Store::remember(Message m) {
 void Store::reset() {
   accounts.clear();
   accounts_base = 0;
+  account_text.clear();
   house_names.assign(1, "");
   house_ids.clear();
   accounts_of_house.assign(1, {});
@@ -124,6 +141,7 @@ void Store::reset() {
   appeals.clear();
   nsi_sizes.clear();
   messages.clear();
+  message_text.clear();
   message_order.clear();
   by_requester.clear();
   object_errors.clear();

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "text_arena.h"
 #include "xml_out.h"
 
 namespace hub::adapters::gis_zhkh::emulator {
@@ -41,12 +42,20 @@ enum Kind : std::uint16_t {
   kNsi = 0x4510,
 };
 
+/// An account's markup lives in Store::account_text (text_arena.h), body then reasons then number.
 struct AccountRec {
-  std::string body;     ///< AccountType children as stored (hm prefixes), up to PayerInfo
-  std::string reasons;  ///< AccountReasons markup (hm), may be empty
-  std::string number;   ///< AccountNumber
+  TextArena::Ref text;
+  std::uint32_t reasons_at = 0, number_at = 0;  ///< offsets in text
   std::uint32_t house =
       0;  ///< Store::house_id of its first accommodation's FIASHouseGuid (0: none)
+
+  /// AccountType children as stored (hm prefixes), up to PayerInfo.
+  std::string_view body() const { return text.view().substr(0, reasons_at); }
+  /// AccountReasons markup (hm), may be empty.
+  std::string_view reasons() const {
+    return text.view().substr(reasons_at, number_at - reasons_at);
+  }
+  std::string_view number() const { return text.view().substr(number_at); }  ///< AccountNumber
 };
 
 struct ReadingRec {
@@ -120,7 +129,7 @@ struct Message {
   std::chrono::milliseconds to_state2{0}, to_state3{0};
   bool stuck = false;                  ///< stays at RequestState 2
   std::string error_code, error_text;  ///< whole-message ErrorMessage (empty = result below)
-  std::string result;                  ///< deflated result markup
+  TextArena::Ref result;               ///< deflated result markup, in Store::message_text
   std::size_t result_size = 0;
 };
 
@@ -146,6 +155,7 @@ class Store {
   // Objects. Sequence numbers are indices + base (older ones evicted when over the cap).
   std::deque<AccountRec> accounts;
   std::uint64_t accounts_base = 0;
+  TextArena account_text;
   // Houses of accounts, interned (2M accounts share a few thousand houses): id → FIASHouseGuid
   // and the account sequence numbers per house (older than accounts_base: evicted, skipped).
   std::vector<std::string> house_names{""};
@@ -170,6 +180,7 @@ class Store {
 
   // Messages.
   std::unordered_map<std::string, Message> messages;
+  TextArena message_text;  ///< the messages' results (evicted oldest first, as their blocks)
   std::deque<std::string> message_order;
   std::map<std::pair<std::string, std::string>, std::string>
       by_requester;  ///< (requester, sender) → guid
@@ -185,7 +196,12 @@ class Store {
 
   /// The account with this GUID, or nullptr (unknown or evicted).
   AccountRec* account(const std::string& guid);
-  std::uint64_t add_account(AccountRec rec);
+  /// A new account (house already interned into rec.house); returns its sequence number.
+  std::uint64_t add_account(AccountRec rec, std::string_view body, std::string_view reasons,
+                            std::string_view number);
+  /// Replaces what `rec` (an account of this store) holds.
+  void set_account_text(AccountRec& rec, std::string_view body, std::string_view reasons,
+                        std::string_view number);
   /// The id of a FIASHouseGuid (interned on first use); 0 for "".
   std::uint32_t house_id(const std::string& fias);
   const std::string& house_name(std::uint32_t id) const { return house_names[id]; }
@@ -202,8 +218,9 @@ class Store {
   std::optional<Fault> take_fault(const std::string& kind, const std::string& operation);
   bool has_fault(const std::string& kind, const std::string& operation) const;
 
-  void remember(Message m);  ///< evicts the oldest over max_messages
-  void reset();              ///< everything but the faults and the mint
+  /// Stores `m` with its deflated result; evicts the oldest over max_messages.
+  void remember(Message m, std::string_view deflated_result);
+  void reset();  ///< everything but the faults and the mint
 };
 
 }  // namespace hub::adapters::gis_zhkh::emulator
