@@ -173,10 +173,25 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
 
   const auto& branch = r.get("branch");
   const std::string date = iso_date(*paid_at);
-  const std::string key = tx.empty() ? "bank:" + layout_.agent_code + ":file:" + info_.fingerprint +
-                                           ":" + std::to_string(r.line)
-                                     : "bank:" + layout_.agent_code + ":" + date + ":" + branch +
-                                           ":" + tx + ":" + std::to_string(amount);
+  std::string key;
+  key.reserve(96);
+  key += "bank:";
+  key += layout_.agent_code;
+  if (tx.empty()) {
+    key += ":file:";
+    key += info_.fingerprint;
+    key += ':';
+    key += std::to_string(r.line);
+  } else {
+    key += ':';
+    key += date;
+    key += ':';
+    key += branch;
+    key += ':';
+    key += tx;
+    key += ':';
+    key += std::to_string(amount);
+  }
 
   // Services and readings: a bad one is reported and left out, the payment still goes.
   std::vector<const ServiceEntry*> services;
@@ -221,9 +236,12 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
   const auto payment_id = batched_ ? std::string() : new_uuid_v7();
   const auto& name = r.get("payer_name");
   const auto& address = r.get("address");
-  // The file as payment.lines names it, so that both forms of a line carry the same reference.
-  const std::string ref = plugin::registry_line_ref(
-      info_.file_name.empty() ? info_.fingerprint : info_.file_name, r.line);
+  // The file as payment.lines names it, so that both forms of a line carry the same reference
+  // (a line of payment.lines carries only its number).
+  const std::string ref =
+      batched_ ? std::string()
+               : plugin::registry_line_ref(
+                     info_.file_name.empty() ? info_.fingerprint : info_.file_name, r.line);
   // Appended piece by piece: a registry of a million lines builds a million of these, and
   // temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
   std::string body;

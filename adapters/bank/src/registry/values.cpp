@@ -161,7 +161,22 @@ std::string format_date(const CivilTime& t, std::string_view format) {
 }
 
 std::string iso_date(const CivilTime& t) {
-  return pad(t.year, 4) + "-" + pad(t.month, 2) + "-" + pad(t.day, 2);
+  // Every registry line makes one or two of these: written in place, not from temporaries.
+  if (t.year < 0 || t.year > 9999 || t.month < 0 || t.month > 99 || t.day < 0 || t.day > 99) {
+    return pad(t.year, 4) + "-" + pad(t.month, 2) + "-" + pad(t.day, 2);
+  }
+  char b[10];
+  b[0] = static_cast<char>('0' + t.year / 1000);
+  b[1] = static_cast<char>('0' + t.year / 100 % 10);
+  b[2] = static_cast<char>('0' + t.year / 10 % 10);
+  b[3] = static_cast<char>('0' + t.year % 10);
+  b[4] = '-';
+  b[5] = static_cast<char>('0' + t.month / 10);
+  b[6] = static_cast<char>('0' + t.month % 10);
+  b[7] = '-';
+  b[8] = static_cast<char>('0' + t.day / 10);
+  b[9] = static_cast<char>('0' + t.day % 10);
+  return std::string(b, 10);
 }
 
 std::string iso_datetime(const CivilTime& t) {
