@@ -2,8 +2,6 @@
 
 #include <malloc.h>
 
-#include <thread>
-
 namespace hub {
 
 void tune_allocator_for_batches() {
@@ -17,12 +15,6 @@ void tune_allocator_for_batches() {
   // billing store's CPU on registry batches, as it was of the GIS emulator's). Small blocks are
   // still served by the per-thread cache.
   mallopt(M_MXFAST, 0);
-  // As many arenas as cores. Each import batch is handed over and checked on threads made for it,
-  // and glibc gives new threads arenas in turn, up to 8 per core; with the trim threshold above,
-  // each arena keeps its busiest batch. A registry of 1M lines touched 16 of them: peak RSS 104 to
-  // 129 MB against 65 MB at 100k lines. With one per core it was 87 MB at both.
-  const unsigned cores = std::thread::hardware_concurrency();
-  mallopt(M_ARENA_MAX, static_cast<int>(cores < 2 ? 2 : cores));
 }
 
 }  // namespace hub

@@ -9,8 +9,7 @@ namespace hub {
 /// batch commits; with glibc's defaults every producer thread's arena trims that memory on free
 /// and faults it back in, zeroed, on the next batch (measured in bench_route_throughput: 137,000
 /// minor page faults for 30,000 messages, 43,000 with this). Peak memory is unchanged: what is
-/// kept is at most what the busiest batch used, in one arena per core (so that a long import
-/// does not keep it in every arena its batch threads were given). Call once, early in main().
+/// kept is at most what the busiest batch used. Call once, early in main().
 void tune_allocator_for_batches();
 
 }  // namespace hub
