@@ -79,7 +79,7 @@ class RegistryWriterTest : public ::testing::Test {
   fs::path dir_;
 };
 
-Record rec(std::map<std::string, std::string> values) {
+Record rec(RoleValues values) {
   Record r;
   r.values = std::move(values);
   return r;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,9 +28,6 @@ class RoleValues {
   RoleValues() = default;
   RoleValues(std::initializer_list<Entry> entries) {
     for (const auto& e : entries) (*this)[e.first] = e.second;
-  }
-  RoleValues(const std::map<std::string, std::string>& m) {  // NOLINT: as a map converts
-    for (const auto& [k, v] : m) (*this)[k] = v;
   }
 
   iterator find(std::string_view role) {
