@@ -241,6 +241,14 @@ double json_number(const std::string& json, const std::string& key) {
   return std::stod(json.substr(p + key.size() + 3));
 }
 
+/// Writes out everything dirty, so that the next timed phase does not share the disk with a
+/// checkpoint of the phase before.
+void checkpoint(const std::string& conninfo) {
+  pqxx::connection c(conninfo);
+  pqxx::nontransaction tx(c);
+  tx.exec("CHECKPOINT");
+}
+
 /// COPY of the same payments, one row each, read from the same file (plain split, no checks).
 double copy_baseline(const std::string& conninfo, const fs::path& file, long& rows) {
   pqxx::connection c(conninfo);
@@ -341,10 +349,15 @@ int main(int argc, char** argv) {
       std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
                   fs::file_size(file) / 1048576.0, seconds_since(t0));
       const auto db = fresh_database(admin, "bench_reg_" + tag + "_" + std::to_string(::getpid()));
+      // Each timed phase starts on a fresh checkpoint: COPY follows the billing store's apply
+      // (~1.5 GB of WAL), so without one a checkpoint fell inside COPY in some runs and not in
+      // others, and COPY's rate swung 350k-510k rows/s between identical runs.
+      checkpoint(admin);
       const auto json = run_child(file, db, batch, parser);
       std::printf("%s import: %s\n", tag.c_str(), json.c_str());
       std::fflush(stdout);
       long rows = 0;
+      checkpoint(admin);
       const double copy_s = copy_baseline(db, inbox / "inbox/done" / file.filename(), rows);
       const double import_s = json_number(json, "import_s");
       const double parse_s = json_number(json, "parse_s");

@@ -28,11 +28,14 @@ struct ParsedFile {
 /// A sink that gathers what a parser emits into Ingress batches hands its batch over once it holds
 /// this many bytes of bodies, whatever its message count: a parser that emits big messages (a
 /// payment.lines of 500 payments is ~120 KB) must not make a 500-message batch of them, which
-/// would hold the whole file in memory. Not smaller: every batch ends with a moment where its
-/// last envelopes are checked and its last part written while the other core waits, and a
-/// million-line registry imported 25% faster with 16 MB than with 4 MB batches (11.9 -> 9.0 s;
-/// 32 MB gained nothing more and held 40 MB more).
-inline constexpr std::size_t kMaxPendingBodyBytes = 16u << 20;
+/// would hold the whole file in memory. The file inbox keeps one batch in flight while it fills
+/// the next, so a file holds at most two batches of bodies at once, and every file of more than
+/// two batches (a 100,000-line Sber registry is ~24 MB of payment.lines) peaks at the same RSS:
+/// bench_registry_import at 16 MB peaked at 68.6-69.5 MB for 1M lines and 56.1-61.8 MB for 100k,
+/// at 10 MB at 56.6-57.9 and 55.5-58.4 MB. Not much smaller: every batch ends with a moment where
+/// its last envelopes are checked and its last part written while the other core waits (4 MB
+/// batches imported a million lines 25% slower than 16 MB ones; 10 MB is within the noise of 16).
+inline constexpr std::size_t kMaxPendingBodyBytes = 10u << 20;
 
 class ParseSink {
  public:
