@@ -1,4 +1,4 @@
-// billing.history as the statement-level triggers (migrations 0018, 0013) write it: one row per
+// billing.history as the statement-level triggers (migrations 0018, 0013, 0020) write it: one row per
 // object whose data a statement changed, holding its previous version, and none for objects it
 // left as they were — the contract keep_history() kept row by row before — nor for a change
 // confined to the GIS link-state columns (GIS GUID and number, ext_error_*, ext_state_at).
@@ -190,6 +190,39 @@ TEST_F(HistoryTest, EveryTableGisAnswersWriteToKeepsOnlyDataVersions) {
     EXPECT_EQ(count("SELECT count(*) FROM billing.history"), 1) << t;
     EXPECT_EQ(db.scalar("SELECT updated_at > '2026-01-01Z' FROM billing." + t + row), "t") << t;
   }
+}
+
+TEST_F(HistoryTest, TheRowTriggerOfEveryTableWithLinkColumnsWatchesAllItsOtherColumns) {
+  // Migration 0020: the BEFORE ROW trigger of a table with GIS link columns fires only when a
+  // column it lists changed. A column added later without billing.create_touch_trigger() would
+  // change without a new version: every column but the link ones must be in its WHEN.
+  EXPECT_EQ(db.scalar("SELECT coalesce(string_agg(c.relname || '.' || a.attname, ','), '')"
+                      " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+                      "  AND NOT a.attisdropped"
+                      " JOIN pg_trigger t ON t.tgrelid = c.oid"
+                      "  AND t.tgfoid = 'billing.touch_updated_at'::regproc"
+                      " WHERE n.nspname = 'billing'"
+                      " AND billing.link_state_mask(c.relname) IS NOT NULL"
+                      " AND (a.attname = 'updated_at'"
+                      "      OR NOT billing.link_state_mask(c.relname) ? a.attname)"
+                      " AND pg_get_triggerdef(t.oid) NOT LIKE"
+                      "     '%old.' || quote_ident(a.attname) || ' IS DISTINCT FROM new.'"
+                      "     || quote_ident(a.attname) || '%'"),
+            "");
+  // ... and none of the link columns, or a link-only change would call it for every row.
+  EXPECT_EQ(db.scalar("SELECT coalesce(string_agg(c.relname || '.' || k, ','), '')"
+                      " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                      " JOIN pg_trigger t ON t.tgrelid = c.oid"
+                      "  AND t.tgfoid = 'billing.touch_updated_at'::regproc,"
+                      " jsonb_object_keys(billing.link_state_mask(c.relname)) k"
+                      " WHERE n.nspname = 'billing' AND k <> 'updated_at'"
+                      " AND pg_get_triggerdef(t.oid) LIKE '%old.' || k || ' %'"),
+            "");
+  EXPECT_EQ(count("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                  " WHERE t.tgfoid = 'billing.touch_updated_at'::regproc"
+                  " AND billing.link_state_mask(c.relname) IS NOT NULL"),
+            7);
 }
 
 TEST_F(HistoryTest, EveryBillingTableWithVersionsKeepsHistory) {
