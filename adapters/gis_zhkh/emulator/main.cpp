@@ -1,6 +1,5 @@
 // gis_zhkh_emulator: a GIS ZhKH SOAP emulator on 127.0.0.1 (see README.md).
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -41,34 +40,7 @@ long number(const std::string& flag, const std::string& v) {
 
 }  // namespace
 
-// glibc's thread cache keeps 7 freed blocks of each size; every request frees a tree of
-// thousands of small nodes, so the next one's allocations went through the bins (_int_malloc was
-// the emulator's top symbol, 15% at 200,000 accounts). With room for 2,000 they come from the
-// cache (emulator CPU s per 1000 accounts at 200,000: 0.058 -> 0.046-0.053). The size is a
-// tunable glibc reads only at start, hence the one re-exec; if it fails the emulator runs as is.
-static void with_large_thread_cache(char** argv) {
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (tunables && std::strstr(tunables, "glibc.malloc.tcache_count")) return;
-  std::string value = "glibc.malloc.tcache_count=2000";
-  if (tunables && *tunables) value = std::string(tunables) + ":" + value;
-  ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
-  char self[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return;
-  self[n] = '\0';
-  ::execv(self, argv);  // by its own path, so the process keeps its name
-}
-
 int main(int argc, char** argv) {
-  with_large_thread_cache(argv);
-  // Worker threads each parse and validate ~40 KB documents; without a cap every thread keeps
-  // its own malloc arena and the emulator's RSS grows by their peaks, not by its state.
-  mallopt(M_ARENA_MAX, 2);
-  // No fastbins: every request parses, validates and frees a tree of thousands of small nodes,
-  // and the next large allocation made glibc consolidate them all (malloc_consolidate was a tenth
-  // of the emulator's CPU under bench_gis_export). Freed small blocks go to the thread cache and
-  // the ordinary bins instead.
-  mallopt(M_MXFAST, 0);
   emu::EmulatorOptions o;
   o.schemas = std::filesystem::path(HUB_SHARED_DIR) / "schemas" / "gis_zhkh" / "16.3.0.0";
   for (int i = 1; i < argc; ++i) {
