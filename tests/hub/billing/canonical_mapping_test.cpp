@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
 #include "hub/xml/document.h"
 
 namespace hub::billing {
@@ -70,6 +75,27 @@ TEST(CanonicalMapping, ReadsFlattensGroupsAndKeepsRepeatedElementsInOrder) {
   Record again;
   ASSERT_TRUE(read_record(xml::parse_xml(body, "w"), kFields, again).empty());
   EXPECT_EQ(again, r);
+}
+
+TEST(CanonicalMapping, WritesRepeatedFieldsAsPocoWroteThem) {
+  // The JSON text of repeated fields is written directly; it is the text Poco's condensed
+  // Stringifier wrote for the same values (read back by Poco and by PostgreSQL's jsonb).
+  Record r;
+  const auto issues = read(
+      "<c:tag>a\"b\\c/d</c:tag><c:tag>\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD &amp; &#9;&#10;&#13;"
+      "\xF0\x9F\x98\x80</c:tag><c:tag></c:tag>"
+      "<c:value zone=\"z&quot;&#10;\">1</c:value><c:value zone=\"b\">2</c:value>",
+      r);
+  ASSERT_TRUE(issues.empty()) << issues[0].xpath << ": " << issues[0].message;
+  for (const char* key : {"tags", "values"}) {
+    Poco::JSON::Parser parser;
+    std::ostringstream poco;
+    Poco::JSON::Stringifier::condense(parser.parse(r.at(key)), poco);
+    EXPECT_EQ(r.at(key), poco.str()) << key;
+  }
+  EXPECT_EQ(r.at("tags"),
+            "[\"a\\\"b\\\\c/d\",\"\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD & \\t\\n\\r\xF0\x9F\x98\x80\",\"\"]");
+  EXPECT_EQ(r.at("values"), R"([{"v":"1","zone":"z\"\n"},{"v":"2","zone":"b"}])");
 }
 
 // Bodies are written as text; this is the serialisation libxml2 gave the same tree (schema order,
