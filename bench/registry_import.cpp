@@ -10,20 +10,24 @@
 // that its peak RSS is its own (the 100k run and the 1M run); the 100k file is also imported with
 // the line parser (bank.sber_payments: a payment.received and its meter.readings per line) for
 // comparison. Baseline in the same run: COPY of the same payments (one row each: date, branch,
-// operation, account, amount, commission, payer) into a plain table. Last line: one JSON object;
-// end_to_end_lines_per_s counts the import and the billing store's apply one after the other (in
-// the hub they overlap).
+// operation, account, amount, commission, payer) into a plain table, right after each import.
+// Each size's import and its COPY run --rounds times, alternating, each on a fresh database; the
+// rates are the median round's (by ratio), rounds_1m and rounds_100k list every round, and the
+// peak RSS figures are the highest of a size's rounds. Last line: one JSON object; end_to_end_lines_per_s counts the first round's
+// import and the billing store's apply one after the other (in the hub they overlap).
 //
 //   bench_registry_import [--lines N (1000000)] [--small N (100000)] [--batch N (500)]
-//                         [--per-line 0 (skip the line parser's comparison run)]
+//                         [--rounds N (3)] [--per-line 0 (skip the line parser's comparison run)]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 #include <sstream>
@@ -105,10 +109,10 @@ std::string fresh_database(const std::string& admin, const std::string& name) {
   return with_dbname(admin, name);
 }
 
-/// Child: import `file` through the plugins into `conninfo` with `parser`, then let the billing
-/// store apply what was imported; prints one JSON line.
+/// Child: import `file` through the plugins into `conninfo` with `parser`, then (with `apply`)
+/// let the billing store apply what was imported; prints one JSON line.
 int child_import(const fs::path& source, const fs::path& file, const std::string& conninfo,
-                 int batch, const std::string& parser_name) {
+                 int batch, const std::string& parser_name, bool apply) {
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
   hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   {
@@ -200,16 +204,19 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   dopt.defaults.batch_size = parser_name.find(".batched") != std::string::npos ? 20 : 100;
   const double apply_cpu0 = cpu_seconds();
   t0 = Clock::now();
-  hub::dispatcher::Dispatcher dispatcher(pool, sinks, dopt);
-  dispatcher.start();
-  const auto deliveries = tx.exec("SELECT count(*) FROM hub.delivery")[0][0].as<long>();
-  while (static_cast<long>(dispatcher.stats().delivered + dispatcher.stats().dead) < deliveries) {
-    if (seconds_since(t0) > 3600) throw std::runtime_error("billing did not finish in an hour");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (apply) {
+    hub::dispatcher::Dispatcher dispatcher(pool, sinks, dopt);
+    dispatcher.start();
+    const auto deliveries = tx.exec("SELECT count(*) FROM hub.delivery")[0][0].as<long>();
+    while (static_cast<long>(dispatcher.stats().delivered + dispatcher.stats().dead) <
+           deliveries) {
+      if (seconds_since(t0) > 3600) throw std::runtime_error("billing did not finish in an hour");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    dispatcher.stop();
   }
   const double apply_s = seconds_since(t0);
   const double apply_cpu_s = cpu_seconds() - apply_cpu0;
-  dispatcher.stop();
   const auto payments = tx.exec("SELECT count(*) FROM billing.payment")[0][0].as<long>();
   const auto dead = tx.exec("SELECT count(*) FROM hub.dead_letter")[0][0].as<long>();
   std::printf(
@@ -226,12 +233,13 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   return 0;
 }
 
-/// Runs this binary as a child (`--child file conninfo batch parser`) and returns its JSON line.
+/// Runs this binary as a child (`--child file conninfo batch parser apply`) and returns its JSON
+/// line.
 std::string run_child(const fs::path& file, const std::string& conninfo, int batch,
-                      const std::string& parser) {
+                      const std::string& parser, bool apply) {
   const auto cmd = shell_quote((self_dir() / "bench_registry_import").string()) + " --child " +
                    shell_quote(file.string()) + " " + shell_quote(conninfo) + " " +
-                   std::to_string(batch) + " " + shell_quote(parser);
+                   std::to_string(batch) + " " + shell_quote(parser) + (apply ? " 1" : " 0");
   return run_capture(cmd);
 }
 
@@ -305,11 +313,12 @@ int main(int argc, char** argv) {
   fs::path source = std::getenv("ZHKH_SOURCE_DIR") ? std::getenv("ZHKH_SOURCE_DIR")
                                                    : self_dir().parent_path().parent_path();
   try {
-    if (argc == 6 && std::string(argv[1]) == "--child") {
-      return child_import(source, argv[2], argv[3], std::atoi(argv[4]), argv[5]);
+    if (argc == 7 && std::string(argv[1]) == "--child") {
+      return child_import(source, argv[2], argv[3], std::atoi(argv[4]), argv[5],
+                          std::string(argv[6]) != "0");
     }
     long lines = 1000000, small = 100000;
-    int batch = 500;
+    int batch = 500, rounds = 3;
     bool per_line_run = true;
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string k = argv[i];
@@ -321,6 +330,8 @@ int main(int argc, char** argv) {
         batch = std::atoi(argv[i + 1]);
       else if (k == "--per-line")
         per_line_run = std::string(argv[i + 1]) != "0";
+      else if (k == "--rounds")
+        rounds = std::max(1, std::atoi(argv[i + 1]));
       else {
         std::cerr << "unknown option " << k << "\n";
         return 2;
@@ -340,20 +351,35 @@ int main(int argc, char** argv) {
     char tmpl[] = "/tmp/zhkh-bench-registry.XXXXXX";
     if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
     const fs::path work = tmpl;
-    auto run = [&](long n, const std::string& tag, const std::string& parser) {
+    struct R {
+      double lines_per_s, copy_rows_per_s, parse_lines_per_s, validate_lines_per_s, rss;
+      double end_to_end_lines_per_s;
+      double messages, billing_per_s, payments;
+      double ratio() const { return lines_per_s / copy_rows_per_s; }
+    };
+    std::map<long, fs::path> generated;  // one file per size, copied into each run's inbox
+    // One run: a fresh database, the import in a child, then COPY of the same rows. With `apply`,
+    // the billing store then applies what was imported (in the child, after the import).
+    auto run = [&](long n, const std::string& tag, const std::string& parser, bool apply) {
       const auto inbox = work / ("inbox_" + tag);
       fs::create_directories(inbox);
       const auto file = inbox / ("sber_" + tag + ".txt");
-      auto t0 = Clock::now();
-      generate(layout, file, n);
-      std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
-                  fs::file_size(file) / 1048576.0, seconds_since(t0));
+      if (auto g = generated.find(n); g != generated.end()) {
+        fs::copy_file(g->second, file);
+      } else {
+        auto t0 = Clock::now();
+        generate(layout, work / ("sber_" + std::to_string(n) + ".txt"), n);
+        generated[n] = work / ("sber_" + std::to_string(n) + ".txt");
+        fs::copy_file(generated[n], file);
+        std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
+                    fs::file_size(file) / 1048576.0, seconds_since(t0));
+      }
       const auto db = fresh_database(admin, "bench_reg_" + tag + "_" + std::to_string(::getpid()));
       // Each timed phase starts on a fresh checkpoint: COPY follows the billing store's apply
       // (~1.5 GB of WAL), so without one a checkpoint fell inside COPY in some runs and not in
       // others, and COPY's rate swung 350k-510k rows/s between identical runs.
       checkpoint(admin);
-      const auto json = run_child(file, db, batch, parser);
+      const auto json = run_child(file, db, batch, parser, apply);
       std::printf("%s import: %s\n", tag.c_str(), json.c_str());
       std::fflush(stdout);
       long rows = 0;
@@ -364,48 +390,102 @@ int main(int argc, char** argv) {
       const double apply_s = json_number(json, "apply_s");
       std::printf(
           "%s (%s): import %.1f s = %.0f lines/s (parser alone %.0f lines/s, parsing and validating"
-          " its bodies alone %.0f lines/s); COPY of %ld rows"
-          " %.2f s = %.0f rows/s; ratio %.4f; peak RSS %.1f MB; then the billing store applied"
-          " %.0f payments in %.1f s = %.0f payments/s (%.0f dead letters)\n",
+          " its bodies alone %.0f lines/s); COPY of %ld rows %.2f s = %.0f rows/s; ratio %.4f;"
+          " peak RSS %.1f MB",
           tag.c_str(), parser.c_str(), import_s, n / import_s, n / parse_s,
           n / json_number(json, "validate_s"), rows, copy_s, rows / copy_s,
-          (n / import_s) / (rows / copy_s), json_number(json, "peak_rss_mb"),
-          json_number(json, "payments"), apply_s, json_number(json, "payments") / apply_s,
-          json_number(json, "dead_letters"));
+          (n / import_s) / (rows / copy_s), json_number(json, "peak_rss_mb"));
+      if (apply) {
+        std::printf(
+            "; then the billing store applied %.0f payments in %.1f s = %.0f payments/s (%.0f dead"
+            " letters)",
+            json_number(json, "payments"), apply_s, json_number(json, "payments") / apply_s,
+            json_number(json, "dead_letters"));
+      }
+      std::printf("\n");
       std::fflush(stdout);
-      struct R {
-        double lines_per_s, copy_rows_per_s, parse_lines_per_s, validate_lines_per_s, rss;
-        double end_to_end_lines_per_s;
-        double messages, billing_per_s, payments;
-      };
+      if (!apply) fs::remove_all(inbox);  // a later round's file waits in its own inbox
       return R{n / import_s,
                rows / copy_s,
                n / parse_s,
                n / json_number(json, "validate_s"),
                json_number(json, "peak_rss_mb"),
-               n / (import_s + apply_s),
+               apply ? n / (import_s + apply_s) : 0.0,
                json_number(json, "messages"),
-               json_number(json, "payments") / apply_s,
+               apply ? json_number(json, "payments") / apply_s : 0.0,
                json_number(json, "payments")};
     };
     const std::string batched = "bank.sber_payments.batched", per_line = "bank.sber_payments";
-    const auto s = run(small, "small", batched);
-    const auto b = lines == small ? s : run(lines, "big", batched);
-    std::optional<std::remove_const_t<decltype(s)>> l;
-    if (per_line_run) l = run(small, "small_per_line", per_line);
+    // Each size's import and its COPY, `rounds` times, each on a fresh database: the two phases
+    // take a few seconds each, and on a shared machine one run's rates swung by a third between
+    // identical runs (COPY 394k-784k rows/s on 2026-12-02), its peak RSS by ~10 MB. The rates
+    // reported are those of the round with the median ratio, the peak RSS the highest of the
+    // rounds; the billing store's apply runs in the first round only.
+    struct Rounds {
+      std::vector<R> all;
+      const R& median() const {
+        std::vector<const R*> by_ratio;
+        for (const auto& r : all) by_ratio.push_back(&r);
+        std::sort(by_ratio.begin(), by_ratio.end(),
+                  [](const R* x, const R* y) { return x->ratio() < y->ratio(); });
+        return *by_ratio[by_ratio.size() / 2];
+      }
+      double peak_rss() const {
+        double m = 0;
+        for (const auto& r : all) m = std::max(m, r.rss);
+        return m;
+      }
+      double min_ratio() const {
+        double m = all.front().ratio();
+        for (const auto& r : all) m = std::min(m, r.ratio());
+        return m;
+      }
+      double max_ratio() const {
+        double m = 0;
+        for (const auto& r : all) m = std::max(m, r.ratio());
+        return m;
+      }
+      std::string json() const {
+        std::string out;
+        for (const auto& r : all) {
+          char buf[200];
+          std::snprintf(buf, sizeof buf,
+                        "%s{\"lines_per_s\":%.0f,\"copy_rows_per_s\":%.0f,\"ratio\":%.4f,"
+                        "\"peak_rss_mb\":%.1f}",
+                        out.empty() ? "" : ",", r.lines_per_s, r.copy_rows_per_s, r.ratio(), r.rss);
+          out += buf;
+        }
+        return "[" + out + "]";
+      }
+    };
+    auto rounds_of = [&](long n, const std::string& tag) {
+      Rounds out;
+      for (int k = 1; k <= rounds; ++k)
+        out.all.push_back(run(n, k == 1 ? tag : tag + "_round" + std::to_string(k), batched, k == 1));
+      return out;
+    };
+    const auto s = rounds_of(small, "small");
+    const auto b = lines == small ? s : rounds_of(lines, "big");
+    const R& m = b.median();
+    const R& first = b.all.front();
+    std::optional<R> l;
+    if (per_line_run) l = run(small, "small_per_line", per_line, true);
     fs::remove_all(work);
     std::printf(
         "{\"bench\":\"registry_import\",\"lines\":%ld,\"lines_per_s\":%.0f,"
-        "\"copy_rows_per_s\":%.0f,\"ratio_vs_copy\":%.4f,\"parse_lines_per_s\":%.0f,"
+        "\"copy_rows_per_s\":%.0f,\"ratio_vs_copy\":%.4f,\"ratio_vs_copy_min\":%.4f,"
+        "\"ratio_vs_copy_max\":%.4f,\"parse_lines_per_s\":%.0f,"
         "\"validate_lines_per_s\":%.0f,\"end_to_end_lines_per_s\":%.0f,"
         "\"messages\":%.0f,\"peak_rss_mb\":%.1f,\"lines_100k\":%ld,\"lines_per_s_100k\":%.0f,"
         "\"peak_rss_mb_100k\":%.1f,\"batch\":%d,\"billing_payments_per_s\":%.0f,"
         "\"billing_payments\":%.0f,\"per_line_lines_per_s_100k\":%.0f,"
-        "\"per_line_ratio_vs_copy_100k\":%.4f}\n",
-        lines, b.lines_per_s, b.copy_rows_per_s, b.lines_per_s / b.copy_rows_per_s,
-        b.parse_lines_per_s, b.validate_lines_per_s, b.end_to_end_lines_per_s, b.messages, b.rss,
-        small, s.lines_per_s, s.rss, batch, b.billing_per_s, b.payments, l ? l->lines_per_s : 0.0,
-        l ? l->lines_per_s / l->copy_rows_per_s : 0.0);
+        "\"per_line_ratio_vs_copy_100k\":%.4f,\"rounds\":%d,\"rounds_1m\":%s,"
+        "\"rounds_100k\":%s}\n",
+        lines, m.lines_per_s, m.copy_rows_per_s, m.ratio(), b.min_ratio(), b.max_ratio(),
+        m.parse_lines_per_s, m.validate_lines_per_s, first.end_to_end_lines_per_s, m.messages,
+        b.peak_rss(), small, s.median().lines_per_s, s.peak_rss(), batch, first.billing_per_s,
+        first.payments, l ? l->lines_per_s : 0.0, l ? l->ratio() : 0.0, rounds, b.json().c_str(),
+        s.json().c_str());
   } catch (const std::exception& e) {
     std::cerr << "bench_registry_import: " << e.what() << "\n";
     return 1;
