@@ -3,7 +3,8 @@
 // - a refused file emitted nothing and says why (nothing half-imported);
 // - every emitted body is valid against its canonical XSD (schemas/canonical), so Ingress never
 //   refuses a batch because of one line, and every envelope has a type, a source and a key;
-// - the summary is a JSON object.
+// - the summary is a JSON object;
+// - pass 1 read in two halves on two threads (reconciler.h) decides exactly as one pass does.
 // The parser reads files, so each input is written to one temporary file reused per process.
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
@@ -114,7 +115,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const auto& parser : layouts) {
     CheckingSink sink(schemas);
+    parser->set_split_reconcile_bytes(UINT64_MAX);
     const auto outcome = parser->parse(file, {"fuzz.txt", std::string(64, '0'), 0, "fuzz"}, sink);
+    // Pass 1 in two halves on two threads (as files from 8 MB are read) decides the same.
+    CheckingSink split_sink(schemas);
+    parser->set_split_reconcile_bytes(0);
+    const auto split =
+        parser->parse(file, {"fuzz.txt", std::string(64, '0'), 0, "fuzz"}, split_sink);
+    if (split.accepted != outcome.accepted || split.summary != outcome.summary ||
+        split_sink.emitted != sink.emitted ||
+        (!outcome.accepted && (split.fatal.at(0).line != outcome.fatal.at(0).line ||
+                               split.fatal.at(0).reason != outcome.fatal.at(0).reason))) {
+      fail("pass 1 in two halves decided otherwise than in one",
+           outcome.summary + " / " + split.summary + "\n" +
+               (outcome.fatal.empty() ? "" : outcome.fatal[0].reason) + " / " +
+               (split.fatal.empty() ? "" : split.fatal[0].reason));
+    }
     if (!outcome.accepted && sink.emitted != 0) {
       fail("refused file emitted messages", outcome.fatal.empty() ? "" : outcome.fatal[0].reason);
     }

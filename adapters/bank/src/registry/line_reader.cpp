@@ -1,5 +1,6 @@
 #include "registry/line_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -11,7 +12,11 @@ constexpr std::size_t kBuffer = 1 << 20;
 }
 
 LineReader::LineReader(const std::filesystem::path& file, std::size_t max_line_bytes)
-    : max_(max_line_bytes), buf_(kBuffer) {
+    : LineReader(file, max_line_bytes, Range{}) {}
+
+LineReader::LineReader(const std::filesystem::path& file, std::size_t max_line_bytes,
+                       const Range& range)
+    : max_(max_line_bytes), buf_(kBuffer), line_no_(range.lines_before) {
   f_ = std::fopen(file.c_str(), "rb");
   if (!f_) {
     throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
@@ -19,6 +24,11 @@ LineReader::LineReader(const std::filesystem::path& file, std::size_t max_line_b
   std::error_code ec;
   size_ = std::filesystem::file_size(file, ec);
   if (ec) size_ = 0;
+  if (range.begin && std::fseek(f_, static_cast<long>(range.begin), SEEK_SET) != 0) {
+    std::fclose(f_);
+    throw std::runtime_error("cannot seek in " + file.string() + ": " + std::strerror(errno));
+  }
+  left_ = range.end == UINT64_MAX ? UINT64_MAX : range.end - range.begin;
 }
 
 LineReader::~LineReader() {
@@ -28,7 +38,9 @@ LineReader::~LineReader() {
 bool LineReader::fill() {
   if (eof_) return false;
   pos_ = 0;
-  end_ = std::fread(buf_.data(), 1, buf_.size(), f_);
+  end_ = std::fread(buf_.data(), 1,
+                    static_cast<std::size_t>(std::min<std::uint64_t>(buf_.size(), left_)), f_);
+  if (left_ != UINT64_MAX) left_ -= end_;
   if (end_ == 0) {
     if (std::ferror(f_))
       throw std::runtime_error("read error: " + std::string(std::strerror(errno)));

@@ -14,8 +14,17 @@ class LineReader {
  public:
   enum class Status { kLine, kEof, kTooLong };
 
+  /// The bytes [begin, end) of a file, `begin` at a line's start, whose first line is line
+  /// `lines_before` + 1. Reading a file in parts on several threads gives the same lines.
+  struct Range {
+    std::uint64_t begin = 0;
+    std::uint64_t end = UINT64_MAX;
+    std::int64_t lines_before = 0;
+  };
+
   /// Throws std::runtime_error naming the file when it cannot be opened.
   LineReader(const std::filesystem::path& file, std::size_t max_line_bytes);
+  LineReader(const std::filesystem::path& file, std::size_t max_line_bytes, const Range& range);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -24,9 +33,9 @@ class LineReader {
   /// line exceeded the limit; it was skipped to its end and `line` holds its first bytes.
   Status next(std::string& line);
 
-  std::int64_t line_number() const { return line_no_; }  ///< of the line last returned
-  std::uint64_t bytes_read() const { return consumed_; }
-  std::uint64_t size() const { return size_; }
+  std::int64_t line_number() const { return line_no_; }   ///< of the line last returned
+  std::uint64_t bytes_read() const { return consumed_; }  ///< of the range
+  std::uint64_t size() const { return size_; }            ///< of the whole file
   /// False when the last line returned ended at the end of the file without a line end.
   bool last_line_terminated() const { return terminated_; }
 
@@ -44,6 +53,7 @@ class LineReader {
   std::int64_t line_no_ = 0;
   std::uint64_t consumed_ = 0;
   std::uint64_t size_ = 0;
+  std::uint64_t left_ = UINT64_MAX;  // bytes of the range not read into the buffer yet
   bool terminated_ = true;
 };
 

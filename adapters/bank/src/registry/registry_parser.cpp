@@ -8,6 +8,7 @@
 #include "registry/line_reader.h"
 #include "registry/payment_batcher.h"
 #include "registry/payment_builder.h"
+#include "registry/reconciler.h"
 #include "registry/record_reader.h"
 #include "registry/scanner.h"
 #include "registry/values.h"
@@ -18,12 +19,6 @@ namespace {
 
 std::string json_string(std::string_view s) {
   return plugin::json_quoted(s);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 struct Totals {
@@ -81,107 +76,28 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   std::string text;
   std::vector<FieldError> errors;
 
-  // ---- Pass 1: decode, read and reconcile everything; emit nothing. ----
-  // Only what the reconciliation needs is read: every line's structure and amount, and the check
-  // columns. So `errors` in the summary of a file refused here counts the lines whose structure
-  // or amount is broken; the other fields are read, and reported line by line, in pass 2.
-  std::vector<std::string> reconciled_roles{"amount"};
-  if (l.footer.kind == FooterKind::kCheckColumns) {
-    reconciled_roles.push_back(l.footer.count_field);
-    reconciled_roles.push_back(l.footer.sum_field);
-  }
+  // ---- Pass 1: decode, read and reconcile everything; emit nothing (reconciler.h). ----
   {
-    Scanner scan(file, l, encoding);
-    std::optional<std::int64_t> footer_line, footer_count, footer_sum, directive_sum;
-    std::int64_t directive_line = 0;
-    std::optional<std::string> check_count, check_sum;
-    std::int64_t check_line = 0;
-    std::uint64_t next_progress = 0;
-    for (auto kind = scan.next(text); kind != Scanner::Kind::kEnd; kind = scan.next(text)) {
-      const auto n = scan.line();
-      if (scan.reader().bytes_read() >= next_progress) {
-        sink.progress(scan.reader().bytes_read(), scan.reader().size());
-        next_progress = scan.reader().bytes_read() + (1u << 20);
-      }
-      if (kind == Scanner::Kind::kSkip) continue;
-      if (footer_line) {
-        return refuse(n, "line " + std::to_string(n) + " comes after the footer at line " +
-                             std::to_string(*footer_line));
-      }
-      if (kind == Scanner::Kind::kDirective) {
-        const auto* d = scan.directive();
-        if (d->role == "sum") {
-          const auto v =
-              trim(std::string_view(text).substr(text.find(d->prefix) + d->prefix.size()));
-          auto s = parse_amount(v, l.footer.sum_unit == AmountUnit::kKopecks ? AmountUnit::kKopecks
-                                                                             : AmountUnit::kRubles);
-          if (!s) {
-            return refuse(n, "line " + std::to_string(n) + ": " + d->prefix + " '" +
-                                 std::string(v) + "' is not an amount");
-          }
-          directive_sum = *s;
-          directive_line = n;
-        }
-        continue;
-      }
-      if (kind == Scanner::Kind::kFooter) {
-        footer_line = n;
-        auto tokens = reader.split(text);
-        for (std::size_t i = 0; i < l.footer.fields.size(); ++i) {
-          const auto& role = l.footer.fields[i];
-          if (role == "-") continue;
-          if (i + 1 >= tokens.size()) {
-            return refuse(n, "footer at line " + std::to_string(n) + " has no " + role);
-          }
-          const auto& tok = tokens[i + 1];
-          if (role == "count") {
-            auto c = parse_amount(tok, AmountUnit::kKopecks);
-            if (!c || *c < 0) {
-              return refuse(n, "footer at line " + std::to_string(n) + ": count '" + tok +
-                                   "' is not a number");
-            }
-            footer_count = *c;
-          } else {
-            auto s =
-                parse_amount(tok, l.footer.sum_unit == AmountUnit::kKopecks ? AmountUnit::kKopecks
-                                                                            : AmountUnit::kRubles);
-            if (!s) {
-              return refuse(n, "footer at line " + std::to_string(n) + ": sum '" + tok +
-                                   "' is not an amount");
-            }
-            footer_sum = *s;
-          }
-        }
-        continue;
-      }
-      // A record.
-      ++totals.count;
-      Record& r = record;
-      r.clear();
-      r.line = n;
-      errors.clear();
-      const bool whole = reader.read(text, r, errors, &reconciled_roles);
-      if (!errors.empty() || has_control_chars(text)) ++totals.bad;
-      const auto& amount = r.get("amount");
-      if (whole && !amount.empty()) totals.sum += std::stoll(amount);
-      if (l.footer.kind == FooterKind::kCheckColumns && whole) {
-        const auto& c = r.get(l.footer.count_field);
-        const auto& s = r.get(l.footer.sum_field);
-        if (!check_count) {
-          check_count = c, check_sum = s, check_line = n;
-        } else if (c != *check_count || s != *check_sum) {
-          return refuse(n, "line " + std::to_string(n) + ": the check columns (" + c + " rows, " +
-                               s + " kopecks) differ from line " + std::to_string(check_line) +
-                               " (" + *check_count + " rows, " + *check_sum + " kopecks)");
-        }
-      }
-    }
-    totals.lines = scan.line();
-    if (scan.fatal()) return refuse(scan.fatal()->line, scan.fatal()->reason);
-    sink.progress(scan.reader().bytes_read(), scan.reader().size());
-    const auto last = scan.line();
+    const auto rec = reconcile(
+        file, l, encoding,
+        [&sink](std::uint64_t done, std::uint64_t size) { sink.progress(done, size); },
+        split_reconcile_bytes_);
+    totals.lines = rec.lines;
+    totals.count = rec.count;
+    totals.sum = rec.sum;
+    totals.bad = rec.bad;
+    if (rec.refusal) return refuse(rec.refusal->line, rec.refusal->reason);
+    const auto& footer_line = rec.footer_line;
+    const auto& footer_count = rec.footer_count;
+    const auto& footer_sum = rec.footer_sum;
+    const auto& directive_sum = rec.directive_sum;
+    const auto directive_line = rec.directive_line;
+    const auto& check_count = rec.check_count;
+    const auto& check_sum = rec.check_sum;
+    const auto check_line = rec.check_line;
+    const auto last = rec.lines;
     const std::string truncated =
-        scan.reader().last_line_terminated() ? "" : " (the last line has no line end: truncated?)";
+        rec.last_line_terminated ? "" : " (the last line has no line end: truncated?)";
     if (totals.count == 0) return refuse(last, "no registry lines in the file" + truncated);
 
     const auto sum_text = [&](std::int64_t kop) {

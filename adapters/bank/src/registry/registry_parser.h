@@ -1,13 +1,13 @@
 #pragma once
 // The FileParser `bank.<layout>`: reads a registry in two streaming passes.
 //
-// Pass 1 decodes every line (declared encoding, sniffed when it does not fit), reads every record
-// and reconciles the file as a whole: the footer (`=` line, #FILESUM directive or the check
-// columns) must be there when the layout requires it and its count and sum must match the lines.
-// Any whole-file problem (footer mismatch or missing, a line over max_line_bytes, binary content,
-// bytes that are not text in the encoding, lines after the footer, a file name breaking the
-// layout's rule) refuses the file: ParseOutcome.accepted = false with a fatal error naming the
-// line, and nothing is emitted.
+// Pass 1 (reconciler.h; a big file in two halves on two threads) decodes every line (declared
+// encoding, sniffed when it does not fit), reads every record and reconciles the file as a whole:
+// the footer (`=` line, #FILESUM directive or the check columns) must be there when the layout
+// requires it and its count and sum must match the lines. Any whole-file problem (footer mismatch
+// or missing, a line over max_line_bytes, binary content, bytes that are not text in the encoding,
+// lines after the footer, a file name breaking the layout's rule) refuses the file:
+// ParseOutcome.accepted = false with a fatal error naming the line, and nothing is emitted.
 //
 // Pass 2 (payments layouts only) emits `payment.received` and `meter.reading` envelopes in
 // batches with the line reached, skipping lines at or below ParsedFile::resume_after, and reports
@@ -24,6 +24,7 @@
 
 #include "hub/plugin/file_parser.h"
 #include "registry/layout.h"
+#include "registry/reconciler.h"
 
 namespace hub::bank {
 
@@ -41,11 +42,15 @@ class RegistryParser : public plugin::FileParser {
                              plugin::ParseSink& sink) override;
 
   const Layout& layout() const { return *layout_; }
+  /// Files from this size are reconciled in two halves on two threads (reconciler.h); the tests
+  /// lower it so that small files take that way too.
+  void set_split_reconcile_bytes(std::uint64_t bytes) { split_reconcile_bytes_ = bytes; }
 
  private:
   std::shared_ptr<const Layout> layout_;
   std::size_t batch_lines_;
   bool batched_;
+  std::uint64_t split_reconcile_bytes_ = kSplitReconcileBytes;
 };
 
 }  // namespace hub::bank

@@ -22,6 +22,14 @@ class Scanner {
 
   Scanner(const std::filesystem::path& file, const Layout& layout, Encoding encoding)
       : layout_(layout), encoding_(encoding), reader_(file, layout.max_line_bytes) {}
+  /// Lines of `range` only. `after_records`: a record came before the range, so no line in it is
+  /// a header directive.
+  Scanner(const std::filesystem::path& file, const Layout& layout, Encoding encoding,
+          const LineReader::Range& range, bool after_records)
+      : layout_(layout),
+        encoding_(encoding),
+        reader_(file, layout.max_line_bytes, range),
+        seen_record_(after_records) {}
 
   /// The next line in `text` (UTF-8). kEnd at the end or on a whole-file problem (fatal()).
   Kind next(std::string& text);
@@ -31,6 +39,8 @@ class Scanner {
   const Directive* directive() const { return directive_; }
   const std::optional<plugin::InputError>& fatal() const { return fatal_; }
   const LineReader& reader() const { return reader_; }
+  /// Whether a record line was read (here or, by `after_records`, before the range).
+  bool seen_record() const { return seen_record_; }
 
  private:
   Kind fail(std::int64_t line, std::string why);
