@@ -203,6 +203,12 @@ std::int64_t count_lines(const std::filesystem::path& file, std::uint64_t bytes)
   return n;
 }
 
+std::uint64_t size_of(const std::filesystem::path& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ec ? 0 : size;
+}
+
 /// The two halves as one pass over the file would have seen them: `a` the first, `b` the second.
 Reconciliation join(const Reconciliation& a, const RangeResult& b) {
   if (a.refusal) return a;
@@ -274,7 +280,7 @@ Reconciliation reconcile(const std::filesystem::path& file, const Layout& layout
   if (!mid) {
     Reconciliation whole =
         read_range(file, layout, encoding, {}, false, bytes_a, bytes_b, &progress);
-    progress(bytes_a, std::filesystem::file_size(file));
+    progress(bytes_a, size_of(file));
     return whole;
   }
   // The second half on a thread of its own, the first on this one (which reports progress).
@@ -296,7 +302,7 @@ Reconciliation reconcile(const std::filesystem::path& file, const Layout& layout
     b = read_range(file, layout, encoding, range, false, bytes_b, bytes_a, nullptr);
   }
   auto out = join(first, b);
-  progress(bytes_a + bytes_b, std::filesystem::file_size(file));
+  progress(bytes_a + bytes_b, size_of(file));
   return out;
 }
 
