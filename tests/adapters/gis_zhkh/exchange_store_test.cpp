@@ -286,9 +286,11 @@ TEST(GisExchangeStore, ClaimsReadTheOpenRecordsOnlyNotTheDeadVersionsOfEarlierSt
   const auto before = pages_read();
   for (int i = 0; i < 5; ++i) claim();
   // A bitmap scan visits the page of every entry the condition matches, dead ones included, on
-  // every claim (and a sequential scan every page): hundreds. The index scan marks the dead
-  // entries on its first pass and then reads the pages of the open records.
-  EXPECT_LT(pages_read() - before, 5 * 30);
+  // every claim (and a sequential scan every page): ~320 pages a claim. The index scan marks the
+  // dead entries on its first pass and then reads the pages of the open records: usually under
+  // 30 a claim, 31 in one CI run (each claim's lease update writes new versions of the three),
+  // so the bound sits between the two with room on both sides.
+  EXPECT_LT(pages_read() - before, 5 * 80);
 }
 
 TEST(GisExchangeStore, AnUpdateFindsItsRecordByIdWhateverPlanTheConnectionKept) {
