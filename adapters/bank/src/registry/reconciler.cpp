@@ -21,12 +21,6 @@ namespace {
 
 constexpr std::uint64_t kProgressStep = 1u << 20;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string check_mismatch(std::int64_t line, const std::string& count, const std::string& sum,
                            std::int64_t first_line, const std::string& first_count,
                            const std::string& first_sum) {
@@ -87,7 +81,8 @@ RangeResult read_range(const std::filesystem::path& file, const Layout& l, Encod
     if (kind == Scanner::Kind::kDirective) {
       const auto* d = scan.directive();
       if (d->role == "sum") {
-        const auto v = trim(std::string_view(text).substr(text.find(d->prefix) + d->prefix.size()));
+        const auto v =
+            trim_spaces(std::string_view(text).substr(text.find(d->prefix) + d->prefix.size()));
         auto s = parse_amount(v, l.footer.sum_unit == AmountUnit::kKopecks ? AmountUnit::kKopecks
                                                                            : AmountUnit::kRubles);
         if (!s) {

@@ -8,12 +8,6 @@ namespace hub::bank {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 const char* type_name(FieldType t) {
   switch (t) {
     case FieldType::kText:
@@ -60,7 +54,7 @@ void RecordReader::split_views(std::string_view line, std::vector<std::string_vi
   while (true) {
     const auto p = line.find(sep, start);
     auto tok = line.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start);
-    out.push_back(layout_.trim ? trim(tok) : tok);
+    out.push_back(layout_.trim ? trim_spaces(tok) : tok);
     if (p == std::string_view::npos) break;
     start = p + sep.size();
   }
@@ -196,7 +190,8 @@ bool RecordReader::read(std::string_view line, Record& out, std::vector<FieldErr
         continue;
       }
       const auto& tag = layout_.tags[tag_index];
-      const std::string_view value = layout_.trim ? trim(t.substr(colon + 1)) : t.substr(colon + 1);
+      const std::string_view value =
+          layout_.trim ? trim_spaces(t.substr(colon + 1)) : t.substr(colon + 1);
       std::string v;
       bool ok;
       if (tag.numbered) {

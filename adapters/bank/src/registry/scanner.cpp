@@ -1,14 +1,10 @@
 #include "registry/scanner.h"
 
+#include "registry/values.h"
+
 namespace hub::bank {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 constexpr std::size_t kSniffBytes = 64 * 1024;
 
@@ -36,7 +32,7 @@ Scanner::Kind Scanner::next(std::string& text) {
                          std::string(name_of(encoding_)) + " text");
     }
     if (static_cast<std::size_t>(n) <= layout_.skip_lines) return Kind::kSkip;
-    const auto t = trim(text);
+    const auto t = trim_spaces(text);
     if (t.empty()) return Kind::kSkip;
     if (!seen_record_) {
       for (const auto& d : layout_.directives) {

@@ -45,6 +45,9 @@ std::string format_period(std::string_view period, std::string_view format);
 /// digits in all -> "12345.6" (canonical Quantity). nullopt otherwise.
 std::optional<std::string> parse_quantity(std::string_view text);
 
+/// `s` without the spaces and tabs at its ends (client_bank's trim_blanks also takes NBSP).
+std::string_view trim_spaces(std::string_view s);
+
 /// True when `s` holds what an XML string of the canonical model cannot: control characters
 /// other than tab, U+FFFE, U+FFFF.
 bool has_control_chars(std::string_view s);
