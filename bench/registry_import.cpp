@@ -13,8 +13,9 @@
 // operation, account, amount, commission, payer) into a plain table, right after each import.
 // Each size's import and its COPY run --rounds times, alternating, each on a fresh database; the
 // rates are the median round's (by ratio), rounds_1m and rounds_100k list every round, and the
-// peak RSS figures are the highest of a size's rounds. Last line: one JSON object; end_to_end_lines_per_s counts the first round's
-// import and the billing store's apply one after the other (in the hub they overlap).
+// peak RSS figures are the highest of a size's rounds. Last line: one JSON object;
+// end_to_end_lines_per_s counts the first round's import and the billing store's apply one after
+// the other (in the hub they overlap).
 //
 //   bench_registry_import [--lines N (1000000)] [--small N (100000)] [--batch N (500)]
 //                         [--rounds N (3)] [--per-line 0 (skip the line parser's comparison run)]
@@ -208,8 +209,7 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
     hub::dispatcher::Dispatcher dispatcher(pool, sinks, dopt);
     dispatcher.start();
     const auto deliveries = tx.exec("SELECT count(*) FROM hub.delivery")[0][0].as<long>();
-    while (static_cast<long>(dispatcher.stats().delivered + dispatcher.stats().dead) <
-           deliveries) {
+    while (static_cast<long>(dispatcher.stats().delivered + dispatcher.stats().dead) < deliveries) {
       if (seconds_since(t0) > 3600) throw std::runtime_error("billing did not finish in an hour");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -461,7 +461,8 @@ int main(int argc, char** argv) {
     auto rounds_of = [&](long n, const std::string& tag) {
       Rounds out;
       for (int k = 1; k <= rounds; ++k)
-        out.all.push_back(run(n, k == 1 ? tag : tag + "_round" + std::to_string(k), batched, k == 1));
+        out.all.push_back(
+            run(n, k == 1 ? tag : tag + "_round" + std::to_string(k), batched, k == 1));
       return out;
     };
     const auto s = rounds_of(small, "small");

@@ -266,6 +266,85 @@ Reconciliation join(const Reconciliation& a, const RangeResult& b) {
   return out;
 }
 
+bool sums_match(std::int64_t stated, AmountUnit unit, std::int64_t actual) {
+  if (unit == AmountUnit::kRublesRounded) {
+    // Whole rubles: the lines' kopecks rounded half up.
+    return stated == (actual >= 0 ? (actual + 50) / 100 * 100 : -((-actual + 50) / 100 * 100));
+  }
+  return stated == actual;
+}
+
+/// The reconciliation proper, on the whole file's figures: there must be lines, and the footer,
+/// the file-sum directive or the check columns (whichever the layout has, when it requires them)
+/// must agree with them. Sets `r.refusal` when they do not.
+void check_totals(const Layout& l, Reconciliation& r) {
+  auto refuse = [&r](std::int64_t line, std::string why) {
+    r.refusal = plugin::InputError{line, "", std::move(why)};
+  };
+  const auto last = r.lines;
+  const std::string truncated =
+      r.last_line_terminated ? "" : " (the last line has no line end: truncated?)";
+  if (r.count == 0) return refuse(last, "no registry lines in the file" + truncated);
+
+  const auto sum_text = [&](std::int64_t kop) {
+    return format_amount(kop, AmountUnit::kRubles, '.');
+  };
+  switch (l.footer.kind) {
+    case FooterKind::kNone:
+      break;
+    case FooterKind::kLine:
+      if (!r.footer_line) {
+        if (l.footer.required) {
+          return refuse(last, "no footer line ('" + l.footer.prefix + l.separator +
+                                  "...') after line " + std::to_string(last) +
+                                  ": the file is incomplete" + truncated);
+        }
+        break;
+      }
+      if (r.footer_count && *r.footer_count != r.count) {
+        return refuse(*r.footer_line, "footer at line " + std::to_string(*r.footer_line) +
+                                          " says " + std::to_string(*r.footer_count) +
+                                          " lines, the file has " + std::to_string(r.count) +
+                                          truncated);
+      }
+      if (r.footer_sum && !sums_match(*r.footer_sum, l.footer.sum_unit, r.sum)) {
+        return refuse(*r.footer_line, "footer at line " + std::to_string(*r.footer_line) +
+                                          " says the sum is " + sum_text(*r.footer_sum) +
+                                          ", the lines add up to " + sum_text(r.sum));
+      }
+      break;
+    case FooterKind::kFileSum:
+      if (!r.directive_sum) {
+        if (l.footer.required) return refuse(1, "no file sum directive in the header");
+        break;
+      }
+      if (!sums_match(*r.directive_sum, l.footer.sum_unit, r.sum)) {
+        return refuse(r.directive_line, "the file sum at line " + std::to_string(r.directive_line) +
+                                            " is " + sum_text(*r.directive_sum) +
+                                            ", the lines add up to " + sum_text(r.sum) + truncated);
+      }
+      break;
+    case FooterKind::kCheckColumns:
+      if (!r.check_count) {
+        if (l.footer.required) return refuse(last, "no line carries the check columns");
+        break;
+      }
+      if (std::to_string(r.count) != *r.check_count) {
+        return refuse(r.check_line, "check columns at line " + std::to_string(r.check_line) +
+                                        " say " + *r.check_count + " rows, the file has " +
+                                        std::to_string(r.count) + truncated);
+      }
+      if (r.check_sum->empty() || std::stoll(*r.check_sum) != r.sum) {
+        return refuse(r.check_line,
+                      "check columns at line " + std::to_string(r.check_line) +
+                          " say the total is " +
+                          (r.check_sum->empty() ? "empty" : sum_text(std::stoll(*r.check_sum))) +
+                          ", the lines add up to " + sum_text(r.sum));
+      }
+      break;
+  }
+}
+
 }  // namespace
 
 Reconciliation reconcile(const std::filesystem::path& file, const Layout& layout, Encoding encoding,
@@ -276,6 +355,7 @@ Reconciliation reconcile(const std::filesystem::path& file, const Layout& layout
     Reconciliation whole =
         read_range(file, layout, encoding, {}, false, bytes_a, bytes_b, &progress);
     progress(bytes_a, size_of(file));
+    if (!whole.refusal) check_totals(layout, whole);
     return whole;
   }
   // The second half on a thread of its own, the first on this one (which reports progress).
@@ -298,6 +378,7 @@ Reconciliation reconcile(const std::filesystem::path& file, const Layout& layout
   }
   auto out = join(first, b);
   progress(bytes_a + bytes_b, size_of(file));
+  if (!out.refusal) check_totals(layout, out);
   return out;
 }
 

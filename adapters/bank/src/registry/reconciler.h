@@ -1,8 +1,9 @@
 #pragma once
 // Pass 1 of a registry import (registry_parser.h): every line decoded, classified and read as far
 // as the reconciliation needs it (structure, amount, check columns), the footer, the file-sum
-// directive and the check columns found, the lines counted and their amounts added up. Nothing is
-// emitted, and the first whole-file problem in file order refuses the file.
+// directive and the check columns found, the lines counted and their amounts added up, and those
+// checked against each other. Nothing is emitted; the first whole-file problem in file order, or
+// totals that disagree with the footer, refuse the file.
 //
 // Nothing else of a file can happen before it is reconciled, so a big file is read in two halves
 // on two threads: the second half starts at a line start near the middle, with its line numbers
@@ -24,7 +25,8 @@
 namespace hub::bank {
 
 struct Reconciliation {
-  /// The first problem that refuses the file, in file order.
+  /// The first problem that refuses the file, in file order, or the totals' disagreement with
+  /// the footer.
   std::optional<plugin::InputError> refusal;
   std::int64_t lines = 0;  ///< physical lines read (0 when a line refused the file)
   std::int64_t count = 0;  ///< record lines

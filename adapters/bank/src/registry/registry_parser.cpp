@@ -39,14 +39,6 @@ std::string summary(const Layout& l, Encoding e, const Totals& t) {
          ",\"readings\":" + std::to_string(t.readings) + "}";
 }
 
-bool sums_match(std::int64_t stated, AmountUnit unit, std::int64_t actual) {
-  if (unit == AmountUnit::kRublesRounded) {
-    // Whole rubles: the lines' kopecks rounded half up.
-    return stated == (actual >= 0 ? (actual + 50) / 100 * 100 : -((-actual + 50) / 100 * 100));
-  }
-  return stated == actual;
-}
-
 }  // namespace
 
 plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
@@ -87,76 +79,6 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
     totals.sum = rec.sum;
     totals.bad = rec.bad;
     if (rec.refusal) return refuse(rec.refusal->line, rec.refusal->reason);
-    const auto& footer_line = rec.footer_line;
-    const auto& footer_count = rec.footer_count;
-    const auto& footer_sum = rec.footer_sum;
-    const auto& directive_sum = rec.directive_sum;
-    const auto directive_line = rec.directive_line;
-    const auto& check_count = rec.check_count;
-    const auto& check_sum = rec.check_sum;
-    const auto check_line = rec.check_line;
-    const auto last = rec.lines;
-    const std::string truncated =
-        rec.last_line_terminated ? "" : " (the last line has no line end: truncated?)";
-    if (totals.count == 0) return refuse(last, "no registry lines in the file" + truncated);
-
-    const auto sum_text = [&](std::int64_t kop) {
-      return format_amount(kop, AmountUnit::kRubles, '.');
-    };
-    switch (l.footer.kind) {
-      case FooterKind::kNone:
-        break;
-      case FooterKind::kLine:
-        if (!footer_line) {
-          if (l.footer.required) {
-            return refuse(last, "no footer line ('" + l.footer.prefix + l.separator +
-                                    "...') after line " + std::to_string(last) +
-                                    ": the file is incomplete" + truncated);
-          }
-          break;
-        }
-        if (footer_count && *footer_count != totals.count) {
-          return refuse(*footer_line, "footer at line " + std::to_string(*footer_line) + " says " +
-                                          std::to_string(*footer_count) + " lines, the file has " +
-                                          std::to_string(totals.count) + truncated);
-        }
-        if (footer_sum && !sums_match(*footer_sum, l.footer.sum_unit, totals.sum)) {
-          return refuse(*footer_line, "footer at line " + std::to_string(*footer_line) +
-                                          " says the sum is " + sum_text(*footer_sum) +
-                                          ", the lines add up to " + sum_text(totals.sum));
-        }
-        break;
-      case FooterKind::kFileSum:
-        if (!directive_sum) {
-          if (l.footer.required) return refuse(1, "no file sum directive in the header");
-          break;
-        }
-        if (!sums_match(*directive_sum, l.footer.sum_unit, totals.sum)) {
-          return refuse(directive_line, "the file sum at line " + std::to_string(directive_line) +
-                                            " is " + sum_text(*directive_sum) +
-                                            ", the lines add up to " + sum_text(totals.sum) +
-                                            truncated);
-        }
-        break;
-      case FooterKind::kCheckColumns:
-        if (!check_count) {
-          if (l.footer.required) return refuse(last, "no line carries the check columns");
-          break;
-        }
-        if (std::to_string(totals.count) != *check_count) {
-          return refuse(check_line, "check columns at line " + std::to_string(check_line) +
-                                        " say " + *check_count + " rows, the file has " +
-                                        std::to_string(totals.count) + truncated);
-        }
-        if (check_sum->empty() || std::stoll(*check_sum) != totals.sum) {
-          return refuse(check_line,
-                        "check columns at line " + std::to_string(check_line) +
-                            " say the total is " +
-                            (check_sum->empty() ? "empty" : sum_text(std::stoll(*check_sum))) +
-                            ", the lines add up to " + sum_text(totals.sum));
-        }
-        break;
-    }
   }
 
   // ---- Pass 2: emit (payments only). ----
