@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace hub::store {
 
@@ -72,6 +73,72 @@ std::string PgArrayBuilder::finish() {
   std::string done = std::move(out_);
   out_ = "{";
   first_ = true;
+  return done;
+}
+
+namespace {
+
+constexpr std::int32_t kTextOid = 25;  // pg_type.oid of text
+
+void put_int32(char* at, std::int32_t v) {
+  const auto u = static_cast<std::uint32_t>(v);
+  at[0] = static_cast<char>(u >> 24);
+  at[1] = static_cast<char>(u >> 16);
+  at[2] = static_cast<char>(u >> 8);
+  at[3] = static_cast<char>(u);
+}
+
+}  // namespace
+
+// The header (dimensions, has-nulls flag, element type, then the one dimension's length and lower
+// bound) is reserved in front of the elements and filled in by finish().
+constexpr std::size_t kArrayHeaderBytes = 20;
+
+PgBinaryTextArray::PgBinaryTextArray(std::size_t expected_bytes) {
+  elements_.reserve(kArrayHeaderBytes + expected_bytes);
+  elements_.assign(kArrayHeaderBytes, '\0');
+}
+
+void PgBinaryTextArray::append_int32(std::int32_t v) {
+  char b[4];
+  put_int32(b, v);
+  elements_.append(b, 4);
+}
+
+void PgBinaryTextArray::add(std::string_view value) {
+  if (value.size() > static_cast<std::size_t>(INT32_MAX)) {
+    throw std::length_error("text array element of " + std::to_string(value.size()) + " bytes");
+  }
+  append_int32(static_cast<std::int32_t>(value.size()));
+  elements_.append(value.data(), value.size());
+  ++count_;
+}
+
+void PgBinaryTextArray::add_or_null(const std::optional<std::string>& value) {
+  if (value) {
+    add(*value);
+  } else {
+    add_null();
+  }
+}
+
+void PgBinaryTextArray::add_null() {
+  append_int32(-1);
+  has_null_ = true;
+  ++count_;
+}
+
+pqxx::binarystring PgBinaryTextArray::finish() {
+  put_int32(&elements_[0], count_ ? 1 : 0);
+  put_int32(&elements_[4], has_null_ ? 1 : 0);
+  put_int32(&elements_[8], kTextOid);
+  put_int32(&elements_[12], count_);
+  put_int32(&elements_[16], 1);
+  // An empty array has no dimensions, so neither length nor lower bound.
+  pqxx::binarystring done(elements_.data(), count_ ? elements_.size() : 12);
+  elements_.assign(kArrayHeaderBytes, '\0');
+  count_ = 0;
+  has_null_ = false;
   return done;
 }
 

@@ -3,7 +3,9 @@
 // libpqxx 6.4 has no array parameter conversion, and one unnest round trip per batch is what makes
 // the journal fast.
 
+#include <cstdint>
 #include <optional>
+#include <pqxx/binarystring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,30 @@ class PgArrayBuilder {
   void separate();
   std::string out_;
   bool first_ = true;
+};
+
+/// Builds a one-dimensional text[] in PostgreSQL's binary array format (array_recv), for a
+/// parameter sent in binary. For big elements: the server takes each element by its length instead
+/// of scanning a literal for quotes and backslashes, and nothing is escaped here. array_in was ~9%
+/// of all CPU of a registry import (2,000 payment.lines bodies, 240 MB), where ids and keys are
+/// short and stay literals.
+class PgBinaryTextArray {
+ public:
+  /// `expected_bytes`: a hint for the total size of the elements.
+  explicit PgBinaryTextArray(std::size_t expected_bytes = 0);
+
+  void add(std::string_view value);  ///< valid UTF-8 without NUL, as any text value
+  void add_or_null(const std::optional<std::string>& value);
+  void add_null();
+
+  /// The array, to pass as the parameter of a `$n::text[]`; the builder is empty afterwards.
+  pqxx::binarystring finish();
+
+ private:
+  void append_int32(std::int32_t v);
+  std::string elements_;
+  std::int32_t count_ = 0;
+  bool has_null_ = false;
 };
 
 /// Appends one element, quoted and escaped; nullopt becomes NULL.
