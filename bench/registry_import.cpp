@@ -374,7 +374,8 @@ int main(int argc, char** argv) {
         std::printf("%s: generated %ld lines, %.1f MB in %.1f s\n", tag.c_str(), n,
                     fs::file_size(file) / 1048576.0, seconds_since(t0));
       }
-      const auto db = fresh_database(admin, "bench_reg_" + tag + "_" + std::to_string(::getpid()));
+      const auto db_name = "bench_reg_" + tag + "_" + std::to_string(::getpid());
+      const auto db = fresh_database(admin, db_name);
       // Each timed phase starts on a fresh checkpoint: COPY follows the billing store's apply
       // (~1.5 GB of WAL), so without one a checkpoint fell inside COPY in some runs and not in
       // others, and COPY's rate swung 350k-510k rows/s between identical runs.
@@ -405,6 +406,13 @@ int main(int argc, char** argv) {
       std::printf("\n");
       std::fflush(stdout);
       if (!apply) fs::remove_all(inbox);  // a later round's file waits in its own inbox
+      // Gone before the next round, so that every round runs on a cluster that holds only its own
+      // database (the first round's leaves a million applied payments behind).
+      {
+        pqxx::connection c(admin);
+        pqxx::nontransaction tx(c);
+        tx.exec("DROP DATABASE " + db_name);
+      }
       return R{n / import_s,
                rows / copy_s,
                n / parse_s,
