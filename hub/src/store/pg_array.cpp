@@ -88,11 +88,11 @@ void put_int32(char* at, std::int32_t v) {
   at[3] = static_cast<char>(u);
 }
 
-}  // namespace
-
 // The header (dimensions, has-nulls flag, element type, then the one dimension's length and lower
 // bound) is reserved in front of the elements and filled in by finish().
 constexpr std::size_t kArrayHeaderBytes = 20;
+
+}  // namespace
 
 PgBinaryTextArray::PgBinaryTextArray(std::size_t expected_bytes) {
   elements_.reserve(kArrayHeaderBytes + expected_bytes);
