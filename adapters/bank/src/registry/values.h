@@ -46,7 +46,12 @@ std::string format_period(std::string_view period, std::string_view format);
 std::optional<std::string> parse_quantity(std::string_view text);
 
 /// `s` without the spaces and tabs at its ends (client_bank's trim_blanks also takes NBSP).
-std::string_view trim_spaces(std::string_view s);
+/// Inline: the record reader calls it for every field of every line.
+inline std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
 
 /// True when `s` holds what an XML string of the canonical model cannot: control characters
 /// other than tab, U+FFFE, U+FFFF.

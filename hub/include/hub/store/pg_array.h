@@ -1,7 +1,7 @@
 #pragma once
-// PostgreSQL array literals for bulk statements (`INSERT ... SELECT * FROM unnest($1::text[])`):
-// libpqxx 6.4 has no array parameter conversion, and one unnest round trip per batch is what makes
-// the journal fast.
+// PostgreSQL arrays for bulk statements (`INSERT ... SELECT * FROM unnest($1::text[])`), as text
+// literals or, for big elements, in the binary format: libpqxx 6.4 has no array parameter
+// conversion, and one unnest round trip per batch is what makes the journal fast.
 
 #include <cstdint>
 #include <optional>
