@@ -1,22 +1,20 @@
 #include "registry/payment_batcher.h"
 
 #include "hub/plugin/text_escape.h"
-#include "registry/payment_builder.h"
 
 namespace hub::bank {
 
 PaymentBatcher::PaymentBatcher(const Layout& layout, const plugin::ParsedFile& info)
     : layout_(layout), info_(info) {}
 
-void PaymentBatcher::add(std::vector<plugin::Envelope>& built, std::int64_t line) {
-  for (auto& e : built) {
-    if (e.type != "payment.received") continue;  // readings ride inside the line
-    if (!payments_) first_line_ = line;
-    last_line_ = line;
-    ++payments_;
-    lines_xml_ += e.body;
-  }
-  built.clear();
+std::size_t PaymentBatcher::add(PaymentBuilder& builder, const Record& r,
+                                std::vector<FieldError>& errors) {
+  const auto added = builder.append_line(r, lines_xml_, errors);
+  if (!added) return 0;
+  if (!payments_) first_line_ = r.line;
+  last_line_ = r.line;
+  ++payments_;
+  return added;
 }
 
 std::vector<plugin::Envelope> PaymentBatcher::take() {

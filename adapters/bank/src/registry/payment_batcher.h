@@ -14,6 +14,8 @@
 #include "hub/plugin/envelope.h"
 #include "hub/plugin/file_parser.h"
 #include "registry/layout.h"
+#include "registry/payment_builder.h"
+#include "registry/record.h"
 
 namespace hub::bank {
 
@@ -24,9 +26,9 @@ class PaymentBatcher {
  public:
   PaymentBatcher(const Layout& layout, const plugin::ParsedFile& info);
 
-  /// Takes what a batched PaymentBuilder built for registry line `line` (its c:line, or nothing
-  /// when the line could not be built) and clears `built`.
-  void add(std::vector<plugin::Envelope>& built, std::int64_t line);
+  /// Adds the payment of record `r` as `builder` writes it (PaymentBuilder::append_line) and
+  /// returns what that returned: 0 (nothing added, the problems in `errors`) or 1 + readings.
+  std::size_t add(PaymentBuilder& builder, const Record& r, std::vector<FieldError>& errors);
   std::size_t size() const { return payments_; }
 
   /// The payments added since the last take() as one payment.lines envelope (none when there

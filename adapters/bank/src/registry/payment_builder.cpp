@@ -121,19 +121,18 @@ std::string new_uuid_v7() {
   return out;
 }
 
-std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>& out,
-                                  std::vector<FieldError>& errors) const {
+bool PaymentBuilder::check(const Record& r, std::vector<FieldError>& errors) {
+  Checked& c = checked_;
   const auto before = errors.size();
-  const auto& paid = r.get("paid_at");
-  const auto paid_at = parse_iso(paid);
+  const auto paid_at = parse_iso(r.get("paid_at"));
   if (!paid_at) errors.push_back({"paid_at", "the payment date is missing"});
   const auto& amount_text = r.get("amount");
-  std::int64_t amount = 0;
+  c.amount = 0;
   if (amount_text.empty()) {
     errors.push_back({"amount", "the payment amount is missing"});
   } else {
-    amount = std::stoll(amount_text);
-    if (amount <= 0)
+    c.amount = std::stoll(amount_text);
+    if (c.amount <= 0)
       errors.push_back({"amount", "the amount must be positive, got " + amount_text + " kopecks"});
   }
   const auto& commission = r.get("commission");
@@ -141,40 +140,41 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     errors.push_back({"commission", "a commission cannot be negative"});
   }
   // The payer: the first identifier present, in the order billing identifies by.
-  std::string id_element, id_value;
-  for (const auto& [role, element, check] :
-       {std::tuple{"account", "account", &is_account_number}, std::tuple{"els", "els", &is_els},
-        std::tuple{"izhku", "izhku", &is_izhku}, std::tuple{"ipd", "ipd", &is_ipd}}) {
+  c.id_element = {};
+  c.id_value = nullptr;
+  for (const auto& [role, check] :
+       {std::pair{"account", &is_account_number}, std::pair{"els", &is_els},
+        std::pair{"izhku", &is_izhku}, std::pair{"ipd", &is_ipd}}) {
     const auto& v = r.get(role);
     if (v.empty()) continue;
     if (!check(v)) {
       errors.push_back({role, "'" + v + "' is not a valid " + std::string(role)});
       break;
     }
-    id_element = element;
-    id_value = v;
+    c.id_element = role;  // the element is named as the role
+    c.id_value = &v;
     break;
   }
-  if (id_element.empty() && errors.size() == before) {
+  if (c.id_element.empty() && errors.size() == before) {
     errors.push_back({"account", "the payer is not named (no account, ЕЛС, ИЖКУ or ИПД)"});
   }
-  std::string period = r.get("period");
-  if (period.empty() && paid_at) {
+  c.period = r.get("period");
+  if (c.period.empty() && paid_at) {
     CivilTime t = *paid_at;
     if (layout_.period_default == PeriodDefault::kPreviousMonth) {
       if (--t.month == 0) t.month = 12, --t.year;
     }
-    if (layout_.period_default != PeriodDefault::kNone) period = iso_date(t).substr(0, 7);
+    if (layout_.period_default != PeriodDefault::kNone) c.period = iso_date(t).substr(0, 7);
   }
-  if (period.empty()) errors.push_back({"period", "the month paid for is missing"});
+  if (c.period.empty()) errors.push_back({"period", "the month paid for is missing"});
   const auto& tx = r.get("transaction_id");
   if (!tx.empty() && utf8_length(tx) > 255) errors.push_back({"transaction_id", "longer than 255"});
-  if (errors.size() != before) return 0;
+  if (errors.size() != before) return false;
 
-  const auto& branch = r.get("branch");
-  const std::string date = iso_date(*paid_at);
-  std::string key;
-  key.reserve(96);
+  c.paid_at = *paid_at;
+  c.date = iso_date(*paid_at);
+  std::string& key = c.key;
+  key.clear();
   key += "bank:";
   key += layout_.agent_code;
   if (tx.empty()) {
@@ -184,17 +184,17 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     key += std::to_string(r.line);
   } else {
     key += ':';
-    key += date;
+    key += c.date;
     key += ':';
-    key += branch;
+    key += r.get("branch");
     key += ':';
     key += tx;
     key += ':';
-    key += std::to_string(amount);
+    key += std::to_string(c.amount);
   }
 
   // Services and readings: a bad one is reported and left out, the payment still goes.
-  std::vector<const ServiceEntry*> services;
+  c.services.clear();
   for (const auto& s : r.services) {
     if (!is_code(s.code)) {
       errors.push_back({"services", "service code '" + s.code + "' is not a code"});
@@ -204,12 +204,9 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
       errors.push_back({"services", "service " + s.code + " has no amount"});
       continue;
     }
-    services.push_back(&s);
+    c.services.push_back(&s);
   }
-  struct Reading {
-    std::string meter_id, value;
-  };
-  std::vector<Reading> readings;
+  c.readings.clear();
   for (const auto& m : r.meters) {
     if (m.value.empty()) continue;  // a meter shown without a current value
     std::string id = m.id;
@@ -230,151 +227,172 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
       errors.push_back({"meters", "meter id '" + id + "' is not a code; reading left out"});
       continue;
     }
-    readings.push_back({id, m.value});
+    c.readings.push_back({std::move(id), &m.value});
   }
+  return true;
+}
 
-  const auto payment_id = batched_ ? std::string() : new_uuid_v7();
+std::size_t PaymentBuilder::usable_readings(std::vector<FieldError>& errors) const {
+  if (checked_.id_element == "account") return checked_.readings.size();
+  for (const auto& rd : checked_.readings) {
+    errors.push_back({"meters", "reading of meter " + rd.meter_id +
+                                    " kept in the payment only: meter.reading needs the "
+                                    "account number and the payer is named by " +
+                                    std::string(checked_.id_element)});
+  }
+  return 0;
+}
+
+namespace {
+
+// Appended piece by piece: a registry of a million lines builds a million of these, and
+// temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
+void append_element(std::string& out, std::string_view name, std::string_view value,
+                    bool escape) {
+  out += "<c:";
+  out += name;
+  out += '>';
+  if (escape)
+    plugin::append_xml_escaped(out, value);
+  else
+    out += value;
+  out += "</c:";
+  out += name;
+  out += '>';
+}
+
+void append_attribute(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  plugin::append_xml_escaped(out, value, true);
+  out += '"';
+}
+
+template <typename Readings>
+void append_meters(std::string& out, const Readings& readings) {
+  for (const auto& rd : readings) {
+    out += "<c:meter>";
+    append_element(out, "meterId", rd.meter_id, false);
+    out += "<c:value zone=\"total\">";
+    out += *rd.value;
+    out += "</c:value></c:meter>";
+  }
+}
+
+}  // namespace
+
+std::size_t PaymentBuilder::append_line(const Record& r, std::string& out,
+                                        std::vector<FieldError>& errors) {
+  if (!check(r, errors)) return 0;
+  const Checked& c = checked_;
+  const auto& tx = r.get("transaction_id");
+  const auto& commission = r.get("commission");
   const auto& name = r.get("payer_name");
   const auto& address = r.get("address");
+  // The agent and the file are the batch's, the scalar fields attributes.
+  out += "<c:line n=\"";
+  out += std::to_string(r.line);
+  out += '"';
+  append_attribute(out, "key", c.key);
+  if (!tx.empty()) append_attribute(out, "tx", tx);
+  append_attribute(out, "paidAt", c.date);
+  append_attribute(out, "period", c.period);
+  append_attribute(out, "amount", std::to_string(c.amount));
+  if (!commission.empty()) append_attribute(out, "commission", commission);
+  if (!name.empty()) append_attribute(out, "payerName", name);
+  if (!address.empty()) append_attribute(out, "payerAddress", address);
+  out += '>';
+  append_element(out, c.id_element, *c.id_value, true);
+  for (const ServiceEntry* s : c.services) {
+    out += "<c:service";
+    append_attribute(out, "code", s->code);
+    append_attribute(out, "amount", s->amount);
+    if (!s->name.empty()) append_attribute(out, "name", s->name);
+    out += "/>";
+  }
+  append_meters(out, c.readings);
+  out += "</c:line>";
+  return 1 + usable_readings(errors);
+}
+
+std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>& out,
+                                  std::vector<FieldError>& errors) {
+  if (!check(r, errors)) return 0;
+  const Checked& c = checked_;
+  const auto& tx = r.get("transaction_id");
+  const auto& commission = r.get("commission");
+  const auto& name = r.get("payer_name");
+  const auto& address = r.get("address");
+  const auto payment_id = new_uuid_v7();
   // The file as payment.lines names it, so that both forms of a line carry the same reference
   // (a line of payment.lines carries only its number).
-  const std::string ref =
-      batched_ ? std::string()
-               : plugin::registry_line_ref(
-                     info_.file_name.empty() ? info_.fingerprint : info_.file_name, r.line);
-  // Appended piece by piece: a registry of a million lines builds a million of these, and
-  // temporaries of `"<c:x>" + value + "</c:x>"` were a good part of the parser's time.
+  const std::string ref = plugin::registry_line_ref(
+      info_.file_name.empty() ? info_.fingerprint : info_.file_name, r.line);
   std::string body;
-  body.reserve(batched_ ? 320 : 768);
-  auto element = [&body](std::string_view name, std::string_view value, bool escape) {
-    body += "<c:";
-    body += name;
-    body += '>';
-    if (escape)
-      plugin::append_xml_escaped(body, value);
-    else
-      body += value;
-    body += "</c:";
-    body += name;
-    body += '>';
-  };
-  auto attribute = [&body](std::string_view name, std::string_view value) {
-    body += ' ';
-    body += name;
-    body += "=\"";
-    plugin::append_xml_escaped(body, value, true);
-    body += '"';
-  };
-  if (batched_) {
-    // The line of a payment.lines message (payment_lines.xsd): the agent and the file are the
-    // batch's, the scalar fields attributes.
-    body += "<c:line n=\"";
-    body += std::to_string(r.line);
-    body += '"';
-    attribute("key", key);
-    if (!tx.empty()) attribute("tx", tx);
-    attribute("paidAt", date);
-    attribute("period", period);
-    attribute("amount", std::to_string(amount));
-    if (!commission.empty()) attribute("commission", commission);
-    if (!name.empty()) attribute("payerName", name);
-    if (!address.empty()) attribute("payerAddress", address);
-    body += '>';
-    element(id_element, id_value, true);
-    for (const ServiceEntry* s : services) {
-      body += "<c:service";
-      attribute("code", s->code);
-      attribute("amount", s->amount);
-      if (!s->name.empty()) attribute("name", s->name);
-      body += "/>";
+  body.reserve(768);
+  body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent>";
+  append_element(body, "code", layout_.agent_code, false);
+  if (!layout_.agent_name.empty()) append_element(body, "name", layout_.agent_name, true);
+  if (!layout_.agent_inn.empty()) append_element(body, "inn", layout_.agent_inn, false);
+  if (!layout_.agent_bik.empty()) append_element(body, "bik", layout_.agent_bik, false);
+  body += "</c:agent>";
+  append_element(body, "registryRef", ref, true);
+  if (!tx.empty()) append_element(body, "transactionId", tx, true);
+  append_element(body, "paidAt", c.date, false);
+  append_element(body, c.id_element, *c.id_value, true);
+  append_element(body, "period", c.period, false);
+  append_element(body, "amountKopecks", std::to_string(c.amount), false);
+  if (!commission.empty()) append_element(body, "commissionKopecks", commission, false);
+  if (!c.services.empty()) {
+    body += "<c:services>";
+    for (const ServiceEntry* s : c.services) {
+      body += "<c:service>";
+      append_element(body, "code", s->code, false);
+      append_element(body, "amountKopecks", s->amount, false);
+      if (!s->name.empty()) append_element(body, "name", s->name, true);
+      body += "</c:service>";
     }
-  } else {
-    body += "<c:paymentReceived xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent>";
-    element("code", layout_.agent_code, false);
-    if (!layout_.agent_name.empty()) element("name", layout_.agent_name, true);
-    if (!layout_.agent_inn.empty()) element("inn", layout_.agent_inn, false);
-    if (!layout_.agent_bik.empty()) element("bik", layout_.agent_bik, false);
-    body += "</c:agent>";
-    element("registryRef", ref, true);
-    if (!tx.empty()) element("transactionId", tx, true);
-    element("paidAt", date, false);
-    element(id_element, id_value, true);
-    element("period", period, false);
-    element("amountKopecks", std::to_string(amount), false);
-    if (!commission.empty()) element("commissionKopecks", commission, false);
-    if (!services.empty()) {
-      body += "<c:services>";
-      for (const ServiceEntry* s : services) {
-        body += "<c:service>";
-        element("code", s->code, false);
-        element("amountKopecks", s->amount, false);
-        if (!s->name.empty()) element("name", s->name, true);
-        body += "</c:service>";
-      }
-      body += "</c:services>";
-    }
+    body += "</c:services>";
   }
-  if (!readings.empty()) {
-    if (!batched_) body += "<c:readings>";
-    for (const auto& rd : readings) {
-      body += "<c:meter>";
-      element("meterId", rd.meter_id, false);
-      body += "<c:value zone=\"total\">";
-      body += rd.value;
-      body += "</c:value></c:meter>";
-    }
-    if (!batched_) body += "</c:readings>";
+  if (!c.readings.empty()) {
+    body += "<c:readings>";
+    append_meters(body, c.readings);
+    body += "</c:readings>";
   }
-  if (batched_) {
-    body += "</c:line>";
-  } else {
-    if (!name.empty() || !address.empty()) {
-      body += "<c:payer>";
-      if (!name.empty()) element("name", name, true);
-      if (!address.empty()) element("address", address, true);
-      body += "</c:payer>";
-    }
-    body += "</c:paymentReceived>";
+  if (!name.empty() || !address.empty()) {
+    body += "<c:payer>";
+    if (!name.empty()) append_element(body, "name", name, true);
+    if (!address.empty()) append_element(body, "address", address, true);
+    body += "</c:payer>";
   }
+  body += "</c:paymentReceived>";
 
-  const auto occurred = to_time_point(*paid_at);
+  const auto occurred = to_time_point(c.paid_at);
   plugin::Envelope e;
   e.type = "payment.received";
-  e.idempotency_key = key;
+  e.idempotency_key = c.key;
   e.body = std::move(body);
-  if (!batched_) {
-    e.id = payment_id;
-    e.source = info_.source;
-    e.occurred_at = occurred;
-    e.correlation_id = payment_id;
-    e.headers = {
-        {"file_name", info_.file_name}, {"line", std::to_string(r.line)}, {"layout", layout_.name}};
-  }
+  e.id = payment_id;
+  e.source = info_.source;
+  e.occurred_at = occurred;
+  e.correlation_id = payment_id;
+  e.headers = {
+      {"file_name", info_.file_name}, {"line", std::to_string(r.line)}, {"layout", layout_.name}};
   const auto headers = e.headers;
   out.push_back(std::move(e));
-  std::size_t added = 1;
 
+  const std::size_t readings = usable_readings(errors);
+  if (!readings) return 1;
   const auto& account = r.get("account");
-  for (const auto& rd : readings) {
-    if (id_element != "account") {
-      errors.push_back({"meters", "reading of meter " + rd.meter_id +
-                                      " kept in the payment only: meter.reading needs the "
-                                      "account number and the payer is named by " +
-                                      id_element});
-      continue;
-    }
-    if (batched_) {
-      ++added;  // carried in the payment's body
-      continue;
-    }
+  for (const auto& rd : c.readings) {
     // Midnight UTC of the payment date: the moment billing gives the readings it takes from the
     // payment body itself, so both land on the same (meter, takenAt, channel) reading.
-    std::string taken = date + "T00:00:00Z";
     std::string b = "<c:meterReading xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:meterId>" +
                     rd.meter_id + "</c:meterId><c:account>" + escape_xml(account) +
-                    "</c:account><c:value zone=\"total\">" + rd.value +
-                    "</c:value><c:channel>bank</c:channel><c:takenAt>" + taken +
-                    "</c:takenAt><c:period>" + period + "</c:period>";
+                    "</c:account><c:value zone=\"total\">" + *rd.value +
+                    "</c:value><c:channel>bank</c:channel><c:takenAt>" + c.date +
+                    "T00:00:00Z</c:takenAt><c:period>" + c.period + "</c:period>";
     if (!tx.empty()) b += "<c:externalId>" + escape_xml(tx) + "</c:externalId>";
     b += "</c:meterReading>";
     plugin::Envelope m;
@@ -383,13 +401,12 @@ std::size_t PaymentBuilder::build(const Record& r, std::vector<plugin::Envelope>
     m.occurred_at = occurred;
     m.correlation_id = payment_id;
     m.causation_id = payment_id;
-    m.idempotency_key = key + ":meter:" + rd.meter_id;
+    m.idempotency_key = c.key + ":meter:" + rd.meter_id;
     m.headers = headers;
     m.body = std::move(b);
     out.push_back(std::move(m));
-    ++added;
   }
-  return added;
+  return 1 + readings;
 }
 
 }  // namespace hub::bank

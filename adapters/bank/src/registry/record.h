@@ -5,6 +5,7 @@
 // values as plain decimals; text as written (UTF-8, trimmed when the layout trims).
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
@@ -31,19 +32,25 @@ class RoleValues {
   }
 
   iterator find(std::string_view role) {
-    return std::find_if(entries_.begin(), entries_.end(),
-                        [role](const Entry& e) { return is(e.first, role); });
+    return std::find_if(begin(), end(), [role](const Entry& e) { return is(e.first, role); });
   }
   const_iterator find(std::string_view role) const {
-    return std::find_if(entries_.begin(), entries_.end(),
-                        [role](const Entry& e) { return is(e.first, role); });
+    return std::find_if(begin(), end(), [role](const Entry& e) { return is(e.first, role); });
   }
   /// The entry for `role` and whether it was made now (empty value).
   std::pair<iterator, bool> try_emplace(std::string_view role) {
     auto it = find(role);
-    if (it != entries_.end()) return {it, false};
-    entries_.emplace_back(std::string(role), std::string());
-    return {entries_.end() - 1, true};
+    if (it != end()) return {it, false};
+    if (used_ < entries_.size()) {
+      // An entry of an earlier line: its strings keep their buffers.
+      auto& e = entries_[used_];
+      e.first.assign(role);
+      e.second.clear();
+    } else {
+      entries_.emplace_back(std::string(role), std::string());
+    }
+    ++used_;
+    return {begin() + static_cast<std::ptrdiff_t>(used_ - 1), true};
   }
   std::string& operator[](std::string_view role) { return try_emplace(role).first->second; }
   std::size_t count(std::string_view role) const { return find(role) != end() ? 1 : 0; }
@@ -52,13 +59,16 @@ class RoleValues {
     if (it == end()) throw std::out_of_range("no value for role " + std::string(role));
     return it->second;
   }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  void clear() { entries_.clear(); }
+  std::size_t size() const { return used_; }
+  bool empty() const { return used_ == 0; }
+  /// Forgets the values but keeps the entries, and so their strings' buffers, for the next line:
+  /// a payer's name or address is longer than the short-string buffer, and a registry has
+  /// millions of lines.
+  void clear() { used_ = 0; }
   const_iterator begin() const { return entries_.begin(); }
-  const_iterator end() const { return entries_.end(); }
+  const_iterator end() const { return entries_.begin() + static_cast<std::ptrdiff_t>(used_); }
   iterator begin() { return entries_.begin(); }
-  iterator end() { return entries_.end(); }
+  iterator end() { return entries_.begin() + static_cast<std::ptrdiff_t>(used_); }
 
   bool operator==(const RoleValues& o) const {
     if (size() != o.size()) return false;
@@ -75,7 +85,8 @@ class RoleValues {
     return a.size() == b.size() && (b.empty() || (a[0] == b[0] && a.compare(b) == 0));
   }
 
-  std::vector<Entry> entries_;
+  std::vector<Entry> entries_;  ///< the first used_ are this line's
+  std::size_t used_ = 0;
 };
 
 struct MeterEntry {

@@ -85,7 +85,6 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
   totals.bad = 0;
   if (l.kind == LayoutKind::kPayments) {
     PaymentBuilder builder(l, info);
-    builder.set_batched(batched_);
     PaymentBatcher batcher(l, info);
     Scanner scan(file, l, encoding);
     std::vector<plugin::Envelope> batch;
@@ -106,12 +105,12 @@ plugin::ParseOutcome RegistryParser::parse(const std::filesystem::path& file,
                  std::all_of(errors.begin(), errors.end(),
                              [](const FieldError& e) { return e.reading; })) {
         // A bad meter value leaves that reading out; the payment itself still goes.
-        const auto added = builder.build(r, batch, errors);
+        const auto added =
+            batched_ ? batcher.add(builder, r, errors) : builder.build(r, batch, errors);
         if (added) {
           ++totals.payments;
           totals.readings += static_cast<std::int64_t>(added) - 1;
         }
-        if (batched_) batcher.add(batch, n);
       }
       if (!errors.empty()) {
         ++totals.bad;
