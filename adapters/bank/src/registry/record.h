@@ -27,6 +27,19 @@ class RoleValues {
   using iterator = std::vector<Entry>::iterator;
 
   RoleValues() = default;
+  RoleValues(const RoleValues&) = default;
+  RoleValues& operator=(const RoleValues&) = default;
+  // A moved-from one is empty: used_ must not outlive the entries it counts.
+  RoleValues(RoleValues&& o) noexcept
+      : entries_(std::move(o.entries_)), used_(std::exchange(o.used_, 0)) {
+    o.entries_.clear();
+  }
+  RoleValues& operator=(RoleValues&& o) noexcept {
+    entries_ = std::move(o.entries_);
+    used_ = std::exchange(o.used_, 0);
+    o.entries_.clear();
+    return *this;
+  }
   RoleValues(std::initializer_list<Entry> entries) {
     for (const auto& e : entries) (*this)[e.first] = e.second;
   }
@@ -72,7 +85,7 @@ class RoleValues {
 
   bool operator==(const RoleValues& o) const {
     if (size() != o.size()) return false;
-    for (const auto& [k, v] : entries_) {
+    for (const auto& [k, v] : *this) {
       auto it = o.find(k);
       if (it == o.end() || it->second != v) return false;
     }
