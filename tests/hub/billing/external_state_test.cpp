@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "billing_fixture.h"
 
 namespace hub::billing {
@@ -95,6 +97,48 @@ TEST_F(BillingTest, APaymentNoticesResultLandsOnThePaymentItsMessageBrought) {
                       " WHERE message_id = '" +
                       refused_id + "'"),
             "t");
+}
+
+TEST_F(BillingTest, TheGuidWriteBackOfAnExportLeavesEveryAccountOnItsPage) {
+  // Migration 0022: the pages of the placed objects' tables keep room for the write-back's new
+  // versions, so that it is a HOT update (no index entries). 300 accounts as a bulk load lays
+  // them out (as bench_gis_export seeds them), all placed by one answer, as an export's are.
+  constexpr int kAccounts = 300;
+  db.exec(
+      "INSERT INTO billing.account (nkey, number, house_fias_guid, premise_number, area,"
+      " residents, payer_last_name, payer_first_name, payer_middle_name)"
+      " SELECT 'H' || g, 'H' || g, '5e4a1c2b-8f3d-4c6a-9b2e-' || lpad((g / 300)::text, 12, '0'),"
+      " (g % 300)::text, 30 + (g % 70) + 0.25, g % 6, 'Иванова', 'Мария', 'Петровна'"
+      " FROM generate_series(1, " + std::to_string(kAccounts) + ") g");
+  db.exec("CREATE TABLE before_write_back AS"
+          " SELECT number, (ctid::text::point)[0] AS page FROM billing.account");
+  std::string state =
+      "<c:externalState xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:system>gis_zhkh</c:system>"
+      "<c:operation>importAccountData</c:operation>"
+      "<c:requestId>7f1e2d3c-4b5a-4697-8877-665544332299</c:requestId><c:state>done</c:state>"
+      "<c:checkedAt>2026-11-25T03:40:12+03:00</c:checkedAt>";
+  for (int i = 1; i <= kAccounts; ++i) {
+    char tail[13];
+    std::snprintf(tail, sizeof tail, "%012d", i);
+    state += std::string("<c:result><c:transportGuid>11111111-2222-4333-8444-") + tail +
+             "</c:transportGuid><c:objectKind>account</c:objectKind><c:objectRef>H" +
+             std::to_string(i) + "</c:objectRef><c:externalGuid>1d2c3b4a-5e6f-4a7b-8c9d-" + tail +
+             "</c:externalGuid><c:updatedAt>2026-11-25T03:39:58+03:00</c:updatedAt></c:result>";
+  }
+  state += "</c:externalState>";
+  const auto r = store.apply(envelope("external.state", state, "x-many"));
+  ASSERT_TRUE(r.ok()) << r.error;
+
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account WHERE gis_account_guid IS NOT NULL"),
+            kAccounts);
+  // More than one page, or there was nothing to fill.
+  EXPECT_GT(count("SELECT count(DISTINCT page) FROM before_write_back"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.account a JOIN before_write_back b USING (number)"
+                  " WHERE (a.ctid::text::point)[0] <> b.page"),
+            0);
+  EXPECT_EQ(db.scalar("SELECT array_to_string(reloptions, ',') FROM pg_class"
+                      " WHERE oid = 'billing.account'::regclass"),
+            "fillfactor=45");
 }
 
 }  // namespace
