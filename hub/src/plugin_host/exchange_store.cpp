@@ -172,7 +172,8 @@ namespace {
 // request and context are tens of KB each and rarely change after the send; a poll's update that
 // wrote them again made PostgreSQL compress and TOAST them again every time. Kept when equal, the
 // row keeps the stored (compressed) value as it is; kept when not given (empty: a claimed
-// acknowledged record comes without its request), nothing is compared or sent.
+// acknowledged record comes without its request), nothing is compared or sent. The same for
+// objects, which a claimed record never brings (migration 0023).
 constexpr const char* kUpdateSet =
     "UPDATE hub.gis_exchange SET operation = $3, state = $4, request_id = $5, ack_guid = $6,"
     " next_poll_at = to_timestamp($7::bigint / 1000.0), polls = $8, sends = $9,"
@@ -180,7 +181,8 @@ constexpr const char* kUpdateSet =
     "   ELSE $10 END,"
     " context = CASE WHEN $11::text IS NULL OR context IS NOT DISTINCT FROM $11 THEN context"
     "   ELSE $11 END,"
-    " objects = $12::text[], result = $13, error_code = $14, error_text = $15,"
+    " objects = CASE WHEN cardinality($12::text[]) = 0 THEN objects ELSE $12::text[] END,"
+    " result = $13, error_code = $14, error_text = $15,"
     " lease_until = NULL, updated_at = now()";
 
 }  // namespace

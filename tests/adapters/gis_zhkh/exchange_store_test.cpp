@@ -236,6 +236,36 @@ TEST(GisExchangeStore, AClaimedAcknowledgedRecordComesWithoutItsRequestWhichStay
   EXPECT_EQ(store.find(changed.id)->request, "<second/>");
 }
 
+TEST(GisExchangeStore, AClaimedRecordComesWithoutItsObjectsWhichItsUpdatesKeep) {
+  // Migration 0023: objects are set at creation; claims do not send them and updates that bring
+  // none do not touch them.
+  hub::testing::TestDatabase db;
+  auto pool = db.make_pool(2);
+  PgExchangeStore store(*pool, "gis");
+  ExchangeRecord r;
+  r.key = "k";
+  r.operation = "importAccountData";
+  r.state = "queued";
+  r.request = "<request/>";
+  r.objects = {"account:1", "account:2"};
+  r.next_poll_at = std::chrono::system_clock::now() - std::chrono::seconds(1);
+  const auto created = store.create(r);
+  auto claimed = store.claim_due({"queued"}, 10, std::chrono::seconds(60));
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_TRUE(claimed[0].objects.empty());
+  claimed[0].state = "sent";
+  claimed[0].ack_guid = "aaaaaaaa-0a09-4807-8605-040302010000";
+  store.update_unsynced(claimed[0]);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(store.find(created.id)->objects, (V{"account:1", "account:2"}));
+  EXPECT_EQ(store.in_flight({"account:2"}), V{"account:2"});
+  // Done through a claimed record: the objects stay with it and are no longer in flight.
+  claimed[0].state = "done";
+  store.update(claimed[0]);
+  EXPECT_EQ(store.find(created.id)->objects, (V{"account:1", "account:2"}));
+  EXPECT_TRUE(store.in_flight({"account:1", "account:2"}).empty());
+}
+
 // A cumulative statistics counter (`sql` gives one number) as it stands now, with the pool's
 // backend's own counts flushed first (PostgreSQL flushes a backend's statistics when it is idle).
 namespace {

@@ -53,11 +53,13 @@ class ExchangeStore {
   /// each is leased for `lease` (no other claim returns it until the lease ends or update()).
   /// A record that has an ack_guid comes without its request (empty): it was acknowledged, so
   /// its next step is a poll; an adapter that sends it again reads the request with find().
+  /// No claimed record brings its objects (empty; find() reads them): none of the steps after
+  /// the creation needs them, and update() keeps them.
   virtual std::vector<ExchangeRecord> claim_due(const std::vector<std::string>& states,
                                                 std::size_t limit,
                                                 std::chrono::milliseconds lease) = 0;
   /// Writes every mutable field of the record with this id and releases its lease; an empty
-  /// request or context keeps the stored one.
+  /// request, context or objects keeps the stored one.
   virtual void update(const ExchangeRecord& record) = 0;
   /// As update(), but its commit does not wait for the disk (synchronous_commit off): a crash of
   /// the database (not of the hub) can lose it, together with whatever else committed since the
