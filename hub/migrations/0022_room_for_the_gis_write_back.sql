@@ -11,8 +11,8 @@
 -- GUID and the time: ~45 bytes): fillfactor 45. Measured on 300,000 accounts of bench_gis_export's
 -- shape (~180 bytes a row), 100 per statement: at fillfactor 100, 10% of the updates were HOT,
 -- 2.4-2.8 ms and 990 bytes of WAL per 100; at 50, 89% HOT, 1.7 ms; at 45, all HOT, 1.5 ms and
--- 408 bytes of WAL per 100. In bench_gis_export the write-back statement went from 5.1-5.4 to
--- 3.2 ms (at 50).
+-- 408 bytes of WAL per 100. In bench_gis_export the write-back statement went from 5.1-7.0 to
+-- 2.1-2.6 ms.
 --
 -- The price is space: the heap of these tables is ~1/0.45 as large while they are new. After the
 -- export a table at fillfactor 100 has grown too (its rows' new versions went to new pages), so
