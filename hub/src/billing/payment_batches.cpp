@@ -111,6 +111,21 @@ class PaymentWriter {
   void text(xmlNodePtr parent, const char* name, const std::optional<TreeText>& text) {
     if (text) this->text(parent, name, text->view());
   }
+  /// A child holding a c:LineName attribute's value as XSD reads it (whiteSpace="replace": each
+  /// CR, LF and TAB a space), which is a value paymentReceived's c:Name holds. A copy only when
+  /// there is something to replace.
+  void line_text(xmlNodePtr parent, const char* name, const std::optional<TreeText>& value) {
+    if (!value) return;
+    const std::string_view v = value->view();
+    if (v.find_first_of("\t\n\r") == std::string_view::npos) {
+      text(parent, name, v);
+      return;
+    }
+    std::string replaced(v);
+    for (char& c : replaced)
+      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    text(parent, name, replaced);
+  }
   /// `from`'s element children as children of `to`, each with its text (agent, meter).
   void text_children(xmlNodePtr to, xmlNodePtr from) {
     for (xmlNodePtr c = from->children; c; c = c->next) {
@@ -152,7 +167,7 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
     xmlNodePtr p = w.element(holder, "paymentReceived");
     if (agent) w.text_children(w.element(p, "agent"), agent);
     w.text(p, "registryRef", plugin::registry_line_ref(registry, line_number(n)));
-    w.text(p, "transactionId", attribute(line, "tx"));
+    w.line_text(p, "transactionId", attribute(line, "tx"));
     w.text(p, "paidAt", attribute(line, "paidAt"));
     xmlNodePtr services = nullptr, readings = nullptr;
     for (xmlNodePtr c = line->children; c; c = c->next) {
@@ -162,7 +177,7 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
         xmlNodePtr s = w.element(services, "service");
         w.text(s, "code", attribute(c, "code"));
         w.text(s, "amountKopecks", attribute(c, "amount"));
-        w.text(s, "name", attribute(c, "name"));
+        w.line_text(s, "name", attribute(c, "name"));
       } else if (is_element(c, "meter")) {
         if (!readings) readings = w.detached("readings");
         w.text_children(w.element(readings, "meter"), c);
@@ -181,8 +196,8 @@ void split_lines(const Envelope& batch, const xml::Document& lines, std::vector<
     const auto phone = attribute(line, "payerPhone");
     if (name || address || phone) {
       xmlNodePtr payer = w.element(p, "payer");
-      w.text(payer, "name", name);
-      w.text(payer, "address", address);
+      w.line_text(payer, "name", name);
+      w.line_text(payer, "address", address);
       w.text(payer, "phone", phone);
     }
     const auto key = attribute(line, "key");

@@ -46,7 +46,8 @@ TEST(PaymentLines, ExpandIntoThePaymentsTheBatchSampleHolds) {
 }
 
 // Every part of a line: services, several readings, the payer's name, address and phone, escaped
-// text, an agent with all its parts; and the cut of an over-long registry reference.
+// text, an agent with all its parts; and the cut of an over-long registry reference. The one-line
+// attributes (c:LineName) come as XSD reads them: each CR, LF and TAB a space.
 TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
   const std::string file(250, 'r');
   const std::string body =
@@ -55,11 +56,11 @@ TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
       "</c:agent><c:registryRef>" +
       file +
       "</c:registryRef>"
-      "<c:line n=\"123456\" key=\"k&quot;1\" tx=\"T-1\" paidAt=\"2026-11-20\" period=\"2026-10\" "
-      "amount=\"1500\" commission=\"20\" payerName=\"Петров &lt;П.П.&gt;\" "
+      "<c:line n=\"123456\" key=\"k&quot;1\" tx=\"T-1&#13;&#10;2\" paidAt=\"2026-11-20\" "
+      "period=\"2026-10\" amount=\"1500\" commission=\"20\" payerName=\"Петров &lt;П.П.&gt;\" "
       "payerAddress=\"ул. Ленина, 1&#9;кв. 2\" payerPhone=\"+79161234567\">"
       "<c:ipd>34АА011432-01-6101</c:ipd>"
-      "<c:service code=\"heat\" amount=\"1000\" name=\"Отопление\"/>"
+      "<c:service code=\"heat\" amount=\"1000\" name=\"Отопление&#10;\"/>"
       "<c:service code=\"water\" amount=\"500\"/>"
       "<c:meter><c:meterId>HW-1</c:meterId><c:value zone=\"day\">1.5</c:value>"
       "<c:value zone=\"night\">2</c:value></c:meter>"
@@ -75,19 +76,19 @@ TEST(PaymentLines, ExpandEveryPartOfALineInPaymentReceivedsOrder) {
       "<c:name>АО «Почта &amp; Ко»</c:name><c:inn>7724261610</c:inn><c:bik>044525225</c:bik>"
       "</c:agent><c:registryRef>" +
           ref +
-          "</c:registryRef><c:transactionId>T-1</c:transactionId>"
+          "</c:registryRef><c:transactionId>T-1  2</c:transactionId>"
           "<c:paidAt>2026-11-20</c:paidAt><c:ipd>34АА011432-01-6101</c:ipd><c:period>2026-10</"
           "c:period>"
           "<c:amountKopecks>1500</c:amountKopecks><c:commissionKopecks>20</c:commissionKopecks>"
           "<c:services><c:service><c:code>heat</c:code><c:amountKopecks>1000</c:amountKopecks>"
-          "<c:name>Отопление</c:name></c:service><c:service><c:code>water</"
+          "<c:name>Отопление </c:name></c:service><c:service><c:code>water</"
           "c:code><c:amountKopecks>500"
           "</c:amountKopecks></c:service></c:services><c:readings><c:meter><c:meterId>HW-1</"
           "c:meterId>"
           "<c:value zone=\"day\">1.5</c:value><c:value "
           "zone=\"night\">2</c:value></c:meter><c:meter>"
           "<c:meterId>CW-1</c:meterId><c:value zone=\"total\">3</c:value></c:meter></c:readings>"
-          "<c:payer><c:name>Петров &lt;П.П.&gt;</c:name><c:address>ул. Ленина, 1\tкв. 2</c:address>"
+          "<c:payer><c:name>Петров &lt;П.П.&gt;</c:name><c:address>ул. Ленина, 1 кв. 2</c:address>"
           "<c:phone>+79161234567</c:phone></c:payer></c:paymentReceived>",
       "expected");
   EXPECT_EQ(hub::testing::xml_difference(lines.bodies[0].root, expected.root()), "");

@@ -192,8 +192,10 @@ TEST(SchemaRegistry, ConformsAgreesWithTheTreeValidation) {
                              "key=\"\""));
   cases.emplace_back("payment.lines", replace(lines, "<c:els>34АА011432</c:els>",
                                               "<c:els>34АА011432</c:els><c:account>1</c:account>"));
-  cases.emplace_back("payment.lines", replace(lines, "payerName=\"ИВАНОВА МАРИЯ ПЕТРОВНА\"",
-                                              "payerName=\"ИВАНОВА&#10;МАРИЯ\""));
+  // A line break in a payer's name is a space (c:LineName, a normalizedString); an empty one
+  // is no name.
+  cases.emplace_back("payment.lines",
+                     replace(lines, "payerName=\"ИВАНОВА МАРИЯ ПЕТРОВНА\"", "payerName=\"\""));
   const std::string state = sample("external.state");
   const auto r1 = state.find("<c:result>");
   const auto r2 = state.find("</c:result>", r1) + 11;
