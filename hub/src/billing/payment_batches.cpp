@@ -8,6 +8,7 @@
 
 #include "hub/core/error.h"
 #include "hub/plugin/registry_ref.h"
+#include "hub/plugin/whitespace.h"
 #include "hub/xml/document.h"
 
 namespace hub::billing {
@@ -117,13 +118,12 @@ class PaymentWriter {
   void line_text(xmlNodePtr parent, const char* name, const std::optional<TreeText>& value) {
     if (!value) return;
     const std::string_view v = value->view();
-    if (v.find_first_of("\t\n\r") == std::string_view::npos) {
+    if (!plugin::has_replaced_whitespace(v)) {
       text(parent, name, v);
       return;
     }
     std::string replaced(v);
-    for (char& c : replaced)
-      if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    plugin::replace_whitespace(replaced);
     text(parent, name, replaced);
   }
   /// `from`'s element children as children of `to`, each with its text (agent, meter).

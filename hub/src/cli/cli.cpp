@@ -22,6 +22,7 @@
 
 #include "hub/cli/api_client.h"
 #include "hub/exchanges/exchange_files.h"
+#include "hub/plugin/whitespace.h"
 
 namespace hub::cli {
 namespace {
@@ -117,9 +118,7 @@ std::size_t display_width(const std::string& s) {
 }
 
 std::string clip(std::string s, std::size_t max) {
-  for (auto& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
+  plugin::replace_whitespace(s);
   if (display_width(s) <= max) return s;
   std::string out;
   std::size_t n = 0;

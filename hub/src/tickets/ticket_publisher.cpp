@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "hub/plugin/whitespace.h"
 #include "hub/xml/envelope_xml.h"
 #include "hub/xml/escape.h"
 #include "hub/xml/xpath.h"
@@ -11,8 +12,8 @@ namespace {
 
 /// c:Name is one line of at most 255 characters: operators type whatever they like.
 std::string one_line(const std::string& s) {
-  std::string flat;
-  for (char ch : s) flat += (ch == '\n' || ch == '\r' || ch == '\t') ? ' ' : ch;
+  std::string flat = s;
+  plugin::replace_whitespace(flat);
   const auto b = flat.find_first_not_of(' ');
   if (b == std::string::npos) return "";
   flat = flat.substr(b, flat.find_last_not_of(' ') - b + 1);
