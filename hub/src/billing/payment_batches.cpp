@@ -118,7 +118,7 @@ class PaymentWriter {
   void line_text(xmlNodePtr parent, const char* name, const std::optional<TreeText>& value) {
     if (!value) return;
     const std::string_view v = value->view();
-    if (!plugin::has_replaced_whitespace(v)) {
+    if (!plugin::has_whitespace_to_replace(v)) {
       text(parent, name, v);
       return;
     }

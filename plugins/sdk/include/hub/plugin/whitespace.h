@@ -9,7 +9,7 @@
 namespace hub::plugin {
 
 /// Whether `s` holds a CR, LF or TAB, i.e. whether replacing them would change it.
-inline bool has_replaced_whitespace(std::string_view s) {
+inline bool has_whitespace_to_replace(std::string_view s) {
   return s.find_first_of("\t\n\r") != std::string_view::npos;
 }
 
