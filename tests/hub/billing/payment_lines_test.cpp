@@ -154,5 +154,50 @@ TEST_F(BillingTest, PaymentLinesThatAreNotOneAreRefusedWhole) {
   EXPECT_TRUE(BillingStore::handles("payment.lines"));
 }
 
+// A payment.lines message of `lines` payments numbered from `first`, each with its own key.
+Envelope numbered_lines(int message, int first, int lines) {
+  std::string body =
+      "<c:paymentLines xmlns:c=\"urn:zhkh-hub:canonical:1\"><c:agent><c:code>sber</c:code>"
+      "</c:agent><c:registryRef>sber_20261120.txt</c:registryRef>";
+  for (int n = first; n < first + lines; ++n) {
+    const auto tx = std::to_string(2026112000000000LL + n);
+    body += "<c:line n=\"" + std::to_string(n) + "\" key=\"bank:sber:2026-11-20:8626:" + tx +
+            ":1000\" tx=\"" + tx +
+            "\" paidAt=\"2026-11-20\" period=\"2026-10\" amount=\"1000\" commission=\"0\">"
+            "<c:account>100234</c:account></c:line>";
+  }
+  body += "</c:paymentLines>";
+  auto e = envelope("payment.lines", body, "bank:sber:file:abc:lines:" + std::to_string(message));
+  e.id = "01a23187-836b-7dbf-8584-c63b843383" + std::to_string(10 + message);
+  return e;
+}
+
+// A claim of big payment.lines messages is applied in groups of payments (the bound on the
+// memory an apply holds), and each message's result is its own, whichever group it fell in: five
+// messages, 2,001 payments applied in the first four, so the fifth goes in a second group; the
+// third is not XML and is refused alone; the second is a single payment.received between them.
+TEST_F(BillingTest, AClaimOfManyPaymentLinesIsAppliedInGroupsWithEachMessagesOwnResult) {
+  std::vector<Envelope> claim = {numbered_lines(1, 1, 1000),
+                                 envelope("payment.received", sample("payment.received"), "single"),
+                                 numbered_lines(3, 1001, 1000), numbered_lines(4, 2001, 1000),
+                                 numbered_lines(5, 3001, 600)};
+  claim[2].body.resize(claim[2].body.size() / 2);  // cut in the middle of a line
+  const auto results = store.apply_batch(claim);
+  ASSERT_EQ(results.size(), 5u);
+  for (std::size_t i : {0u, 1u, 3u, 4u}) {
+    EXPECT_TRUE(results[i].ok()) << "message " << i + 1 << ": " << results[i].error;
+    EXPECT_EQ(results[i].outcome, ApplyResult::Outcome::kInserted) << "message " << i + 1;
+  }
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error.rfind("/: ", 0), 0u) << results[2].error;
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 1000 + 1 + 1000 + 600);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment WHERE message_id = '" + claim[4].id + "'"),
+            600);
+  // Applied again (the same claim redelivered), nothing is new.
+  const auto again = store.apply_batch(claim);
+  EXPECT_EQ(again[4].outcome, ApplyResult::Outcome::kUnchanged);
+  EXPECT_EQ(count("SELECT count(*) FROM billing.payment"), 1000 + 1 + 1000 + 600);
+}
+
 }  // namespace
 }  // namespace hub::billing::testing
