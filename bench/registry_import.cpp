@@ -15,7 +15,8 @@
 // rates are the median round's (by ratio), rounds_1m and rounds_100k list every round, and the
 // peak RSS figures are the highest of a size's rounds. Last line: one JSON object;
 // end_to_end_lines_per_s counts the first round's import and the billing store's apply one after
-// the other (in the hub they overlap).
+// the other (in the hub they overlap), peak_rss_mb_with_apply the first round's high-water mark of
+// both (the apply claims deploy/local.yaml's 100 messages at a time).
 //
 //   bench_registry_import [--lines N (1000000)] [--small N (100000)] [--batch N (500)]
 //                         [--rounds N (3)] [--per-line 0 (skip the line parser's comparison run)]
@@ -201,8 +202,9 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   sinks->add("billing_store", std::make_shared<hub::billing::BillingStoreSink>(billing));
   hub::dispatcher::DispatcherOptions dopt;
   dopt.node_id = "bench-registry";
-  // Batches: 20 x 500 payments per transaction; single payments: deploy/local.yaml's 100.
-  dopt.defaults.batch_size = parser_name.find(".batched") != std::string::npos ? 20 : 100;
+  // deploy/local.yaml's 100 messages per claim: 50,000 payments of payment.lines, which the
+  // billing store applies in groups (BillingStore::apply_batch_on).
+  dopt.defaults.batch_size = 100;
   const double apply_cpu0 = cpu_seconds();
   t0 = Clock::now();
   if (apply) {
@@ -219,6 +221,9 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
   const double apply_cpu_s = cpu_seconds() - apply_cpu0;
   const auto payments = tx.exec("SELECT count(*) FROM billing.payment")[0][0].as<long>();
   const auto dead = tx.exec("SELECT count(*) FROM hub.dead_letter")[0][0].as<long>();
+  // The high-water mark of the import and the apply together: what the hub, which does both in
+  // one process, would have needed.
+  const double with_apply_rss = peak_rss_mb();
   std::printf(
       "{\"parse_s\":%.3f,\"parse_cpu_s\":%.3f,\"validate_s\":%.3f,\"validate_cpu_s\":%.3f,\"parse_"
       "messages\":%zu,\"import_s\":%.3f,\"import_cpu_"
@@ -226,10 +231,10 @@ int child_import(const fs::path& source, const fs::path& file, const std::string
       "\"messages\":%ld,"
       "\"checkpoint\":\"%s\",\"peak_rss_mb\":%.1f,\"scan\":\"%s\",\"apply_s\":%.3f,\"apply_cpu_s\":"
       "%.3f,"
-      "\"payments\":%ld,\"dead_letters\":%ld}\n",
+      "\"payments\":%ld,\"dead_letters\":%ld,\"peak_rss_mb_with_apply\":%.1f}\n",
       parse_s, parse_cpu_s, null.validate_s, null.validate_cpu_s, null.n, import_s, import_cpu_s,
-      messages, status.c_str(), import_rss, r.message.c_str(), apply_s, apply_cpu_s, payments,
-      dead);
+      messages, status.c_str(), import_rss, r.message.c_str(), apply_s, apply_cpu_s, payments, dead,
+      with_apply_rss);
   return 0;
 }
 
@@ -355,6 +360,7 @@ int main(int argc, char** argv) {
       double lines_per_s, copy_rows_per_s, parse_lines_per_s, validate_lines_per_s, rss;
       double end_to_end_lines_per_s;
       double messages, billing_per_s, payments;
+      double rss_with_apply;  // 0 without the apply
       double ratio() const { return lines_per_s / copy_rows_per_s; }
     };
     std::map<long, fs::path> generated;  // one file per size, copied into each run's inbox
@@ -399,9 +405,9 @@ int main(int argc, char** argv) {
       if (apply) {
         std::printf(
             "; then the billing store applied %.0f payments in %.1f s = %.0f payments/s (%.0f dead"
-            " letters)",
+            " letters; peak RSS of import and apply %.1f MB)",
             json_number(json, "payments"), apply_s, json_number(json, "payments") / apply_s,
-            json_number(json, "dead_letters"));
+            json_number(json, "dead_letters"), json_number(json, "peak_rss_mb_with_apply"));
       }
       std::printf("\n");
       std::fflush(stdout);
@@ -421,7 +427,8 @@ int main(int argc, char** argv) {
                apply ? n / (import_s + apply_s) : 0.0,
                json_number(json, "messages"),
                apply ? json_number(json, "payments") / apply_s : 0.0,
-               json_number(json, "payments")};
+               json_number(json, "payments"),
+               apply ? json_number(json, "peak_rss_mb_with_apply") : 0.0};
     };
     const std::string batched = "bank.sber_payments.batched", per_line = "bank.sber_payments";
     // Each size's import and its COPY, `rounds` times, each on a fresh database: the two phases
@@ -487,14 +494,15 @@ int main(int argc, char** argv) {
         "\"validate_lines_per_s\":%.0f,\"end_to_end_lines_per_s\":%.0f,"
         "\"messages\":%.0f,\"peak_rss_mb\":%.1f,\"lines_100k\":%ld,\"lines_per_s_100k\":%.0f,"
         "\"peak_rss_mb_100k\":%.1f,\"batch\":%d,\"billing_payments_per_s\":%.0f,"
-        "\"billing_payments\":%.0f,\"per_line_lines_per_s_100k\":%.0f,"
+        "\"billing_payments\":%.0f,\"peak_rss_mb_with_apply\":%.1f,\"per_line_lines_per_s_100k\":%."
+        "0f,"
         "\"per_line_ratio_vs_copy_100k\":%.4f,\"rounds\":%d,\"rounds_1m\":%s,"
         "\"rounds_100k\":%s}\n",
         lines, m.lines_per_s, m.copy_rows_per_s, m.ratio(), b.min_ratio(), b.max_ratio(),
         m.parse_lines_per_s, m.validate_lines_per_s, first.end_to_end_lines_per_s, m.messages,
         b.peak_rss(), small, s.median().lines_per_s, s.peak_rss(), batch, first.billing_per_s,
-        first.payments, l ? l->lines_per_s : 0.0, l ? l->ratio() : 0.0, rounds, b.json().c_str(),
-        s.json().c_str());
+        first.payments, first.rss_with_apply, l ? l->lines_per_s : 0.0, l ? l->ratio() : 0.0,
+        rounds, b.json().c_str(), s.json().c_str());
   } catch (const std::exception& e) {
     std::cerr << "bench_registry_import: " << e.what() << "\n";
     return 1;
