@@ -497,10 +497,9 @@ int main(int argc, char** argv) {
         "\"validate_lines_per_s\":%.0f,\"end_to_end_lines_per_s\":%.0f,"
         "\"messages\":%.0f,\"peak_rss_mb\":%.1f,\"lines_100k\":%ld,\"lines_per_s_100k\":%.0f,"
         "\"peak_rss_mb_100k\":%.1f,\"batch\":%d,\"billing_payments_per_s\":%.0f,"
-        "\"billing_payments\":%.0f,\"peak_rss_mb_with_apply\":%.1f,\"per_line_lines_per_s_100k\":%."
-        "0f,"
-        "\"per_line_ratio_vs_copy_100k\":%.4f,\"rounds\":%d,\"rounds_1m\":%s,"
-        "\"rounds_100k\":%s}\n",
+        "\"billing_payments\":%.0f,\"peak_rss_mb_with_apply\":%.1f,"
+        "\"per_line_lines_per_s_100k\":%.0f,\"per_line_ratio_vs_copy_100k\":%.4f,\"rounds\":%d,"
+        "\"rounds_1m\":%s,\"rounds_100k\":%s}\n",
         lines, m.lines_per_s, m.copy_rows_per_s, m.ratio(), b.min_ratio(), b.max_ratio(),
         m.parse_lines_per_s, m.validate_lines_per_s, first.end_to_end_lines_per_s, m.messages,
         b.peak_rss(), small, s.median().lines_per_s, s.peak_rss(), batch, first.billing_per_s,
