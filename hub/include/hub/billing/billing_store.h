@@ -54,7 +54,9 @@ class BillingStore {
   /// Many messages in one transaction; one result per message, in order. A payment.batch or
   /// payment.lines stands for its payments: each is applied as the payment.received it holds or
   /// stands for (under the key it carries), and the batch's result is rejected when any of them
-  /// is, naming the first.
+  /// is, naming the first. Messages with payment batches among them are applied in groups of
+  /// about 2,000 payments, in order, on the same transaction, so that memory does not grow with
+  /// the claim (50,000 payments for 100 payment.lines messages).
   std::vector<ApplyResult> apply_batch(const std::vector<Envelope>& messages);
   /// apply_batch() on the caller's open transaction, which it neither commits nor aborts; a
   /// database error throws and leaves `tx` aborted (run it in a store::Savepoint to keep `tx`).
