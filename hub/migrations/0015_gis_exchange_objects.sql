@@ -13,8 +13,9 @@ CREATE TABLE hub.gis_exchange_object (
   adapter     text NOT NULL,
   object      text NOT NULL,
   exchange_id bigint NOT NULL,
-  -- object first: the check is `object = ANY(...)`, and the index serves it whatever the
-  -- statistics say.
+  -- object first: the check probes it once per ref (PgExchangeStore::in_flight, a LATERAL
+  -- lookup: as `object = ANY(...)` the planner took a sequential scan over the dead rows an
+  -- export leaves between autovacuum runs).
   PRIMARY KEY (object, adapter, exchange_id)
 );
 CREATE INDEX gis_exchange_object_exchange ON hub.gis_exchange_object (exchange_id);

@@ -279,8 +279,10 @@ long long statistic(hub::store::Pool& pool, const std::string& sql) {
 
 // Waits (up to 30 s) until no other backend of this database holds a snapshot. An index scan
 // marks an entry dead, so that later scans skip its heap page, only once the row version is dead
-// to every snapshot; an autovacuum worker analyzing the new database's other tables holds one
-// back, and a CI run on a loaded machine saw claims read 83 pages each instead of under 30.
+// to every snapshot. A CI run on a loaded machine saw claims read 83 pages each instead of under
+// 30; an autovacuum worker analyzing the new database's other tables is the likely holder (not
+// confirmed: with autovacuum off and this wait, 40 runs under load passed; with the wait alone,
+// one run of 15 read 153 pages a claim).
 void wait_for_no_other_snapshot(const hub::testing::TestDatabase& db) {
   // No new worker either: autovacuum off for every table of the database (the server's setting
   // cannot be changed per database).
