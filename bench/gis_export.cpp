@@ -178,9 +178,11 @@ int main(int argc, char** argv) {
 
     // The emulator validates and verifies every request (the receiving end's unavoidable work);
     // checking its own answers against the XSD is the emulator's self-test, not GIS's work, so it
-    // is off here (the adapter still validates every answer it receives).
+    // is off here (the adapter still validates every answer it receives). The adapter keeps its
+    // connections open between calls, and each open one holds an emulator thread: a thread for
+    // each poller and the job's, and a few to spare.
     Child emulator({(bin / "gis_zhkh_emulator").string(), "--port", "0", "--delays", "0,0",
-                    "--threads", "4", "--no-validate-responses"},
+                    "--threads", std::to_string(o.workers + 4), "--no-validate-responses"},
                    dir / "emulator.out");
     int emu_port = 0;
     for (int i = 0; i < 600 && !emu_port; ++i) {

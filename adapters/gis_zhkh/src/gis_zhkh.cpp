@@ -95,6 +95,12 @@ plugin::ConfigSpec GisZhkhAdapter::config_spec() {
       {"ca_file", T::kString, "", "HTTPS: CA bundle for the server certificate"},
       {"cert_file", T::kString, "", "HTTPS: client certificate (PEM)"},
       {"key_file", T::kString, "", "HTTPS: client key (PEM)"},
+      {"keep_alive_connections", T::kInt, "16",
+       "idle HTTP connections to GIS kept for the next call (through a TLS tunnel: no new "
+       "handshake per call); 0 = a new connection per call"},
+      {"keep_alive_idle", T::kDuration, "4s",
+       "an idle connection older than this is closed, not reused (below the peer's own idle "
+       "timeout)"},
       {"send_timeout", T::kDuration, "180s", "timeout of one import/export call"},
       {"poll_timeout", T::kDuration, "60s", "timeout of one getState call"},
       {"poll_schedule", T::kStringList, "10s,60s,300s,900s,1800s",
@@ -175,6 +181,10 @@ GisZhkhAdapter::GisZhkhAdapter(plugin::Context& ctx)
   soap.http.ca_file = c.get_string("ca_file");
   soap.http.cert_file = c.get_string("cert_file");
   soap.http.key_file = c.get_string("key_file");
+  if (c.get_int("keep_alive_connections") < 0)
+    throw std::runtime_error("keep_alive_connections: must be 0 or more");
+  soap.keep_alive_sessions = static_cast<std::size_t>(c.get_int("keep_alive_connections"));
+  soap.keep_alive_idle = c.get_duration("keep_alive_idle");
   EngineSettings es;
   es.org_ppa_guid = c.get_string("org_ppa_guid");
   es.operator_signature = c.get_bool("operator_signature");

@@ -54,44 +54,63 @@ bool is_transient_code(const std::string& code) {
   return transient.count(code) > 0;
 }
 
+SoapClient::SoapClient(plugin::HttpClientFactory& http, SoapSettings settings)
+    : settings_(std::move(settings)),
+      sessions_(http, settings_.endpoint + "/", settings_.http, settings_.keep_alive_sessions,
+                settings_.keep_alive_idle) {}
+
 SoapReply SoapClient::call(const std::string& path, const std::string& action,
                            const std::string& envelope, std::chrono::milliseconds timeout) {
   SoapReply reply;
   const auto started = std::chrono::steady_clock::now();
-  auto options = settings_.http;
-  options.timeout = timeout;
-  try {
-    auto session = http_.open(settings_.endpoint + path, options);
-    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path,
-                               Poco::Net::HTTPMessage::HTTP_1_1);
-    req.setContentType("text/xml; charset=utf-8");
-    req.set("SOAPAction", "\"" + action + "\"");
-    req.setContentLength(static_cast<std::streamsize>(envelope.size()));
-    if (!settings_.host_header.empty()) req.setHost(settings_.host_header);
-    if (!settings_.basic_user.empty()) {
-      req.set("Authorization",
-              "Basic " + base64(settings_.basic_user + ":" + settings_.basic_password));
-    }
-    if (!settings_.cert_fingerprint.empty()) {
-      req.set("X-Client-Cert-Fingerprint", settings_.cert_fingerprint);
-    }
-    session->sendRequest(req) << envelope;
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session->receiveResponse(resp);
-    Poco::StreamCopier::copyToString(in, reply.body);
-    reply.http_status = static_cast<int>(resp.getStatus());
-  } catch (const Poco::Exception& e) {
+  auto transport_error = [&](std::string what) {
     reply.kind = SoapReply::Kind::kTransport;
-    reply.error = e.displayText();
+    reply.error = std::move(what);
     reply.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    return reply;
-  } catch (const std::exception& e) {
-    reply.kind = SoapReply::Kind::kTransport;
-    reply.error = e.what();
-    reply.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    return reply;
+  };
+  for (int attempt = 0;; ++attempt) {
+    SessionPool::Lease lease;
+    bool answered = false;  // a status line came back: the peer has the request
+    try {
+      lease = sessions_.take(timeout);
+      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+      req.setContentType("text/xml; charset=utf-8");
+      req.set("SOAPAction", "\"" + action + "\"");
+      req.setContentLength(static_cast<std::streamsize>(envelope.size()));
+      req.setKeepAlive(lease.session->getKeepAlive());
+      if (!settings_.host_header.empty()) req.setHost(settings_.host_header);
+      if (!settings_.basic_user.empty()) {
+        req.set("Authorization",
+                "Basic " + base64(settings_.basic_user + ":" + settings_.basic_password));
+      }
+      if (!settings_.cert_fingerprint.empty()) {
+        req.set("X-Client-Cert-Fingerprint", settings_.cert_fingerprint);
+      }
+      lease.session->sendRequest(req) << envelope;
+      Poco::Net::HTTPResponse resp;
+      std::istream& in = lease.session->receiveResponse(resp);
+      answered = true;
+      Poco::StreamCopier::copyToString(in, reply.body);
+      reply.http_status = static_cast<int>(resp.getStatus());
+      if (!in.bad() && resp.getKeepAlive()) sessions_.give_back(std::move(lease.session));
+      break;
+    } catch (const Poco::TimeoutException& e) {
+      transport_error(e.displayText());  // the peer may still be working on it
+      return reply;
+    } catch (const Poco::Exception& e) {
+      // A kept connection the peer had already closed (its idle timeout, a restart) fails at once
+      // without an answer; the request is sent again on a new one. Were the request to have reached
+      // a peer that then failed before answering, this resend is the one the engine would make
+      // anyway (the same MessageGUID, which GIS takes once).
+      if (lease.reused && !answered && attempt == 0) continue;
+      transport_error(e.displayText());
+      return reply;
+    } catch (const std::exception& e) {
+      transport_error(e.what());
+      return reply;
+    }
   }
   reply.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
