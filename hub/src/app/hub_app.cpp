@@ -60,6 +60,7 @@ dispatcher::TargetConfig to_target_config(const TargetSettings& s) {
   t.breaker_failures = s.breaker_failures;
   t.breaker_open = plugin::parse_duration(s.breaker_open);
   t.poll_interval = plugin::parse_duration(s.poll);
+  t.linger = plugin::parse_duration(s.linger);
   return t;
 }
 

@@ -61,7 +61,7 @@ TargetSettings read_target(const YAML::Node& n, TargetSettings base, const std::
                            const std::string& section) {
   check_keys(n,
              {"workers", "batch", "max_attempts", "backoff_base", "backoff_max", "lease",
-              "breaker_failures", "breaker_open", "poll"},
+              "breaker_failures", "breaker_open", "poll", "linger"},
              file, section);
   if (n["workers"]) base.workers = integer(n["workers"], file, section + ".workers");
   if (n["batch"]) base.batch = integer(n["batch"], file, section + ".batch");
@@ -73,6 +73,7 @@ TargetSettings read_target(const YAML::Node& n, TargetSettings base, const std::
     base.breaker_failures = integer(n["breaker_failures"], file, section + ".breaker_failures");
   if (n["breaker_open"]) base.breaker_open = duration(n["breaker_open"], file, section + ".breaker_open");
   if (n["poll"]) base.poll = duration(n["poll"], file, section + ".poll");
+  if (n["linger"]) base.linger = duration(n["linger"], file, section + ".linger");
   if (base.workers < 1 || base.batch < 1 || base.max_attempts < 1) {
     throw ConfigError(file, line_of(n), section, "workers, batch and max_attempts must be >= 1");
   }

@@ -41,6 +41,7 @@ dispatcher:
   defaults: {workers: 3, backoff_base: 2s}
   targets:
     bank: {workers: 1}
+    billing_store: {linger: 50ms}
 adapters:
   inbox: {plugin: file_inbox, path: /tmp/in}
 )"));
@@ -53,9 +54,11 @@ adapters:
   EXPECT_EQ(cfg.target_defaults.workers, 3);
   EXPECT_EQ(cfg.targets.at("bank").workers, 1);
   EXPECT_EQ(cfg.targets.at("bank").backoff_base, "2s");  // inherits the defaults
+  EXPECT_EQ(cfg.target_defaults.linger, "20ms");
+  EXPECT_EQ(cfg.targets.at("billing_store").linger, "50ms");
   ASSERT_EQ(cfg.adapters.size(), 1u);
   EXPECT_EQ(cfg.adapters[0].plugin, "file_inbox");
-  EXPECT_EQ(cfg.adapters[0].line, 10);
+  EXPECT_EQ(cfg.adapters[0].line, 11);
   EXPECT_EQ(cfg.routes_on_start, "if_empty");
 }
 
