@@ -54,7 +54,7 @@ adapters:
   EXPECT_EQ(cfg.target_defaults.workers, 3);
   EXPECT_EQ(cfg.targets.at("bank").workers, 1);
   EXPECT_EQ(cfg.targets.at("bank").backoff_base, "2s");  // inherits the defaults
-  EXPECT_EQ(cfg.target_defaults.linger, "20ms");
+  EXPECT_EQ(cfg.target_defaults.linger, "50ms");
   EXPECT_EQ(cfg.targets.at("billing_store").linger, "50ms");
   ASSERT_EQ(cfg.adapters.size(), 1u);
   EXPECT_EQ(cfg.adapters[0].plugin, "file_inbox");
