@@ -26,7 +26,9 @@ struct EmulatorOptions {
   std::chrono::milliseconds to_state3{300};  ///< then 2 for this long, then 3
   SignatureMode signatures = SignatureMode::kRequire;
   bool validate_responses = true;  ///< check every getStateResult against the XSD too
-  int threads = 8;
+  /// Requests served at once. A kept-alive connection holds a thread between its requests (POCO's
+  /// HTTPServer), so this bounds the connections a hub can keep open; idle threads cost nothing.
+  int threads = 32;
   std::size_t max_accounts = 3'000'000;  ///< older accounts are forgotten beyond this
   std::size_t max_messages = 200'000;    ///< older messages are forgotten beyond this
   std::size_t max_request_bytes = 64u << 20;
