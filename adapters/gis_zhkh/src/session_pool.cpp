@@ -66,6 +66,14 @@ void SessionPool::give_back(Session session) {
   idle_.push_back({std::move(session), now});
 }
 
+void SessionPool::drop_idle() {
+  std::vector<Idle> dropped;
+  {
+    std::lock_guard lock(mu_);
+    dropped.swap(idle_);
+  }
+}
+
 std::size_t SessionPool::idle() const {
   std::lock_guard lock(mu_);
   return idle_.size();

@@ -40,6 +40,9 @@ class SessionPool {
   /// Keeps a session whose last exchange ended cleanly with a keep-alive response; closes it
   /// when the pool is full or keeping is off.
   void give_back(Session session);
+  /// Closes every idle session: one of them turned out dead (the peer restarted or timed them
+  /// out), and the others were opened to that same peer before it.
+  void drop_idle();
 
   std::size_t idle() const;
 

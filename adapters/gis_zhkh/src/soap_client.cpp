@@ -101,10 +101,14 @@ SoapReply SoapClient::call(const std::string& path, const std::string& action,
       return reply;
     } catch (const Poco::Exception& e) {
       // A kept connection the peer had already closed (its idle timeout, a restart) fails at once
-      // without an answer; the request is sent again on a new one. Were the request to have reached
-      // a peer that then failed before answering, this resend is the one the engine would make
-      // anyway (the same MessageGUID, which GIS takes once).
-      if (lease.reused && !answered && attempt == 0) continue;
+      // without an answer; the request is sent again on a new one, as the other kept ones are
+      // likely closed too. Were the request to have reached a peer that then failed before
+      // answering, this resend is the one the engine would make anyway (the same MessageGUID,
+      // which GIS takes once).
+      if (lease.reused && !answered && attempt == 0) {
+        sessions_.drop_idle();
+        continue;
+      }
       transport_error(e.displayText());
       return reply;
     } catch (const std::exception& e) {
