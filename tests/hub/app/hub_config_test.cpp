@@ -41,7 +41,7 @@ dispatcher:
   defaults: {workers: 3, backoff_base: 2s}
   targets:
     bank: {workers: 1}
-    billing_store: {linger: 50ms}
+    billing_store: {linger: 5ms}
 adapters:
   inbox: {plugin: file_inbox, path: /tmp/in}
 )"));
@@ -55,7 +55,8 @@ adapters:
   EXPECT_EQ(cfg.targets.at("bank").workers, 1);
   EXPECT_EQ(cfg.targets.at("bank").backoff_base, "2s");  // inherits the defaults
   EXPECT_EQ(cfg.target_defaults.linger, "50ms");
-  EXPECT_EQ(cfg.targets.at("billing_store").linger, "50ms");
+  EXPECT_EQ(cfg.targets.at("billing_store").linger, "5ms");
+  EXPECT_EQ(cfg.targets.at("bank").linger, "50ms");
   ASSERT_EQ(cfg.adapters.size(), 1u);
   EXPECT_EQ(cfg.adapters[0].plugin, "file_inbox");
   EXPECT_EQ(cfg.adapters[0].line, 11);
