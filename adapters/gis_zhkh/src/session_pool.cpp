@@ -13,8 +13,6 @@ SessionPool::SessionPool(plugin::HttpClientFactory& http, std::string url,
       max_sessions_(max_sessions),
       max_idle_(max_idle) {}
 
-SessionPool::~SessionPool() = default;
-
 void SessionPool::close_expired(std::vector<Idle>& out, Clock::time_point now) {
   // Oldest first: the expired ones are a prefix. They are closed outside the lock.
   std::size_t n = 0;

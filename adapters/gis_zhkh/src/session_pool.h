@@ -32,7 +32,6 @@ class SessionPool {
   /// nothing is kept: every call connects.
   SessionPool(plugin::HttpClientFactory& http, std::string url, plugin::HttpOptions options,
               std::size_t max_sessions, std::chrono::milliseconds max_idle);
-  ~SessionPool();
 
   /// The most recently returned idle session, or a new one (throws what
   /// HttpClientFactory::open throws). Its timeout is set to `timeout`.

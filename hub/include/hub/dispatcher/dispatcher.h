@@ -55,6 +55,7 @@ struct TargetConfig {
   std::chrono::milliseconds poll_interval{1000};  ///< fallback when no NOTIFY arrives
   /// After a claim that was not full, wait this long before the next one so rows accumulate
   /// into bigger batches (fewer claims under a steady trickle) at the cost of that much latency.
+  /// 0 here, for the library's own users; `zhkh-hub run` defaults it to 50 ms (hub_config.h).
   std::chrono::milliseconds linger{0};
 };
 
