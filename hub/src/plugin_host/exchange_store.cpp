@@ -96,23 +96,27 @@ std::optional<std::string> opt(const std::string& s) {
 
 plugin::ExchangeRecord PgExchangeStore::create(const plugin::ExchangeRecord& rec) {
   auto lease = pool_.lease();
-  pqxx::work tx(lease.conn());
   const auto next = rec.next_poll_at == Clock::time_point{} ? Clock::now() : rec.next_poll_at;
-  const auto inserted = tx.exec_params(
+  // One prepared statement in its own implicit (durable) transaction: a bulk export creates a
+  // record per request, and BEGIN, the INSERT parsed and planned anew, and COMMIT were three
+  // round trips and a plan each time.
+  lease.conn().prepare(
+      "hub_gis_exchange_create",
       "INSERT INTO hub.gis_exchange (adapter, key, operation, state, request_id, ack_guid,"
       " next_poll_at, polls, sends, request, context, objects, result, error_code, error_text)"
       " VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint / 1000.0), $8, $9, $10, $11,"
       " $12::text[], $13, $14, $15) ON CONFLICT (adapter, key) DO NOTHING"
       " RETURNING id, (extract(epoch FROM created_at) * 1000)::bigint,"
-      " (extract(epoch FROM updated_at) * 1000)::bigint",
-      adapter_, rec.key, rec.operation, rec.state, opt(rec.request_id), opt(rec.ack_guid),
-      to_ms(next), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
+      " (extract(epoch FROM updated_at) * 1000)::bigint");
+  pqxx::nontransaction tx(lease.conn());
+  const auto inserted = tx.exec_prepared(
+      "hub_gis_exchange_create", adapter_, rec.key, rec.operation, rec.state, opt(rec.request_id),
+      opt(rec.ack_guid), to_ms(next), rec.polls, rec.sends, opt(rec.request), opt(rec.context),
       store::pg_array_literal(rec.objects), opt(rec.result), opt(rec.error_code),
       opt(rec.error_text));
   if (!inserted.empty()) {
     // Stored as given: only what the database assigned comes back (reading the row again sent
     // its request, tens of KB, back for each of an export's requests).
-    tx.commit();
     plugin::ExchangeRecord out = rec;
     out.id = inserted[0][0].as<std::int64_t>();
     out.next_poll_at = from_ms(to_ms(next));
@@ -120,10 +124,15 @@ plugin::ExchangeRecord PgExchangeStore::create(const plugin::ExchangeRecord& rec
     out.updated_at = from_ms(inserted[0][2].as<long long>());
     return out;
   }
+  // The key was there already (a resumed job, a replayed message): the stored record, as it is.
+  // The INSERT's implicit transaction has ended, so this reads a snapshot taken after it; the
+  // record is never deleted, so it is found.
   const auto r = tx.exec_params(
       std::string("SELECT ") + kColumns + " FROM hub.gis_exchange WHERE adapter = $1 AND key = $2",
       adapter_, rec.key);
-  tx.commit();
+  if (r.empty())
+    throw std::runtime_error("exchange '" + rec.key + "' of adapter '" + adapter_ +
+                             "' conflicted on insert but cannot be read");
   return read_row(r[0]);
 }
 
@@ -222,8 +231,10 @@ void PgExchangeStore::update_unsynced(const plugin::ExchangeRecord& rec) {
 std::vector<std::string> PgExchangeStore::in_flight(const std::vector<std::string>& refs) {
   if (refs.empty()) return {};
   auto lease = pool_.lease();
-  pqxx::read_transaction tx(lease.conn());
-  const auto r = tx.exec_params(
+  // Prepared, in its own implicit transaction (no BEGIN / SET TRANSACTION / COMMIT round trips):
+  // the job asks before each chunk it sends.
+  lease.conn().prepare(
+      "hub_gis_exchange_in_flight",
       // hub.gis_exchange_object holds the objects of open exchanges (migration 0015): one
       // primary-key probe per ref. The LATERAL subquery with LIMIT cannot be flattened, so the
       // plan is a nested loop over the refs whatever the statistics say. `object = ANY($2)` let
@@ -233,8 +244,10 @@ std::vector<std::string> PgExchangeStore::in_flight(const std::vector<std::strin
       // statement of a bench_gis_export run; the probes take ~1.3 ms.
       "SELECT DISTINCT r.object FROM unnest($2::text[]) AS r(object)"
       " CROSS JOIN LATERAL (SELECT 1 FROM hub.gis_exchange_object x"
-      "   WHERE x.object = r.object AND x.adapter = $1 LIMIT 1) AS open_exchange",
-      adapter_, store::pg_array_literal(refs));
+      "   WHERE x.object = r.object AND x.adapter = $1 LIMIT 1) AS open_exchange");
+  pqxx::nontransaction tx(lease.conn());
+  const auto r =
+      tx.exec_prepared("hub_gis_exchange_in_flight", adapter_, store::pg_array_literal(refs));
   std::vector<std::string> out;
   for (const auto& row : r) out.push_back(row[0].c_str());
   return out;
