@@ -38,7 +38,6 @@
 
 #include "hub/billing/billing_store.h"
 #include "hub/billing/billing_store_sink.h"
-#include "hub/core/allocator.h"
 #include "hub/core/log.h"
 #include "hub/dispatcher/dispatcher.h"
 #include "hub/ingress/ingress.h"
@@ -116,7 +115,6 @@ std::string fresh_database(const std::string& admin, const std::string& name) {
 int child_import(const fs::path& source, const fs::path& file, const std::string& conninfo,
                  int batch, const std::string& parser_name, bool apply) {
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
-  hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   {
     pqxx::connection c(conninfo);
     hub::store::migrate(c);

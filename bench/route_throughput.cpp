@@ -35,7 +35,6 @@
 #include <thread>
 #include <vector>
 
-#include "hub/core/allocator.h"
 #include "hub/core/log.h"
 #include "hub/dispatcher/builtin_sinks.h"
 #include "hub/dispatcher/dispatcher.h"
@@ -176,7 +175,6 @@ int main(int argc, char** argv) {
   }
   if (o.schemas.empty()) o.schemas = o.source / "schemas/canonical";
   hub::LogSink::instance().set_min_level(hub::LogLevel::kWarn);
-  hub::tune_allocator_for_batches();  // as `zhkh-hub run` does
   try {
     std::unique_ptr<TempCluster> cluster;
     std::string admin;

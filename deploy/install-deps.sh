@@ -13,7 +13,7 @@ PACKAGES=(
   libssl-dev openssl libengine-gost-openssl
   libpqxx-dev libpq-dev postgresql postgresql-contrib
   libyaml-cpp-dev
-  libjemalloc-dev  # the GIS ZhKH emulator's allocator (adapters/gis_zhkh/emulator/CMakeLists.txt)
+  libjemalloc-dev  # the hub's and the GIS ZhKH emulator's allocator (hub_allocator, hub/CMakeLists.txt)
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # deploy/fuzz.sh: libFuzzer targets (-fsanitize=fuzzer)
   curl procps

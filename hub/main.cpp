@@ -7,7 +7,6 @@
 #include "hub/app/hub_app.h"
 #include "hub/app/hub_config.h"
 #include "hub/cli/cli.h"
-#include "hub/core/allocator.h"
 #include "hub/crypto/gis_commands.h"
 #include "hub/core/error.h"
 #include "hub/store/migrations.h"
@@ -60,7 +59,6 @@ int main(int argc, char** argv) {
     if (command == "gis" && !(argc > 2 && std::string(argv[2]) == "report"))
       return hub::crypto::run_gis_command(argc, argv);  // local, no API
     if (command == "run") {
-      hub::tune_allocator_for_batches();
       return hub::app::run_until_signal(hub::app::load_hub_config(config_arg(argc, argv)));
     }
     return hub::cli::run_cli(argc, argv);
